@@ -1,0 +1,313 @@
+"""Configuration: `sources.yaml` loaded once into typed, validated objects.
+
+Errors name the file, line and field, because analysts edit this file by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flows import __version__
+
+DEFAULT_SOURCES = "sources.yaml"
+DEFAULT_DB = "storage/newswatch.duckdb"
+DEFAULT_TOPIC_FILE = Path(__file__).with_name("topic_default.yaml")
+
+
+class ConfigError(Exception):
+    """A bad configuration file or value; the CLI turns it into exit status 2."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DigestSettings(_Strict):
+    recipients: list[str] = Field(default_factory=list)
+    max_stories: int = Field(default=40, ge=1, le=1000)
+    summary_sentences: int = Field(default=3, ge=1, le=10)
+
+
+class Settings(_Strict):
+    timezone: str = "Asia/Almaty"
+    ingest_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    digest_cron: str = "0 7 * * *"
+    user_agent: str = f"newswatch/{__version__} (+https://github.com/newswatch/newswatch)"
+    max_concurrency: int = Field(default=16, ge=1, le=256)
+    per_host_concurrency: int = Field(default=2, ge=1, le=64)
+    timeout_seconds: float = Field(default=20, gt=0, le=600)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    allow_private_networks: bool = False
+    respect_robots_txt: bool = True
+    max_retries: int = Field(default=2, ge=0, le=10)
+    relevance_threshold: float = Field(default=0.5, ge=0, le=1)
+    max_articles_per_source: int = Field(default=200, ge=1)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron_fields(cls, value: str) -> str:
+        if len(value.split()) != 5 or not re.fullmatch(r"[0-9*/,\- ]+", value):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Source(_Strict):
+    name: str = Field(min_length=1)
+    url: str
+    language: str | None = None
+    enabled: bool = True
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _not_seed(cls, value: str) -> str:
+        if value.strip().lower() == "seed":
+            raise ValueError("'seed' is reserved for the seed corpus")
+        return value.strip()
+
+
+class Topic(_Strict):
+    """Terms per language code, and per country (ISO alpha-2) terms per language."""
+
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    countries: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+
+    @field_validator("countries")
+    @classmethod
+    def _country_codes(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for code in value:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"country code {code!r} must be two capital letters (ISO 3166 alpha-2)")
+        return value
+
+
+class Config(_Strict):
+    settings: Settings = Field(default_factory=Settings)
+    topic: Topic = Field(default_factory=Topic)
+    sources: list[Source] = Field(default_factory=list)
+    path: str = "<memory>"
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for i, source in enumerate(self.sources):
+            key = source.name.lower()
+            if key in seen:
+                raise ValueError(f"sources.{i}.name: duplicate source name {source.name!r}")
+            seen.add(key)
+        return self
+
+    @property
+    def enabled_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """SMTP comes from the environment only, so no secret ever sits in a file we write."""
+
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    sender: str
+    recipients: tuple[str, ...]
+    security: str
+
+    def __repr__(self) -> str:  # never show the password
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, user={self.user!r}, security={self.security!r})"
+
+
+def smtp_from_env(default_recipients: list[str], env: dict[str, str] | None = None) -> SmtpSettings | None:
+    env = dict(os.environ) if env is None else env
+    host = env.get("NEWSWATCH_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("NEWSWATCH_SMTP_SECURITY", "none").strip().lower() or "none"
+    if security not in {"none", "starttls", "ssl"}:
+        raise ConfigError(f"NEWSWATCH_SMTP_SECURITY: {security!r} is not one of none, starttls, ssl")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+    port_text = env.get("NEWSWATCH_SMTP_PORT", "").strip()
+    try:
+        port = int(port_text) if port_text else default_port
+    except ValueError as exc:
+        raise ConfigError(f"NEWSWATCH_SMTP_PORT: {port_text!r} is not a port number") from exc
+    to_env = env.get("NEWSWATCH_SMTP_TO", "")
+    recipients = tuple(r.strip() for r in to_env.split(",") if r.strip()) or tuple(default_recipients)
+    if not recipients:
+        raise ConfigError(
+            "SMTP is configured but no recipient: set NEWSWATCH_SMTP_TO or settings.digest.recipients"
+        )
+    user = env.get("NEWSWATCH_SMTP_USER") or None
+    sender = env.get("NEWSWATCH_SMTP_FROM") or user or f"newswatch@{host}"
+    return SmtpSettings(
+        host=host,
+        port=port,
+        user=user,
+        password=env.get("NEWSWATCH_SMTP_PASSWORD") or None,
+        sender=sender,
+        recipients=recipients,
+        security=security,
+    )
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping key and sequence item."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        lines[key] = value_node.start_mark.line + 1
+    mapping["__lines__"] = lines
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> list[Any]:
+    items = loader.construct_sequence(node, deep=True)
+    return _LineList(items, [child.start_mark.line + 1 for child in node.value])
+
+
+class _LineList(list[Any]):
+    def __init__(self, items: list[Any], lines: list[int]) -> None:
+        super().__init__(items)
+        self.lines = lines
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k not in ("__lines__", "__line__")}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the deepest node on `loc` that we can still find."""
+    line: int | None = data.get("__line__") if isinstance(data, dict) else None
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            line = node.get("__lines__", {}).get(part, line)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if isinstance(node, _LineList):
+                line = node.lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _merge_topic(default: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
+    """A `topic` section replaces the parts it names: per-language keyword lists, per-country entries."""
+    merged = {"keywords": dict(default.get("keywords", {})), "countries": dict(default.get("countries", {}))}
+    if override:
+        for part in ("keywords", "countries"):
+            if isinstance(override.get(part), dict):
+                merged[part].update(override[part])
+        for key in override:
+            if key not in ("keywords", "countries"):
+                merged[key] = override[key]
+    return merged
+
+
+def default_topic_data() -> dict[str, Any]:
+    data = yaml.safe_load(DEFAULT_TOPIC_FILE.read_text(encoding="utf-8")) or {}
+    return dict(data.get("topic", {}))
+
+
+def parse_config(text: str, path: str = "<memory>") -> Config:
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else path
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:1: the file must be a mapping with a `sources:` list")
+    data = _strip_lines(raw)
+    if "sources" not in data:
+        raise ConfigError(f"{path}:1: field `sources` is missing (a list of feeds)")
+    if data.get("sources") is None:
+        data["sources"] = []
+    data["topic"] = _merge_topic(default_topic_data(), data.get("topic"))
+    data["path"] = path
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            if loc == () and msg.startswith("sources."):
+                field, _, msg = msg.partition(": ")
+                loc = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+            line = _line_of(raw, loc)
+            where = f"{path}:{line}" if line else path
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            problems.append(f"{where}: field `{_field_name(loc)}`: {msg}")
+        raise ConfigError("\n".join(problems)) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: file not found (set --sources or NEWSWATCH_SOURCES)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    return parse_config(text, str(p))

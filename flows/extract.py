@@ -1,0 +1,169 @@
+"""Extraction: page bytes to main text and metadata with trafilatura; charset handling first.
+
+Everything here is pure (bytes and str in, values out) so it can run in a process pool.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+
+MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Browsers decode these labels with their supersets (WHATWG encoding standard).
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso-8859-1": "windows-1252", "ascii": "windows-1252"}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    site_name: str | None
+    method: str  # "page" or "feed"
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _SUPERSETS.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type, re.IGNORECASE)
+    return _codec(match.group(1)) if match else None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Bytes to text: BOM, then the HTTP charset, then <meta>/<?xml?>, then detection."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, errors="replace")
+    candidates: list[str | None] = [charset_from_content_type(content_type)]
+    head = body[:4096]
+    for pattern in (_META_CHARSET, _XML_ENCODING):
+        match = pattern.search(head)
+        if match:
+            candidates.append(_codec(match.group(1).decode("ascii", "ignore")))
+    for label in candidates:
+        if label:
+            try:
+                return body.decode(label)
+            except UnicodeDecodeError:
+                continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def normalize_space(text: str) -> str:
+    lines = [
+        _SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment (feed summaries, titles with markup); scripts dropped."""
+    if "<" not in fragment and "&" not in fragment:
+        return normalize_space(fragment)
+    try:
+        doc = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return normalize_space(re.sub(r"<[^>]+>", " ", fragment))
+    for bad in doc.xpath(".//script|.//style|.//noscript|.//template"):
+        bad.drop_tree()
+    for br in doc.xpath(".//br"):
+        br.tail = "\n" + (br.tail or "")
+    for block in doc.xpath(".//p|.//div|.//li|.//h1|.//h2|.//h3|.//h4|.//blockquote"):
+        block.tail = "\n" + (block.tail or "")
+    return normalize_space(doc.text_content())
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _strip_leading_title(text: str, title: str | None) -> str:
+    """trafilatura keeps the headline as the first line; the title column already holds it."""
+    if title:
+        first, _, rest = text.partition("\n")
+        if first.strip() == title.strip() and rest.strip():
+            return rest.strip()
+    return text
+
+
+def extract_page(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    feed_title: str | None = None,
+    feed_text: str = "",
+) -> Extracted:
+    """Main text and metadata of one page; the feed's text where the page gives too little."""
+    html = decode_html(body, content_type)
+    doc = None
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+    except Exception:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
+        doc = None
+    data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    title = html_to_text(data.get("title") or "") or feed_title
+    text = normalize_space(data.get("text") or "")
+    text = _strip_leading_title(text, title)
+    feed_text = normalize_space(feed_text)
+    method = "page"
+    if len(text.split()) < MIN_WORDS and len(feed_text.split()) > len(text.split()):
+        text, method = feed_text, "feed"
+    return Extracted(
+        text=text,
+        title=title or None,
+        author=(data.get("author") or None),
+        published_at=_parse_date(data.get("date")),
+        site_name=data.get("sitename") or None,
+        method=method,
+    )

@@ -1,0 +1,77 @@
+"""Prefect flows: thin compositions of the stage functions in `flows.pipeline` (SPEC 9).
+
+Tasks work on batches (all sources of a run, the seed corpus), never per article, and open their
+own database connections and HTTP client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from flows.config import load_config
+from flows.pipeline import IngestSummary, ingest, seed
+from storage import Store
+
+
+class _LogReporter:
+    def __init__(self) -> None:
+        self.logger = get_run_logger()
+
+    def phase(self, name: str, total: int | None) -> None:
+        self.logger.info("%s: %s to do", name, total)
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        self.logger.warning("%s", text)
+
+
+@task(name="load-seeds", cache_policy=NONE)
+def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]:
+    config = load_config(sources_path)
+    return seed(config, Store(db_path), seed_dir, _LogReporter())
+
+
+@task(name="ingest-sources", cache_policy=NONE, retries=0)
+def ingest_task(sources_path: str, db_path: str) -> IngestSummary:
+    config = load_config(sources_path)
+    reporter = _LogReporter()
+    store = Store(db_path, lock_timeout=600, on_wait=reporter.message)
+    summary = asyncio.run(ingest(config, store, reporter=reporter))
+    for r in summary.reports:
+        if r.error:
+            reporter.logger.warning("%s: %s", r.name, r.error)
+    reporter.logger.info(
+        "ingest: %d new, %d duplicate, %d failed in %.1f s",
+        summary.new,
+        summary.duplicate,
+        summary.failed,
+        summary.elapsed_seconds,
+    )
+    return summary
+
+
+@flow(name="seed")
+def seed_flow(
+    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb", seed_dir: str = "seeds"
+) -> tuple[int, int]:
+    return seed_task(sources_path, db_path, seed_dir)
+
+
+@flow(name="ingest")
+def ingest_flow(
+    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb"
+) -> IngestSummary:
+    return ingest_task(sources_path, db_path)
+
+
+@flow(name="run")
+def run_flow(
+    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb", seed_dir: str = "seeds"
+) -> IngestSummary:
+    seed_flow(sources_path, db_path, seed_dir)
+    return ingest_flow(sources_path, db_path)

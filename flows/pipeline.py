@@ -1,0 +1,501 @@
+"""The ingest and seed stages composed from plain functions; Prefect flows and the CLI both call these.
+
+An ingest polls every due source, fetches each new link once, extracts and analyses pages in a
+process pool (both cores) while further pages download, and stores them in short batches.
+A source's ETag/Last-Modified is saved only after its articles are stored, so a crash mid-run
+means the next run sees the same entries again and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from flows.config import Config, Source, Topic
+from flows.dedup import text_hash
+from flows.extract import Extracted, extract_page, normalize_space
+from flows.feeds import FeedEntry, FeedError, parse_feed
+from flows.fetch import FEED_TYPES, Fetcher, FetchResult, Resolver, host_of
+from flows.language import detect_language
+from flows.relevance import Scorer
+from flows.seeds import load_seed_dir
+from flows.urls import canonicalize
+from storage.db import ArticleRecord, FetchLogEntry, InsertResult, PollOutcome, SourceState, Store
+
+BATCH_SIZE = 100
+
+
+class Reporter(Protocol):
+    """Progress for long work: a bar on a terminal, log lines elsewhere."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def message(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    def phase(self, name: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class SourceReport:
+    name: str
+    status: str = "ok"  # ok | not_modified | error | backing_off
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    skipped: int = 0
+    known: int = 0
+    error: str | None = None
+    problem: str | None = None
+    moved_to: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    run_id: int
+    reports: list[SourceReport]
+    elapsed_seconds: float
+    waited_seconds: float
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.reports)
+
+    @property
+    def duplicate(self) -> int:
+        return sum(r.duplicate for r in self.reports)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.failed for r in self.reports)
+
+
+# --- analysis (runs in worker processes) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageJob:
+    source: str
+    url: str  # as the feed gave it (absolute)
+    canonical_url: str
+    body: bytes
+    content_type: str | None
+    final_url: str
+    entry: FeedEntry
+    language_hint: str | None
+
+
+class Analyzer:
+    """Everything done to a text after extraction: language, relevance, hashes. Pure."""
+
+    def __init__(self, topic: Topic, threshold: float) -> None:
+        self.scorer = Scorer(topic, threshold)
+
+    def record(
+        self,
+        *,
+        url: str,
+        canonical_url: str,
+        source: str,
+        title: str | None,
+        text: str,
+        language_hint: str | None = None,
+        **fields: object,
+    ) -> ArticleRecord:
+        language = detect_language(f"{title or ''}\n{text}", language_hint)
+        score = self.scorer.score(title, text)
+        return ArticleRecord(
+            url=url,
+            canonical_url=canonical_url,
+            source=source,
+            title=title,
+            text=text,
+            first_seen_at=datetime.now(UTC),
+            language=language,
+            relevance=score.relevance,
+            is_relevant=score.is_relevant,
+            countries=score.countries,
+            text_hash=text_hash(text),
+            **fields,  # type: ignore[arg-type]
+        )
+
+    def page(self, job: PageJob) -> ArticleRecord:
+        entry = job.entry
+        if job.body:
+            extracted = extract_page(
+                job.body, job.final_url, job.content_type, feed_title=entry.title, feed_text=entry.feed_text
+            )
+        else:
+            extracted = Extracted(entry.feed_text, entry.title, entry.author, None, None, "feed")
+        return self.record(
+            url=job.url,
+            canonical_url=job.canonical_url,
+            source=job.source,
+            title=entry.title or extracted.title,
+            text=extracted.text,
+            language_hint=job.language_hint,
+            author=extracted.author or entry.author,
+            published_at=entry.published_at or extracted.published_at,
+            site_name=extracted.site_name,
+            feed_summary=normalize_space(entry.feed_text)[:4000] or None,
+            extraction=extracted.method,
+            guid=entry.guid,
+        )
+
+
+_WORKER: Analyzer | None = None  # one per worker process, built by its initializer
+
+
+def _init_worker(topic_json: str, threshold: float) -> None:
+    global _WORKER
+    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold)
+
+
+def _analyse_in_worker(job: PageJob) -> ArticleRecord:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.page(job)
+
+
+class AnalysisPool:
+    """A process pool started on first use, so a run with nothing new pays nothing for it."""
+
+    def __init__(self, config: Config, workers: int | None = None) -> None:
+        self.config = config
+        self.workers = workers if workers is not None else max(1, min(os.cpu_count() or 1, 4))
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._local: Analyzer | None = None
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+                initargs=(self.config.topic.model_dump_json(), self.config.settings.relevance_threshold),
+            )
+        return self._pool
+
+    def local(self) -> Analyzer:
+        if self._local is None:
+            self._local = Analyzer(self.config.topic, self.config.settings.relevance_threshold)
+        return self._local
+
+    async def analyse(self, job: PageJob) -> ArticleRecord:
+        if self.workers <= 1:
+            return await asyncio.to_thread(self.local().page, job)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), _analyse_in_worker, job)
+        except concurrent.futures.process.BrokenProcessPool:
+            # a page that kills its worker (e.g. memory) must not kill the run: retry it here once
+            self.close()
+            return await asyncio.to_thread(self.local().page, job)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Poll:
+    source: Source
+    report: SourceReport
+    outcome: PollOutcome | None
+    entries: list[tuple[FeedEntry, str]] = field(default_factory=list)  # (entry, canonical url)
+    log: list[FetchLogEntry] = field(default_factory=list)
+
+
+def is_due(state: SourceState | None, now: datetime) -> bool:
+    if state is None or state.consecutive_failures <= 0 or state.next_poll_at is None:
+        return True
+    return now >= state.next_poll_at
+
+
+def conditional_headers(state: SourceState | None) -> dict[str, str]:
+    headers: dict[str, str] = {
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+    }
+    if state is not None and state.etag:
+        headers["If-None-Match"] = state.etag
+    if state is not None and state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+def _log(source: str | None, kind: str, res: FetchResult) -> FetchLogEntry:
+    return FetchLogEntry(
+        source=source,
+        kind=kind,
+        url=res.url,
+        final_url=res.final_url,
+        status=res.status,
+        outcome=res.outcome,
+        error=res.error,
+        bytes=len(res.body),
+        elapsed_ms=round(res.elapsed_ms, 1),
+    )
+
+
+async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | None, max_entries: int) -> Poll:
+    report = SourceReport(source.name)
+    res = await fetcher.get(source.url, headers=conditional_headers(state), accept=FEED_TYPES)
+    log = [_log(source.name, "feed", res)]
+    report.moved_to = res.moved_to
+    if res.not_modified:
+        report.status = "not_modified"
+        return Poll(
+            source, report, PollOutcome(source.name, ok=True, status=304, moved_to=res.moved_to), log=log
+        )
+    if not res.ok:
+        report.status, report.error = "error", res.error
+        return Poll(
+            source,
+            report,
+            PollOutcome(source.name, ok=False, status=res.status, error=res.error, moved_to=res.moved_to),
+            log=log,
+        )
+    try:
+        feed = parse_feed(res.body, res.final_url)
+    except FeedError as exc:
+        report.status, report.error = "error", str(exc)
+        return Poll(
+            source, report, PollOutcome(source.name, ok=False, status=res.status, error=str(exc)), log=log
+        )
+    report.problem = feed.problem
+    entries = [(e, canonicalize(e.link)) for e in feed.entries[:max_entries]]
+    outcome = PollOutcome(
+        source.name,
+        ok=True,
+        status=res.status,
+        etag=res.headers.get("etag"),
+        last_modified=res.headers.get("last-modified"),
+        feed_problem=feed.problem,
+        moved_to=res.moved_to,
+    )
+    return Poll(source, report, outcome, entries=entries, log=log)
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+def _to_thread_store_insert(
+    store: Store, records: Sequence[ArticleRecord], run_id: int
+) -> list[InsertResult]:
+    return store.insert_articles(records, run_id=run_id)
+
+
+async def ingest(
+    config: Config,
+    store: Store,
+    *,
+    reporter: Reporter | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    workers: int | None = None,
+    sources: Sequence[Source] | None = None,
+) -> IngestSummary:
+    """One ingest cycle over the enabled sources (or `sources`)."""
+    reporter = reporter or SilentReporter()
+    started = time.monotonic()
+    settings = config.settings
+    store.migrate()
+    store.sync_sources(config.sources)
+    run_id = store.start_run("ingest")
+    reports: list[SourceReport] = []
+    try:
+        now = datetime.now(UTC)
+        states = store.source_states()
+        chosen = list(sources) if sources is not None else config.enabled_sources
+        due = [s for s in chosen if is_due(states.get(s.name), now)]
+        for s in chosen:
+            if s not in due:
+                st = states[s.name]
+                reports.append(
+                    SourceReport(
+                        s.name,
+                        status="backing_off",
+                        error=f"failing ({st.consecutive_failures}x); next poll after {st.next_poll_at:%Y-%m-%d %H:%M} UTC",
+                    )
+                )
+        trusted = {host_of(s.url) for s in config.sources}
+        pool = AnalysisPool(config, workers)
+        async with Fetcher.make_client(settings, transport) as client:
+            fetcher = Fetcher(client, settings, trusted_hosts=trusted, resolver=resolver)
+            reporter.phase("feeds", len(due))
+
+            async def polled(s: Source) -> Poll:
+                poll = await poll_source(fetcher, s, states.get(s.name), settings.max_articles_per_source)
+                reporter.advance()
+                return poll
+
+            polls = list(await asyncio.gather(*(polled(s) for s in due)))
+            try:
+                await _ingest_entries(polls, store, fetcher, pool, run_id, reporter)
+            finally:
+                pool.close()
+        for poll in polls:
+            if poll.outcome is not None:
+                outcome = poll.outcome
+                if poll.report.failed:
+                    # keep the old validators: the next poll must see the failed entries again
+                    outcome = PollOutcome(**{**outcome.__dict__, "etag": None, "last_modified": None})
+                outcome = PollOutcome(**{**outcome.__dict__, "new_articles": poll.report.new})
+                poll.outcome = outcome
+        store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
+        store.log_fetches(run_id, [entry for p in polls for entry in p.log])
+        reports = [p.report for p in polls] + reports
+        summary = IngestSummary(run_id, reports, time.monotonic() - started, store.waited_seconds)
+        store.finish_run(
+            run_id,
+            "ok",
+            sources_polled=len(polls),
+            new=summary.new,
+            duplicate=summary.duplicate,
+            failed=summary.failed,
+            message=f"waited {store.waited_seconds:.1f} s for the database" if store.waited_seconds else None,
+        )
+        return summary
+    except BaseException as exc:
+        with contextlib.suppress(Exception):  # the original error matters more
+            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+
+
+async def _ingest_entries(
+    polls: list[Poll], store: Store, fetcher: Fetcher, pool: AnalysisPool, run_id: int, reporter: Reporter
+) -> None:
+    """Fetch, analyse and store every entry not stored yet; per-source counts go on the polls."""
+    candidates = [c for p in polls for _, c in p.entries]
+    known = await asyncio.to_thread(store.known_canonical_urls, candidates)
+    todo: list[tuple[Poll, FeedEntry, str]] = []
+    claimed: set[str] = set()
+    for poll in polls:
+        for entry, canonical in poll.entries:
+            if canonical in known:
+                poll.report.known += 1
+            elif canonical in claimed:
+                poll.report.duplicate += 1  # another source of this run has the same link
+            else:
+                claimed.add(canonical)
+                todo.append((poll, entry, canonical))
+    if not todo:
+        return
+    reporter.phase("articles", len(todo))
+    inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
+    pending: list[tuple[Poll, ArticleRecord]] = []
+    write_lock = asyncio.Lock()
+
+    async def flush() -> None:
+        async with write_lock:
+            if not pending:
+                return
+            batch = list(pending)
+            pending.clear()
+            results = await asyncio.to_thread(_to_thread_store_insert, store, [r for _, r in batch], run_id)
+            for (poll, _), result in zip(batch, results, strict=True):
+                if not result.inserted:
+                    poll.report.known += 1
+                elif result.duplicate_of is not None:
+                    poll.report.duplicate += 1
+                else:
+                    poll.report.new += 1
+
+    async def handle(poll: Poll, entry: FeedEntry, canonical: str) -> None:
+        async with inflight:
+            res = await fetcher.get(entry.link, check_robots=True)
+            poll.log.append(_log(poll.source.name, "article", res))
+            if not res.ok and not entry.feed_text:
+                if res.skipped:
+                    poll.report.skipped += 1
+                else:
+                    poll.report.failed += 1
+                reporter.advance()
+                return
+            job = PageJob(
+                source=poll.source.name,
+                url=entry.link,
+                canonical_url=canonical,
+                body=res.body if res.ok else b"",
+                content_type=res.headers.get("content-type"),
+                final_url=res.final_url,
+                entry=entry,
+                language_hint=poll.source.language,
+            )
+            try:
+                record = await pool.analyse(job)
+            except Exception as exc:  # noqa: BLE001 - one bad page is recorded and skipped
+                poll.report.failed += 1
+                poll.log.append(
+                    FetchLogEntry(
+                        poll.source.name, "extract", entry.link, "error", error=f"{type(exc).__name__}: {exc}"
+                    )
+                )
+                reporter.advance()
+                return
+        if not record.text.strip():
+            poll.report.failed += 1
+            reporter.advance()
+            return
+        pending.append((poll, record))
+        reporter.advance()
+        if len(pending) >= BATCH_SIZE:
+            await flush()
+
+    await asyncio.gather(*(handle(p, e, c) for p, e, c in todo))
+    await flush()
+
+
+# --- seeds -------------------------------------------------------------------------------------
+
+
+def seed(
+    config: Config, store: Store, seed_dir: str | Path, reporter: Reporter | None = None
+) -> tuple[int, int]:
+    """Load the seed corpus; idempotent. Returns (loaded now, already there)."""
+    reporter = reporter or SilentReporter()
+    store.migrate()
+    docs = load_seed_dir(seed_dir)
+    known = store.known_canonical_urls(d.url for d in docs)
+    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    reporter.phase("seeds", len(docs))
+    records = []
+    for doc in docs:
+        if doc.url not in known:
+            records.append(
+                analyzer.record(
+                    url=doc.url,
+                    canonical_url=doc.url,
+                    source="seed",
+                    title=doc.title,
+                    text=doc.text,
+                    is_seed=True,
+                    extraction="seed",
+                )
+            )
+        reporter.advance()
+    results = store.insert_articles(records)
+    inserted = sum(1 for r in results if r.inserted)
+    return inserted, len(docs) - inserted

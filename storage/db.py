@@ -1,0 +1,532 @@
+"""The DuckDB layer: connections, migrations and every SQL statement the pipeline runs.
+
+Connections are short: DuckDB lets one process hold the file read-write and nobody else in,
+so an analyst's session must be able to get in between our writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
+
+
+class StorageError(Exception):
+    """A database problem the CLI reports as a message."""
+
+
+class DatabaseBusy(StorageError):
+    """Another process holds the database file for longer than we were willing to wait."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(m in str(exc) for m in LOCK_MARKERS)
+
+
+def lock_holder(exc: BaseException) -> str:
+    """The 'held by PID n' part of DuckDB's lock message, for telling the analyst who holds the file."""
+    match = re.search(r"(PID \d+)", str(exc))
+    return f"another process ({match.group(1)})" if match else "another process"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        match = re.fullmatch(r"(\d+)_(\w+)\.sql", entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise StorageError(f"two migrations share a number: {versions}")
+    return found
+
+
+@dataclass
+class ArticleRecord:
+    """One article ready to store; ids and clusters are assigned by `Store.insert_articles`."""
+
+    url: str
+    canonical_url: str
+    source: str
+    title: str | None
+    text: str
+    first_seen_at: datetime
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    is_seed: bool = False
+    relevance: float | None = None
+    is_relevant: bool | None = None
+    countries: list[str] | None = None
+    text_hash: str | None = None
+    site_name: str | None = None
+    feed_summary: str | None = None
+    extraction: str = "page"
+    guid: str | None = None
+    band_keys: list[int] = field(default_factory=list)  # near-duplicate index keys (flows/dedup.py)
+    signature: Any = None  # near-duplicate signature, for verifying candidates
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    id: int
+    canonical_url: str
+    cluster_id: int
+    duplicate_of: int | None
+    inserted: bool  # False: the canonical URL was already stored
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    failing_since: datetime | None
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one feed poll tells the sources table."""
+
+    name: str
+    ok: bool
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    feed_problem: str | None = None
+    moved_to: str | None = None
+    new_articles: int = 0
+
+
+@dataclass(frozen=True)
+class FetchLogEntry:
+    source: str | None
+    kind: str
+    url: str
+    outcome: str
+    status: int | None = None
+    final_url: str | None = None
+    error: str | None = None
+    bytes: int | None = None
+    elapsed_ms: float | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+NearDuplicateFinder = Callable[[duckdb.DuckDBPyConnection, ArticleRecord], int | None]
+
+BACKOFF_BASE = timedelta(minutes=30)
+BACKOFF_MAX = timedelta(days=1)
+
+
+def backoff_delay(consecutive_failures: int) -> timedelta:
+    """30 min, 1 h, 2 h, ... up to once a day: failing sources are polled less, never dropped."""
+    if consecutive_failures <= 0:
+        return timedelta(0)
+    delay = BACKOFF_BASE * (2 ** min(consecutive_failures - 1, 10))
+    return min(delay, BACKOFF_MAX)
+
+
+class Store:
+    """All database access. Holds a path, not a connection: each operation opens and closes one."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        lock_timeout: float = 60.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
+        self.waited_seconds = 0.0
+
+    # --- connections -------------------------------------------------------------------------
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StorageError(
+                f"{self.path}: no database here yet (run `newswatch seed` or `newswatch ingest`)"
+            )
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        announced = False
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    raise StorageError(f"{self.path}: cannot open the database: {exc}") from exc
+                now = time.monotonic()
+                if now >= deadline:
+                    raise DatabaseBusy(
+                        f"{self.path} is held by {lock_holder(exc)} (an open DuckDB session or another "
+                        f"run); gave up after {self.lock_timeout:.0f} s. Close that session and retry."
+                    ) from exc
+                if not announced and self.on_wait is not None:
+                    self.on_wait(f"{self.path} is held by {lock_holder(exc)}; waiting")
+                    announced = True
+                pause = min(delay, deadline - now)
+                time.sleep(pause)
+                self.waited_seconds += pause
+                delay = min(delay * 2, 2.0)
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._open(read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # --- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Create or upgrade the schema; returns the names of the migrations applied."""
+        applied: list[str] = []
+        with self.connect() as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+            for mig in migrations():
+                if mig.version in done:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute(mig.sql)
+                    con.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        [mig.version, mig.name, datetime.now(UTC)],
+                    )
+                except duckdb.Error as exc:
+                    con.execute("ROLLBACK")
+                    raise StorageError(f"migration {mig.version:03d}_{mig.name} failed: {exc}") from exc
+                con.execute("COMMIT")
+                applied.append(f"{mig.version:03d}_{mig.name}")
+        return applied
+
+    def schema_version(self) -> int:
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def start_run(self, kind: str) -> int:
+        with self.connect() as con:
+            row = con.execute(
+                "INSERT INTO run (kind, started_at, status) VALUES (?, ?, 'running') RETURNING id",
+                [kind, datetime.now(UTC)],
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        sources_polled: int = 0,
+        new: int = 0,
+        duplicate: int = 0,
+        failed: int = 0,
+        message: str | None = None,
+    ) -> None:
+        with self.connect() as con:
+            con.execute(
+                "UPDATE run SET finished_at = ?, status = ?, sources_polled = ?, articles_new = ?,"
+                " articles_duplicate = ?, articles_failed = ?, waited_seconds = ?, message = ? WHERE id = ?",
+                [
+                    datetime.now(UTC),
+                    status,
+                    sources_polled,
+                    new,
+                    duplicate,
+                    failed,
+                    round(self.waited_seconds, 3),
+                    message,
+                    run_id,
+                ],
+            )
+
+    # --- sources -----------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        """Make the source table mirror the configuration; history of removed sources is kept."""
+        now = datetime.now(UTC)
+        with self.transaction() as con:
+            existing = {r[0]: r[1] for r in con.execute("SELECT name, url FROM source").fetchall()}
+            for s in sources:
+                tags = ",".join(s.tags)
+                if s.name in existing:
+                    url_changed = existing[s.name] != s.url
+                    con.execute(
+                        "UPDATE source SET url = ?, language = ?, enabled = ?, tags = ?, updated_at = ?"
+                        + (
+                            ", etag = NULL, last_modified = NULL, moved_to = NULL,"
+                            " consecutive_failures = 0, next_poll_at = NULL"
+                            if url_changed
+                            else ""
+                        )
+                        + " WHERE name = ?",
+                        [s.url, s.language, s.enabled, tags, now, s.name],
+                    )
+                else:
+                    con.execute(
+                        "INSERT INTO source (name, url, language, enabled, tags, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [s.name, s.url, s.language, s.enabled, tags, now],
+                    )
+
+    def source_states(self, names: Sequence[str] | None = None) -> dict[str, SourceState]:
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT name, url, etag, last_modified, consecutive_failures, next_poll_at,"
+                " last_success_at, last_error, failing_since FROM source"
+            ).fetchall()
+        states = {r[0]: SourceState(*r) for r in rows}
+        if names is not None:
+            states = {n: states[n] for n in names if n in states}
+        return states
+
+    def record_polls(self, run_id: int | None, outcomes: Sequence[PollOutcome]) -> None:
+        now = datetime.now(UTC)
+        with self.transaction() as con:
+            for o in outcomes:
+                if o.ok:
+                    con.execute(
+                        "UPDATE source SET last_polled_at = ?, last_status = ?, last_success_at = ?,"
+                        " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),"
+                        " feed_problem = ?, consecutive_failures = 0, failing_since = NULL,"
+                        " next_poll_at = NULL, moved_to = coalesce(?, moved_to),"
+                        " articles_total = articles_total + ?, updated_at = ? WHERE name = ?",
+                        [
+                            now,
+                            o.status,
+                            now,
+                            o.etag,
+                            o.last_modified,
+                            o.feed_problem,
+                            o.moved_to,
+                            o.new_articles,
+                            now,
+                            o.name,
+                        ],
+                    )
+                else:
+                    row = con.execute(
+                        "SELECT consecutive_failures FROM source WHERE name = ?", [o.name]
+                    ).fetchone()
+                    failures = (int(row[0]) if row else 0) + 1
+                    con.execute(
+                        "UPDATE source SET last_polled_at = ?, last_status = ?, last_error_at = ?,"
+                        " last_error = ?, consecutive_failures = ?, failing_since = coalesce(failing_since, ?),"
+                        " next_poll_at = ?, moved_to = coalesce(?, moved_to), updated_at = ? WHERE name = ?",
+                        [
+                            now,
+                            o.status,
+                            now,
+                            o.error,
+                            failures,
+                            now,
+                            now + backoff_delay(failures),
+                            o.moved_to,
+                            now,
+                            o.name,
+                        ],
+                    )
+
+    def source_health(self) -> list[dict[str, Any]]:
+        with self.connect(read_only=True) as con:
+            cur = con.execute(
+                "SELECT name, url, enabled, last_success_at, last_error_at, last_error, feed_problem,"
+                " consecutive_failures, failing_since, next_poll_at, moved_to, articles_total, last_status"
+                " FROM source ORDER BY name"
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    # --- fetch log ---------------------------------------------------------------------------
+
+    def log_fetches(self, run_id: int | None, entries: Sequence[FetchLogEntry]) -> None:
+        if not entries:
+            return
+        with self.transaction() as con:
+            con.executemany(
+                "INSERT INTO fetch_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [
+                        run_id,
+                        e.source,
+                        e.kind,
+                        e.url,
+                        e.final_url,
+                        e.status,
+                        e.outcome,
+                        e.error,
+                        e.bytes,
+                        e.elapsed_ms,
+                        e.fetched_at,
+                    ]
+                    for e in entries
+                ],
+            )
+
+    # --- articles ----------------------------------------------------------------------------
+
+    def known_canonical_urls(self, urls: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return set()
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT canonical_url FROM article WHERE canonical_url IN (SELECT unnest(?))", [wanted]
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def insert_articles(
+        self,
+        records: Sequence[ArticleRecord],
+        run_id: int | None = None,
+        near_duplicate: NearDuplicateFinder | None = None,
+        on_inserted: Callable[[duckdb.DuckDBPyConnection, ArticleRecord, int], None] | None = None,
+    ) -> list[InsertResult]:
+        """Store a batch in one transaction, assigning ids and story clusters.
+
+        A record whose canonical URL is already stored is skipped (a crash between fetch and store,
+        or two copies in one batch). Exact duplicates (same text hash) join the earliest article's
+        cluster; `near_duplicate` may name another article whose cluster the record joins.
+        """
+        results: list[InsertResult] = []
+        if not records:
+            return results
+        with self.transaction() as con:
+            row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
+            next_id = int(row[0]) + 1 if row else 1
+            for rec in records:
+                existing = con.execute(
+                    "SELECT id, cluster_id, duplicate_of FROM article WHERE canonical_url = ?",
+                    [rec.canonical_url],
+                ).fetchone()
+                if existing:
+                    results.append(
+                        InsertResult(existing[0], rec.canonical_url, existing[1], existing[2], inserted=False)
+                    )
+                    continue
+                match_id: int | None = None
+                if rec.text_hash:
+                    hit = con.execute(
+                        "SELECT id FROM article WHERE text_hash = ? ORDER BY first_seen_at, id LIMIT 1",
+                        [rec.text_hash],
+                    ).fetchone()
+                    match_id = int(hit[0]) if hit else None
+                if match_id is None and near_duplicate is not None:
+                    match_id = near_duplicate(con, rec)
+                cluster_id, duplicate_of = next_id, None
+                if match_id is not None:
+                    head = con.execute(
+                        "SELECT coalesce(a.cluster_id, a.id),"
+                        " (SELECT min_by(id, (first_seen_at, id)) FROM article b"
+                        "   WHERE b.cluster_id = coalesce(a.cluster_id, a.id))"
+                        " FROM article a WHERE a.id = ?",
+                        [match_id],
+                    ).fetchone()
+                    if head:
+                        cluster_id = int(head[0])
+                        duplicate_of = int(head[1]) if head[1] is not None else cluster_id
+                con.execute(
+                    "INSERT INTO article (id, url, canonical_url, source, title, author, published_at,"
+                    " first_seen_at, language, text, word_count, is_seed, relevance, is_relevant, countries,"
+                    " cluster_id, duplicate_of, text_hash, site_name, feed_summary, extraction, guid, run_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        next_id,
+                        rec.url,
+                        rec.canonical_url,
+                        rec.source,
+                        rec.title,
+                        rec.author,
+                        rec.published_at,
+                        rec.first_seen_at,
+                        rec.language,
+                        rec.text,
+                        rec.word_count,
+                        rec.is_seed,
+                        rec.relevance,
+                        rec.is_relevant,
+                        rec.countries,
+                        cluster_id,
+                        duplicate_of,
+                        rec.text_hash,
+                        rec.site_name,
+                        rec.feed_summary,
+                        rec.extraction,
+                        rec.guid,
+                        run_id,
+                    ],
+                )
+                if on_inserted is not None:
+                    on_inserted(con, rec, next_id)
+                results.append(
+                    InsertResult(next_id, rec.canonical_url, cluster_id, duplicate_of, inserted=True)
+                )
+                next_id += 1
+        return results
+
+    def count_articles(self) -> int:
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT count(*) FROM article").fetchone()
+        return int(row[0]) if row else 0
+
+    # --- ad-hoc queries ----------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run SQL on a read-only connection, so it can change nothing."""
+        with self.connect(read_only=True) as con:
+            cur = con.execute(sql, params or [])
+            if cur.description is None:
+                return [], []
+            return [d[0] for d in cur.description], cur.fetchall()
