@@ -76,7 +76,12 @@ def _content(entry: Any) -> str | None:
     return best or None
 
 
-def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> ParsedFeed:
+_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+def parse_feed(
+    body: bytes, base_url: str, now: datetime | None = None, content_type: str | None = None
+) -> ParsedFeed:
     """Parse feed bytes; a malformed feed that still yields entries gives them, with its problem noted."""
     now = now or datetime.now(UTC)
     problems: list[str] = []
@@ -86,8 +91,11 @@ def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> Parse
     if _DOCTYPE_SUBSET.search(body[:65536]) or b"<!ENTITY" in head:
         body = _DOCTYPE_SUBSET.sub(b"", body, count=1)
         problems.append("DTD with entity declarations removed (entities are never expanded)")
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url}, sanitize_html=False)
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(bozo, _HARMLESS_BOZO):
+        bozo = None
     if not parsed.entries:
         version = parsed.get("version") or ""
         lowered = head.lstrip().lower()
@@ -133,6 +141,8 @@ def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> Parse
                 guid=raw.get("id") or None,
             )
         )
+    if not entries and bozo is not None:
+        raise FeedError(f"malformed feed: {_bozo_message(bozo)}; no entry with a usable link")
     if dropped:
         problems.append(f"{len(dropped)} entries without a usable link skipped")
     feed_title = _text(parsed.feed.get("title")) if parsed.get("feed") else None

@@ -278,7 +278,7 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
             log=log,
         )
     try:
-        feed = parse_feed(res.body, res.final_url)
+        feed = parse_feed(res.body, res.final_url, content_type=res.headers.get("content-type"))
     except FeedError as exc:
         report.status, report.error = "error", str(exc)
         return Poll(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -51,8 +52,18 @@ def canonicalize(url: str) -> str:
     )
     fragment = parts.fragment if parts.fragment.startswith("!") else ""
     return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), _remove_dot_segments(parts.path), query, fragment)
+        (parts.scheme.lower(), _ascii_host(parts.netloc), _remove_dot_segments(parts.path), query, fragment)
     )
+
+
+def _ascii_host(netloc: str) -> str:
+    """Hosts in their IDNA (xn--) form, so one host has one spelling whatever the feed used."""
+    netloc = netloc.lower()
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.partition(":")
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    return f"{userinfo}{at}{host}{colon}{port}"
 
 
 def resolve_link(link: str | None, base: str) -> str | None:

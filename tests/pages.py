@@ -52,15 +52,17 @@ def _comments() -> str:
 
 
 def _nav() -> str:
-    links = "".join(f'<li><a href="/section/{s}">{s.title()}</a></li>' for s in
-                    ("politics", "economy", "world", "sport", "culture", "opinion", "video"))
+    links = "".join(
+        f'<li><a href="/section/{s}">{s.title()}</a></li>'
+        for s in ("politics", "economy", "world", "sport", "culture", "opinion", "video")
+    )
     return f'<header><div class="logo">The Outlet</div><nav><ul>{links}</ul></nav></header>'
 
 
 def _cookie() -> str:
     return (
         '<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience. '
-        'By continuing to browse you agree to our cookie policy. <button>Accept all</button></div>'
+        "By continuing to browse you agree to our cookie policy. <button>Accept all</button></div>"
     )
 
 
@@ -125,7 +127,9 @@ def page_divsoup(article: Article, charset: str = "utf-8") -> str:
 TEMPLATES = (page_wordpress, page_newsportal, page_divsoup)
 
 
-def rss(title: str, link: str, items: Sequence[tuple[str, str, str, datetime | None]], encoding: str = "utf-8") -> str:
+def rss(
+    title: str, link: str, items: Sequence[tuple[str, str, str, datetime | None]], encoding: str = "utf-8"
+) -> str:
     """RSS 2.0; items are (title, link, description, published)."""
     entries = []
     for t, href, desc, when in items:

@@ -51,13 +51,21 @@ def build_site(server: NewsServer) -> dict[str, str]:
         url = server.add(f"/a/{art.slug}", TEMPLATES[i % 3](art))
         urls[f"a/{art.slug}"] = url
         items_a.append((art.title, url + "?utm_source=rss&utm_medium=feed", art.paragraphs[0], art.published))
-    server.add("/a/feed.xml", rss("Outlet A", server.url("/a/"), items_a), content_type="application/rss+xml",
-               etag='"a-v1"')
+    server.add(
+        "/a/feed.xml",
+        rss("Outlet A", server.url("/a/"), items_a),
+        content_type="application/rss+xml",
+        etag='"a-v1"',
+    )
     url_b = server.add("/b/2026/11/water", TEMPLATES[1](WATER))
     urls["b/water"] = url_b
     # a relative link, resolved against the feed URL
-    server.add("/b/atom.xml", atom("Outlet B", server.url("/b/"), [(WATER.title, "2026/11/water", "", None)]),
-               content_type="application/atom+xml", last_modified="Sat, 21 Nov 2026 10:00:00 GMT")
+    server.add(
+        "/b/atom.xml",
+        atom("Outlet B", server.url("/b/"), [(WATER.title, "2026/11/water", "", None)]),
+        content_type="application/atom+xml",
+        last_modified="Sat, 21 Nov 2026 10:00:00 GMT",
+    )
     server.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     return urls
 
@@ -69,10 +77,10 @@ def write_sources(path: Path, server: NewsServer, extra: str = "") -> Path:
   timeout_seconds: 5
 sources:
   - name: Outlet A
-    url: {server.url('/a/feed.xml')}
+    url: {server.url("/a/feed.xml")}
     language: en
   - name: Outlet B
-    url: {server.url('/b/atom.xml')}
+    url: {server.url("/b/atom.xml")}
 {extra}""",
         encoding="utf-8",
     )
@@ -87,8 +95,9 @@ def rows(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def test_ingest_end_to_end_and_conditional_get(server: NewsServer, tmp_path: Path, db_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_end_to_end_and_conditional_get(
+    server: NewsServer, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     build_site(server)
     sources = write_sources(tmp_path / "sources.yaml", server)
     assert main(["seed", "--db", str(db_path), "--sources", str(sources), "--dir", str(ROOT / "seeds")]) == 0
@@ -96,8 +105,11 @@ def test_ingest_end_to_end_and_conditional_get(server: NewsServer, tmp_path: Pat
     out = capsys.readouterr().out
     assert "Outlet A" in out and "Outlet B" in out
 
-    arts = rows(db_path, "SELECT source, url, canonical_url, title, text, language, cluster_id, duplicate_of, "
-                         "is_seed, word_count, author, published_at FROM articles WHERE NOT is_seed ORDER BY id")
+    arts = rows(
+        db_path,
+        "SELECT source, url, canonical_url, title, text, language, cluster_id, duplicate_of, "
+        "is_seed, word_count, author, published_at FROM articles WHERE NOT is_seed ORDER BY id",
+    )
     assert len(arts) == 4
     by_url = {a[2]: a for a in arts}
     water_a = by_url[server.url("/a/water-deal")]
@@ -118,7 +130,9 @@ def test_ingest_end_to_end_and_conditional_get(server: NewsServer, tmp_path: Pat
         assert "Related headline number" not in text
         assert art[5] == "en"
         assert art[9] > 20
-    seeds = rows(db_path, "SELECT count(*) FROM articles WHERE is_seed AND source = 'seed' AND url LIKE 'seed://%'")
+    seeds = rows(
+        db_path, "SELECT count(*) FROM articles WHERE is_seed AND source = 'seed' AND url LIKE 'seed://%'"
+    )
     assert seeds[0][0] == 5
 
     page_hits = {p: server.hits(p) for p in ("/a/water-deal", "/a/summit", "/a/weather", "/b/2026/11/water")}
@@ -131,8 +145,11 @@ def test_ingest_end_to_end_and_conditional_get(server: NewsServer, tmp_path: Pat
     assert feed_requests[-1].headers.get("if-none-match") == '"a-v1"' or feed_requests[-1].headers.get(
         "if-modified-since"
     )
-    log = rows(db_path, "SELECT url, outcome, status FROM fetch_log WHERE kind = 'feed' AND run_id = "
-                        "(SELECT max(id) FROM run WHERE kind = 'ingest')")
+    log = rows(
+        db_path,
+        "SELECT url, outcome, status FROM fetch_log WHERE kind = 'feed' AND run_id = "
+        "(SELECT max(id) FROM run WHERE kind = 'ingest')",
+    )
     assert {r[1] for r in log} == {"not_modified"} and {r[2] for r in log} == {304}
     assert rows(db_path, "SELECT count(*) FROM articles WHERE NOT is_seed")[0][0] == 4
 
@@ -148,8 +165,14 @@ def test_make_run_style_command_exits_zero_without_network(tmp_path: Path) -> No
     db = tmp_path / "n.duckdb"
     exe = Path(sys.executable).with_name("newswatch")
     env = {**os.environ, "NEWSWATCH_DB": str(db), "NEWSWATCH_SOURCES": str(sources)}
-    proc = subprocess.run([str(exe), "run", "--seeds", str(ROOT / "seeds")], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [str(exe), "run", "--seeds", str(ROOT / "seeds")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Nowhere" in proc.stdout and "error" in proc.stdout
     assert "Traceback" not in proc.stderr

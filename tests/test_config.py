@@ -1,0 +1,96 @@
+"""Configuration: defaults, validation, and errors that name file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from flows.config import ConfigError, load_config, parse_config, smtp_from_env
+from tests.conftest import ROOT
+
+
+def test_only_sources_gives_defaults_and_builtin_topic() -> None:
+    cfg = parse_config("sources:\n  - name: A\n    url: https://a.example/feed\n")
+    assert cfg.settings.timezone == "Asia/Almaty"
+    assert cfg.settings.max_concurrency == 16
+    assert cfg.settings.allow_private_networks is False
+    assert "KZ" in cfg.topic.countries and "en" in cfg.topic.keywords
+    assert cfg.enabled_sources[0].name == "A"
+
+
+def test_topic_section_replaces_only_what_it_names() -> None:
+    cfg = parse_config("topic:\n  keywords:\n    en: [Pamir]\nsources: []\n")
+    assert cfg.topic.keywords["en"] == ["Pamir"]
+    assert "ru" in cfg.topic.keywords  # untouched parts keep the built-in profile
+    assert "UZ" in cfg.topic.countries
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        ("sources:\n  - name: A\n    url: ftp://x/feed\n", 3, "sources.0.url"),
+        ("settings:\n  max_concurrency: zero\nsources: []\n", 2, "settings.max_concurrency"),
+        ("settings:\n  timezone: Mars/Olympus\nsources: []\n", 2, "settings.timezone"),
+        ("settings:\n  colour: blue\nsources: []\n", 2, "settings.colour"),
+        (
+            "sources:\n  - name: A\n    url: https://a/f\n  - name: A\n    url: https://b/f\n",
+            4,
+            "sources.1.name",
+        ),
+        ("sources:\n  - url: https://a/f\n", 2, "sources.0.name"),
+    ],
+)
+def test_bad_file_names_line_and_field(text: str, line: int, field: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "x/sources.yaml")
+    message = str(err.value)
+    assert f"x/sources.yaml:{line}:" in message
+    assert f"`{field}`" in message
+
+
+def test_yaml_syntax_error_has_line() -> None:
+    with pytest.raises(ConfigError, match=r"s\.yaml:3: invalid YAML"):
+        parse_config("sources:\n  - name: A\n  url: [unclosed\n", "s.yaml")
+
+
+def test_missing_sources_key() -> None:
+    with pytest.raises(ConfigError, match="`sources` is missing"):
+        parse_config("settings: {}\n", "s.yaml")
+
+
+def test_shipped_sources_yaml_is_valid() -> None:
+    cfg = load_config(ROOT / "sources.yaml")
+    assert len(cfg.sources) >= 10
+    assert all(s.url.startswith("http") for s in cfg.sources)
+
+
+def test_cli_exit_2_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("settings:\n  per_host_concurrency: -1\nsources: []\n", encoding="utf-8")
+    assert main(["ingest", "--sources", str(bad), "--db", str(tmp_path / "db.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2" in err and "settings.per_host_concurrency" in err
+    assert "Traceback" not in err
+
+
+def test_cli_missing_sources_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sources", "check", "--sources", str(tmp_path / "nope.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_smtp_from_env_never_shows_password() -> None:
+    smtp = smtp_from_env(
+        ["a@example.org"],
+        {
+            "NEWSWATCH_SMTP_HOST": "127.0.0.1",
+            "NEWSWATCH_SMTP_PASSWORD": "hunter2",
+            "NEWSWATCH_SMTP_USER": "u",
+        },
+    )
+    assert smtp is not None and smtp.port == 25 and smtp.recipients == ("a@example.org",)
+    assert "hunter2" not in repr(smtp)
+    assert smtp_from_env([], {}) is None
+    with pytest.raises(ConfigError, match="NEWSWATCH_SMTP_SECURITY"):
+        smtp_from_env(["a@x"], {"NEWSWATCH_SMTP_HOST": "h", "NEWSWATCH_SMTP_SECURITY": "tls9"})

@@ -1,0 +1,144 @@
+"""Storage: migrations, the public view, exact-duplicate clusters, source health and back-off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from storage import ArticleRecord, DatabaseBusy, PollOutcome, Store
+from storage.db import backoff_delay, migrations
+
+VIEW_COLUMNS = [
+    "id",
+    "url",
+    "canonical_url",
+    "source",
+    "title",
+    "author",
+    "published_at",
+    "first_seen_at",
+    "language",
+    "text",
+    "word_count",
+    "is_seed",
+    "relevance",
+    "is_relevant",
+    "countries",
+    "cluster_id",
+    "duplicate_of",
+]
+
+
+def rec(url: str, text: str, source: str = "S", **kw: object) -> ArticleRecord:
+    from flows.dedup import text_hash
+
+    return ArticleRecord(
+        url=url,
+        canonical_url=url,
+        source=source,
+        title="t",
+        text=text,
+        first_seen_at=datetime.now(UTC),
+        text_hash=text_hash(text),
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def test_migrations_numbered_and_applied_once(db_path: Path) -> None:
+    store = Store(db_path)
+    applied = store.migrate()
+    assert applied and applied[0] == "001_initial"
+    assert store.migrate() == []
+    assert store.schema_version() == max(m.version for m in migrations())
+
+
+def test_articles_view_has_the_contract_columns(db_path: Path) -> None:
+    Store(db_path).migrate()
+    con = duckdb.connect(str(db_path), read_only=True)
+    cols = [r[0] for r in con.execute("DESCRIBE articles").fetchall()]
+    con.close()
+    assert cols[: len(VIEW_COLUMNS)] == VIEW_COLUMNS
+
+
+def test_older_database_is_upgraded(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    first = migrations()[0]
+    con.execute(first.sql)
+    con.execute("INSERT INTO schema_migrations VALUES (1, 'initial', now())")
+    con.close()
+    applied = Store(db).migrate()
+    assert all(not a.startswith("001") for a in applied)
+    assert Store(db).schema_version() == max(m.version for m in migrations())
+
+
+def test_exact_duplicates_share_the_first_cluster(db_path: Path) -> None:
+    store = Store(db_path)
+    store.migrate()
+    text = "Kazakhstan and Uzbekistan signed a water deal on Friday in Astana."
+    first = store.insert_articles([rec("https://a/1", text)])[0]
+    copy, other = store.insert_articles(
+        [rec("https://b/1", text.upper() + "!"), rec("https://c/1", "Other story entirely about something.")]
+    )
+    assert first.duplicate_of is None and first.cluster_id == first.id
+    assert copy.cluster_id == first.id and copy.duplicate_of == first.id
+    assert other.cluster_id == other.id and other.duplicate_of is None
+    again = store.insert_articles([rec("https://a/1", "changed")])[0]
+    assert again.inserted is False and store.count_articles() == 3
+
+
+def test_poll_outcomes_and_backoff(db_path: Path) -> None:
+    from flows.config import Source
+
+    store = Store(db_path)
+    store.migrate()
+    store.sync_sources([Source(name="S", url="https://s/feed")])
+    for _ in range(3):
+        store.record_polls(None, [PollOutcome("S", ok=False, error="HTTP 500", status=500)])
+    state = store.source_states()["S"]
+    assert state.consecutive_failures == 3 and state.last_error == "HTTP 500"
+    assert state.next_poll_at is not None and state.next_poll_at > datetime.now(UTC) + timedelta(minutes=100)
+    store.record_polls(None, [PollOutcome("S", ok=True, status=200, etag='"e"')])
+    state = store.source_states()["S"]
+    assert state.consecutive_failures == 0 and state.etag == '"e"' and state.next_poll_at is None
+    assert backoff_delay(100) == timedelta(days=1)
+
+
+def test_query_is_read_only(db_path: Path) -> None:
+    store = Store(db_path)
+    store.migrate()
+    with pytest.raises(duckdb.Error):
+        store.query("INSERT INTO source (name, url) VALUES ('x', 'y')")
+
+
+def test_busy_database_gives_up_with_a_message(db_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Store(db_path).migrate()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(db_path)!r}); "
+            "print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        waits: list[str] = []
+        with pytest.raises(DatabaseBusy, match="held by another process"):
+            Store(db_path, lock_timeout=0.5, on_wait=waits.append).count_articles()
+        assert waits and "waiting" in waits[0]
+    finally:
+        holder.kill()
+        holder.wait()
