@@ -12,10 +12,12 @@ import ipaddress
 import socket
 import time
 import urllib.robotparser
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -87,6 +89,45 @@ class _Retryable(Exception):
         self.status = status
 
 
+class _BoundedDecoder:
+    """Undo Content-Encoding layers chunk by chunk, never making more than a step of output at once.
+
+    httpx decodes a whole network chunk in one call, so gzip inside gzip turns kilobytes into
+    gigabytes before any size check can run; here every layer is inflated a megabyte at a time.
+    """
+
+    STEP = 1 << 20
+
+    def __init__(self, header: str) -> None:
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        self.layers: list[Any] = []
+        for name in reversed(names):  # the last encoding listed was applied last
+            if name in ("gzip", "x-gzip"):
+                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+            elif name == "deflate":
+                self.layers.append(None)  # zlib-wrapped or raw: decided by the first bytes
+            elif name != "identity":
+                raise _Refused(f"unsupported Content-Encoding {name!r}")
+
+    def feed(self, data: bytes, index: int = 0) -> Iterator[bytes]:
+        if index == len(self.layers):
+            if data:
+                yield data
+            return
+        layer = self.layers[index]
+        if layer is None:
+            wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0
+            wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+            layer = self.layers[index] = zlib.decompressobj(wbits)
+        while not layer.eof:
+            out = layer.decompress(data, self.STEP)
+            data = layer.unconsumed_tail
+            if out:
+                yield from self.feed(out, index + 1)
+            if not data and len(out) < self.STEP:
+                break
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -100,6 +141,21 @@ def is_public_address(address: str) -> bool:
         or ip.is_unspecified
         or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.IPv4Network("100.64.0.0/10"))
     )
+
+
+def _unmapped(address: str) -> str:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
+def _pinned_url(url: str, address: str) -> str:
+    """`url` with its host replaced by the address it was checked to resolve to."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -144,6 +200,8 @@ class Fetcher:
         self.settings = settings
         self.trusted_hosts = {h.lower() for h in (trusted_hosts or set())}
         self.resolver = resolver or system_resolver
+        # an injected resolver is the test's (or an embedder's) DNS: connections must follow it too
+        self.pin_always = resolver is not None
         self.backoff_base = backoff_base
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -172,30 +230,42 @@ class Fetcher:
             sem = self._per_host[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
         return sem
 
-    async def check_address(self, url: str) -> None:
-        """Refuse links that resolve to loopback, private or link-local addresses (SPEC 7, Safety)."""
+    async def check_address(self, url: str) -> str | None:
+        """Refuse links that resolve to loopback, private or link-local addresses (SPEC 7, Safety).
+
+        Returns the checked address to connect to, so that a second DNS answer (rebinding) cannot
+        send the request elsewhere; None when the host is an address already or needs no check.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise _Refused(f"unsupported URL scheme {parts.scheme!r}", skipped=True)
         host = (parts.hostname or "").lower()
         if not host:
             raise _Refused("URL has no host", skipped=True)
-        if self.settings.allow_private_networks or host in self.trusted_hosts:
-            return
+        exempt = self.settings.allow_private_networks or host in self.trusted_hosts
         try:
             addresses = [str(ipaddress.ip_address(host))]
+            literal = True
         except ValueError:
+            literal = False
+        if exempt and (literal or not self.pin_always):
+            return None
+        if not literal:
             try:
                 addresses = await self.resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
             except (OSError, UnicodeError) as exc:
                 raise _Retryable(f"cannot resolve {host}: {exc}") from exc
         bad = [a for a in addresses if not is_public_address(a)]
-        if bad or not addresses:
+        if not exempt and (bad or not addresses):
             raise _Refused(
                 f"refused: {host} resolves to a private, loopback or link-local address ({', '.join(bad)});"
                 " set allow_private_networks: true to allow",
                 skipped=True,
             )
+        if literal or not addresses:
+            return None
+        plain = [_unmapped(a) for a in addresses]
+        return next((a for a in plain if ":" not in a), plain[0])
 
     async def get(
         self,
@@ -241,12 +311,12 @@ class Fetcher:
     ) -> None:
         current = url
         for hop in range(MAX_REDIRECTS + 1):
-            await self.check_address(current)
+            pinned = await self.check_address(current)
             host = host_of(current)
             async with self._global, self._host_semaphore(host):
                 try:
                     async with asyncio.timeout(self.settings.timeout_seconds):
-                        status, resp_headers, body = await self._request(current, headers, accept)
+                        status, resp_headers, body = await self._request(current, headers, accept, pinned)
                 except TimeoutError as exc:
                     raise _Retryable(
                         f"timed out: no complete response within {self.settings.timeout_seconds:g} s"
@@ -287,10 +357,16 @@ class Fetcher:
         raise _Refused(f"too many redirects (more than {MAX_REDIRECTS})")  # pragma: no cover
 
     async def _request(
-        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None
+        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, pinned: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         limit = self.settings.max_bytes
-        async with self.client.stream("GET", url, headers=headers) as response:
+        extensions: dict[str, Any] = {}
+        if pinned is not None:
+            parts = urlsplit(url)
+            headers = {**headers, "Host": parts.netloc.rpartition("@")[2]}
+            extensions["sni_hostname"] = parts.hostname
+            url = _pinned_url(url, pinned)
+        async with self.client.stream("GET", url, headers=headers, extensions=extensions) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
             if status in REDIRECT_CODES or status == 304 or status >= 400:
@@ -301,15 +377,17 @@ class Fetcher:
             declared = resp_headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and "content-encoding" not in resp_headers:
                 raise _Refused(f"response too large: Content-Length {declared} > max_bytes {limit}")
+            decoder = _BoundedDecoder(resp_headers.get("content-encoding", ""))
             chunks: list[bytes] = []
             size = 0
             try:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise _Refused(f"response too large: cut off after {limit} bytes (max_bytes)")
-                    chunks.append(chunk)
-            except httpx.DecodingError as exc:
+                async for raw in response.aiter_raw():
+                    for chunk in decoder.feed(raw):
+                        size += len(chunk)
+                        if size > limit:
+                            raise _Refused(f"response too large: cut off after {limit} bytes (max_bytes)")
+                        chunks.append(chunk)
+            except zlib.error as exc:
                 raise _Refused(f"undecodable response body: {exc}") from exc
             return status, resp_headers, b"".join(chunks)
 
