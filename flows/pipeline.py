@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -31,7 +32,16 @@ from flows.language import detect_language
 from flows.relevance import Scorer
 from flows.seeds import load_seed_dir
 from flows.urls import canonicalize
-from storage.db import ArticleRecord, FetchLogEntry, InsertResult, PollOutcome, SourceState, Store
+from storage.db import (
+    ArticleRecord,
+    DatabaseBusy,
+    FetchLogEntry,
+    InsertResult,
+    PollOutcome,
+    SourceState,
+    Store,
+)
+from storage.spool import Spool, WriterLock
 
 BATCH_SIZE = 100
 
@@ -67,6 +77,7 @@ class SourceReport:
     error: str | None = None
     problem: str | None = None
     moved_to: str | None = None
+    spooled: int = 0  # analysed, kept in the spool because the database was busy
 
 
 @dataclass
@@ -75,6 +86,9 @@ class IngestSummary:
     reports: list[SourceReport]
     elapsed_seconds: float
     waited_seconds: float
+    spooled: int = 0  # articles left in the spool for the next run (the database stayed busy)
+    replayed: int = 0  # articles an earlier run had left in the spool, stored by this one
+    note: str | None = None
 
     @property
     def new(self) -> int:
@@ -281,9 +295,9 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
         feed = parse_feed(res.body, res.final_url, content_type=res.headers.get("content-type"))
     except FeedError as exc:
         report.status, report.error = "error", str(exc)
-        return Poll(
-            source, report, PollOutcome(source.name, ok=False, status=res.status, error=str(exc)), log=log
-        )
+        log = [dataclasses.replace(log[0], outcome="error", error=str(exc))]  # fetched, but no feed
+        outcome = PollOutcome(source.name, ok=False, status=res.status, error=str(exc), moved_to=res.moved_to)
+        return Poll(source, report, outcome, log=log)
     report.problem = feed.problem
     entries = [(e, canonicalize(e.link)) for e in feed.entries[:max_entries]]
     outcome = PollOutcome(
@@ -307,6 +321,21 @@ def _to_thread_store_insert(
     return store.insert_articles(records, run_id=run_id)
 
 
+def _replay_spool(spool: Spool, store: Store, run_id: int) -> tuple[int, int]:
+    """Store the batches left in the spool; returns (stored now, still waiting)."""
+    stored = 0
+    paths = spool.pending()
+    for i, path in enumerate(paths):
+        records = spool.load(path)
+        try:
+            _to_thread_store_insert(store, records, run_id)
+        except DatabaseBusy:
+            return stored, sum(len(spool.load(p)) for p in paths[i:])
+        spool.remove(path)
+        stored += len(records)
+    return stored, 0
+
+
 async def ingest(
     config: Config,
     store: Store,
@@ -317,13 +346,45 @@ async def ingest(
     workers: int | None = None,
     sources: Sequence[Source] | None = None,
 ) -> IngestSummary:
-    """One ingest cycle over the enabled sources (or `sources`)."""
+    """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time."""
     reporter = reporter or SilentReporter()
+    lock = WriterLock(store.path, timeout=store.lock_timeout, on_wait=reporter.message)
+    await asyncio.to_thread(lock.acquire)
+    try:
+        store.waited_seconds += lock.waited_seconds
+        return await _ingest_locked(
+            config,
+            store,
+            reporter=reporter,
+            transport=transport,
+            resolver=resolver,
+            workers=workers,
+            sources=sources,
+        )
+    finally:
+        lock.release()
+
+
+async def _ingest_locked(
+    config: Config,
+    store: Store,
+    *,
+    reporter: Reporter,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    workers: int | None = None,
+    sources: Sequence[Source] | None = None,
+) -> IngestSummary:
     started = time.monotonic()
     settings = config.settings
     store.migrate()
     store.sync_sources(config.sources)
+    store.interrupt_stale_runs("ingest")  # we hold the writer lock: a 'running' ingest was killed
     run_id = store.start_run("ingest")
+    spool = Spool(store.path)
+    replayed, _ = await asyncio.to_thread(_replay_spool, spool, store, run_id)
+    if replayed:
+        reporter.message(f"stored {replayed} articles an earlier run had kept in {spool.dir}")
     reports: list[SourceReport] = []
     try:
         now = datetime.now(UTC)
@@ -353,7 +414,7 @@ async def ingest(
 
             polls = list(await asyncio.gather(*(polled(s) for s in due)))
             try:
-                await _ingest_entries(polls, store, fetcher, pool, run_id, reporter)
+                busy = await _ingest_entries(polls, store, fetcher, pool, run_id, reporter, spool)
             finally:
                 pool.close()
         for poll in polls:
@@ -364,19 +425,35 @@ async def ingest(
                     outcome = PollOutcome(**{**outcome.__dict__, "etag": None, "last_modified": None})
                 outcome = PollOutcome(**{**outcome.__dict__, "new_articles": poll.report.new})
                 poll.outcome = outcome
-        store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
-        store.log_fetches(run_id, [entry for p in polls for entry in p.log])
         reports = [p.report for p in polls] + reports
-        summary = IngestSummary(run_id, reports, time.monotonic() - started, store.waited_seconds)
-        store.finish_run(
-            run_id,
-            "ok",
-            sources_polled=len(polls),
-            new=summary.new,
-            duplicate=summary.duplicate,
-            failed=summary.failed,
-            message=f"waited {store.waited_seconds:.1f} s for the database" if store.waited_seconds else None,
+        summary = IngestSummary(
+            run_id, reports, time.monotonic() - started, store.waited_seconds, replayed=replayed
         )
+        try:
+            if busy is not None:  # the database may be free again: store what was kept
+                _, summary.spooled = await asyncio.to_thread(_replay_spool, spool, store, run_id)
+            store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
+            store.log_fetches(run_id, [entry for p in polls for entry in p.log])
+            summary.waited_seconds = store.waited_seconds
+            store.finish_run(
+                run_id,
+                "ok",
+                sources_polled=len(polls),
+                new=summary.new,
+                duplicate=summary.duplicate,
+                failed=summary.failed,
+                message=f"waited {store.waited_seconds:.1f} s for the database"
+                if store.waited_seconds
+                else None,
+            )
+        except DatabaseBusy as exc:
+            summary.spooled = spool.count()
+            summary.waited_seconds = store.waited_seconds
+            summary.note = (
+                f"{exc}. {summary.spooled} fetched articles are kept in {spool.dir} and will be stored"
+                " by the next run; source health of this run is not recorded"
+            )
+            reporter.message(summary.note)
         return summary
     except BaseException as exc:
         with contextlib.suppress(Exception):  # the original error matters more
@@ -385,11 +462,27 @@ async def ingest(
 
 
 async def _ingest_entries(
-    polls: list[Poll], store: Store, fetcher: Fetcher, pool: AnalysisPool, run_id: int, reporter: Reporter
-) -> None:
-    """Fetch, analyse and store every entry not stored yet; per-source counts go on the polls."""
+    polls: list[Poll],
+    store: Store,
+    fetcher: Fetcher,
+    pool: AnalysisPool,
+    run_id: int,
+    reporter: Reporter,
+    spool: Spool | None = None,
+) -> str | None:
+    """Fetch, analyse and store every entry not stored yet; per-source counts go on the polls.
+
+    Each batch goes to the spool before the database; if the database stays busy past the
+    store's lock_timeout, the rest of the run only spools. Returns why the database was given up on.
+    """
+    spool = spool or Spool(store.path)
+    busy: list[str] = []
     candidates = [c for p in polls for _, c in p.entries]
-    known = await asyncio.to_thread(store.known_canonical_urls, candidates)
+    try:
+        known = await asyncio.to_thread(store.known_canonical_urls, candidates)
+    except DatabaseBusy as exc:  # fetch everything; inserts skip what is already stored
+        busy.append(str(exc))
+        known = set()
     todo: list[tuple[Poll, FeedEntry, str]] = []
     claimed: set[str] = set()
     for poll in polls:
@@ -402,19 +495,31 @@ async def _ingest_entries(
                 claimed.add(canonical)
                 todo.append((poll, entry, canonical))
     if not todo:
-        return
+        return busy[0] if busy else None
     reporter.phase("articles", len(todo))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
 
     async def flush() -> None:
+        if not pending:
+            return
+        batch = list(pending)
+        pending.clear()
+        records = [r for _, r in batch]
+        kept = await asyncio.to_thread(spool.put, records)  # on disk before the database is tried
         async with write_lock:
-            if not pending:
+            if not busy:
+                try:
+                    results = await asyncio.to_thread(_to_thread_store_insert, store, records, run_id)
+                except DatabaseBusy as exc:
+                    busy.append(str(exc))
+                    reporter.message(f"{exc}; fetched articles are kept in {spool.dir}")
+            if busy:
+                for poll, _ in batch:
+                    poll.report.spooled += 1
                 return
-            batch = list(pending)
-            pending.clear()
-            results = await asyncio.to_thread(_to_thread_store_insert, store, [r for _, r in batch], run_id)
+            await asyncio.to_thread(spool.remove, kept)
             for (poll, _), result in zip(batch, results, strict=True):
                 if not result.inserted:
                     poll.report.known += 1
@@ -466,6 +571,7 @@ async def _ingest_entries(
 
     await asyncio.gather(*(handle(p, e, c) for p, e, c in todo))
     await flush()
+    return busy[0] if busy else None
 
 
 # --- seeds -------------------------------------------------------------------------------------

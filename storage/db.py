@@ -34,9 +34,19 @@ def is_lock_error(exc: BaseException) -> bool:
 
 
 def lock_holder(exc: BaseException) -> str:
-    """The 'held by PID n' part of DuckDB's lock message, for telling the analyst who holds the file."""
-    match = re.search(r"(PID \d+)", str(exc))
-    return f"another process ({match.group(1)})" if match else "another process"
+    """Who holds the file, from DuckDB's 'PID n' and that process's command line, for the analyst."""
+    match = re.search(r"PID (\d+)", str(exc))
+    if not match:
+        return "another process"
+    pid = match.group(1)
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"another process (PID {pid})"
+    command = " ".join(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part)
+    if len(command) > 120:
+        command = command[:117] + "..."
+    return f"another process (PID {pid}: {command})" if command else f"another process (PID {pid})"
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,17 @@ class Store:
         return int(row[0]) if row and row[0] is not None else 0
 
     # --- runs --------------------------------------------------------------------------------
+
+    def interrupt_stale_runs(self, kind: str) -> int:
+        """Mark runs of `kind` still 'running' as interrupted; only for a caller holding the writer lock."""
+        with self.connect() as con:
+            rows = con.execute(
+                "UPDATE run SET status = 'interrupted', finished_at = coalesce(finished_at, ?),"
+                " message = coalesce(message, 'the process ended before the run finished')"
+                " WHERE kind = ? AND status = 'running' RETURNING id",
+                [datetime.now(UTC), kind],
+            ).fetchall()
+        return len(rows)
 
     def start_run(self, kind: str) -> int:
         with self.connect() as con:
