@@ -146,6 +146,10 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
     console.print(table)
     if summary.waited_seconds:
         console.print(f"waited {summary.waited_seconds:.1f} s for another process to free the database")
+    if getattr(summary, "replayed", 0):
+        console.print(f"stored {summary.replayed} articles that an earlier run had kept in the spool")
+    if getattr(summary, "note", None):
+        console.print(summary.note, markup=False, highlight=False)
 
 
 def run_ingest(args: argparse.Namespace, console: Console) -> Any:
@@ -178,7 +182,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
-    store = _store(args, lock_timeout=10)
+    store = _store(args, lock_timeout=args.wait)
     columns, rows = store.query(args.query)
     table = Table(show_lines=False)
     for c in columns:
@@ -284,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sql", parents=[common], help="run read-only SQL and print a table")
     p.add_argument("query")
     p.add_argument("--max-rows", type=int, default=200)
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another process to free the database (default 10)",
+    )
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("sources", help="source commands")
