@@ -174,24 +174,240 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def run_digest(args: argparse.Namespace) -> Any:
+    """The digest of one day, as a Prefect flow or directly; a failed send comes back in the outcome."""
+    from flows.digest import DigestSendFailed, default_out_dir, digest_for
+
+    config = _config(args)
+    out_dir = args.out or default_out_dir(args.db)
+    if _use_prefect(args):
+        prefect_environment(Path(args.db))
+        from flows.flows import digest_flow
+
+        try:
+            return digest_flow(
+                str(args.sources),
+                str(args.db),
+                args.date.isoformat() if args.date else None,
+                str(out_dir),
+                args.send,
+                args.force,
+            )
+        except DigestSendFailed as exc:
+            return exc.outcome
+    return digest_for(
+        config,
+        _store(args, lock_timeout=300),
+        day=args.date,
+        out_dir=out_dir,
+        send=args.send,
+        force=args.force,
+    )
+
+
+def cmd_digest(args: argparse.Namespace, console: Console) -> int:
+    """Exit 1 when the mail did not go out (the files are written and the failure is recorded)."""
+    outcome = run_digest(args)
+    shown = f"{outcome.stories} stories" + (
+        f" (top {outcome.stories} of {outcome.total_stories})"
+        if outcome.total_stories > outcome.stories
+        else ""
+    )
+    console.print(f"digest {outcome.day}: {shown}", markup=False, highlight=False)
+    console.print(
+        f"  written: {outcome.paths.html}, {outcome.paths.text.name}, {outcome.paths.markdown.name}",
+        markup=False,
+        highlight=False,
+    )
+    console.print(f"  mail: {outcome.detail}", markup=False, highlight=False)
+    for line in outcome.retried:
+        console.print(f"  earlier digest {line}", markup=False, highlight=False)
+    if outcome.failed:
+        Console(stderr=True, soft_wrap=True).print(
+            f"newswatch: {outcome.failure_message}", markup=False, highlight=False
+        )
+        return 1
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     args.dir = args.seeds
     cmd_seed(args, console)
     cmd_ingest(args, console)
+    args.date, args.out, args.send, args.force = None, None, None, False
+    return cmd_digest(args, console)
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    """Serve the scheduled deployments until SIGTERM or Ctrl-C (SPEC 9)."""
+    config = _config(args)
+    prefect_environment(Path(args.db))
+    from flows.serve import serve
+
+    def say(text: str) -> None:
+        log.info("%s", text)
+
+    return serve(config, args.sources, args.db, host=args.host, port=args.port, say=say)
+
+
+def _read_only_sql(exc: Exception) -> Exception:
+    """An attempt to change the database or touch a file, told as what it is."""
+    import duckdb
+
+    from storage import StorageError
+
+    markers = ("read-only mode", "disabled by configuration", "configuration has been locked")
+    if isinstance(exc, duckdb.Error) and any(m in str(exc) for m in markers):
+        return StorageError(f"`newswatch sql` is read-only and touches no files: {exc}")
+    return exc
+
+
+def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
+    from flows.pipeline import rescore
+
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
+    config = _config(args)
+    reporter = ConsoleReporter(console)
+    try:
+        summary = rescore(config, _store(args, reporter, lock_timeout=300), reporter, batch_size=args.batch_size)
+    finally:
+        reporter.close()
+    console.print(
+        f"rescored {summary.articles} articles in {summary.elapsed_seconds:.1f} s: {summary.relevant} relevant"
+    )
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace, console: Console) -> int:
+    from flows.dedup import rebuild, status
+
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
+    if args.rebuild:
+        reporter = ConsoleReporter(console)
+        try:
+            done = rebuild(_store(args, reporter, lock_timeout=300), reporter, batch_size=args.batch_size)
+        finally:
+            reporter.close()
+        console.print(
+            f"dedup rebuilt in {done.seconds:.1f} s: {done.articles} articles, {done.clusters} stories,"
+            f" {done.duplicates} duplicates, {done.band_rows} index rows"
+        )
+        return 0
+    info = status(_store(args, lock_timeout=10))
+    console.print(
+        f"{info['articles']} articles in {info['clusters']} stories ({info['duplicates']} duplicates);"
+        f" index: {info['band_rows']} rows for {info['indexed_articles']} articles"
+    )
+    if not info["params_current"]:
+        console.print("the index was built with other parameters: run `newswatch dedup --rebuild`")
     return 0
 
 
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
+    from storage import search
+
     store = _store(args, lock_timeout=args.wait)
-    columns, rows = store.query(args.query)
+    fmt = args.format
+    if fmt == "parquet" and args.output is None:
+        raise UsageError("--format parquet needs --output FILE")
+    try:
+        if fmt != "table":
+            rows = search.write_query(store, args.query, fmt, args.output)
+            if args.output is not None:
+                console.print(f"{rows} rows written to {args.output}", markup=False, highlight=False)
+            return 0
+        columns, records = search.query(store, args.query)
+    except Exception as exc:
+        raise _read_only_sql(exc) from exc
     table = Table(show_lines=False)
     for c in columns:
-        table.add_column(c)
-    for row in rows[: args.max_rows]:
+        table.add_column(c, overflow="fold")
+    for row in records[: args.max_rows]:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
+    console.print(table, markup=False, highlight=False)
+    if len(records) > args.max_rows:
+        console.print(f"({len(records)} rows, first {args.max_rows} shown)")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, console: Console) -> int:
+    import json
+
+    from flows.search import SearchUsageError, build_request, hit_record
+    from storage import search
+
+    store = _store(args, lock_timeout=args.wait)
+    if args.reindex:
+        done = search.rebuild_index(store)
+        Console(stderr=True).print(
+            f"search index rebuilt: {done.articles} articles, {done.postings} postings in {done.seconds:.1f} s",
+            markup=False,
+            highlight=False,
+        )
+        if args.terms is None:
+            return 0
+    if args.terms is None:
+        raise UsageError('give the words to search for, e.g. newswatch search "Rogun dam"')
+    try:
+        request = build_request(
+            args.terms,
+            limit=args.limit,
+            since=args.since,
+            language=args.lang,
+            country=args.country,
+            relevant=args.relevant,
+            all_copies=args.all_copies,
+        )
+    except SearchUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    hits = search.search(store, request)
+    records = [hit_record(h) for h in hits]
+    if args.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not records:
+        console.print(f"no articles match {request.terms!r}", markup=False, highlight=False)
+        return 0
+    print_search_results(console, records)
+    return 0
+
+
+def _highlighted(text: str, spans: Sequence[tuple[int, int]], style: str = "") -> Any:
+    from rich.text import Text
+
+    out = Text(text, style=style)
+    for start, end in spans:
+        out.stylize("bold black on yellow", start, end)
+    return out
+
+
+def print_search_results(console: Console, records: Sequence[dict[str, Any]]) -> None:
+    from rich.text import Text
+
+    table = Table(show_lines=True)
+    for col in ("#", "date", "source", "lang", "article"):
+        table.add_column(col, overflow="fold", ratio=1 if col == "article" else None)
+    for rank, r in enumerate(records, 1):
+        when = (r["published_at"] or r["first_seen_at"] or "")[:10]
+        body = Text()
+        body.append_text(_highlighted(r["title"] or "(no title)", r["title_highlights"], "bold"))
+        if r["copies"] > 1:
+            body.append(f"  (+{r['copies'] - 1} more copies)", style="dim")
+        body.append("\n")
+        body.append_text(_highlighted(r["snippet"], r["snippet_highlights"]))
+        body.append(f"\n{r['url']}", style="dim")
+        table.add_row(str(rank), when, r["source"], r["language"] or "?", body)
     console.print(table)
-    if len(rows) > args.max_rows:
-        console.print(f"({len(rows)} rows, first {args.max_rows} shown)")
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    from storage import search
+
+    fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
+    rows = search.export_articles(_store(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
+    console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0
 
 
@@ -281,9 +497,63 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser(
+        "digest", parents=[common, settings, flow_opt], help="write one day's digest and mail it once"
+    )
+    p.add_argument(
+        "--date", type=_date, default=None, help="the day, YYYY-MM-DD (default: today in settings.timezone)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="directory for the files (default: digests/ beside --db)"
+    )
+    p.add_argument(
+        "--send",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="mail it (default: when NEWSWATCH_SMTP_HOST is set); --no-send writes the files only",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="send again even if this day already went to these recipients"
+    )
+    p.set_defaults(func=cmd_digest)
+
     p = sub.add_parser("seed", parents=[common, settings], help="load the seed corpus (idempotent)")
     p.add_argument("--dir", default="seeds", help="seed directory (default seeds/)")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser(
+        "serve", parents=[common, settings], help="serve the scheduled ingest and digest until stopped"
+    )
+    p.add_argument(
+        "--host",
+        default=os.environ.get("NEWSWATCH_PREFECT_HOST") or "127.0.0.1",
+        help="address of the local Prefect server and UI (env NEWSWATCH_PREFECT_HOST; default 127.0.0.1);"
+        " no local server is started when PREFECT_API_URL is set",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("NEWSWATCH_PREFECT_PORT") or "4200",
+        help="port of the local Prefect server and UI (env NEWSWATCH_PREFECT_PORT; default 4200)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "rescore",
+        parents=[common, settings],
+        help="recompute language, relevance and countries of stored articles (after a topic change)",
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
+    p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser(
+        "dedup", parents=[common], help="near-duplicate index status; --rebuild recomputes every story cluster"
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="recompute band keys and clusters (after a parameter change)"
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
+    p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("sql", parents=[common], help="run read-only SQL and print a table")
     p.add_argument("query")
@@ -295,7 +565,49 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another process to free the database (default 10)",
     )
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "parquet"),
+        default="table",
+        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it)",
+    )
+    p.add_argument("--output", type=Path, default=None, metavar="FILE", help="file for --format")
     p.set_defaults(func=cmd_sql)
+
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another process to free the database (default 10)",
+    )
+    p = sub.add_parser(
+        "search", parents=[common, wait], help="full-text search (BM25) in every language stored"
+    )
+    p.add_argument("terms", nargs="?", help="the words to search for; articles with all of them come first")
+    p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
+    p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
+    p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
+    p.add_argument("--all-copies", action="store_true", help="every copy of a story, not one per story")
+    p.add_argument("--json", action="store_true", help="JSON for scripts (highlights as character ranges)")
+    p.add_argument("--reindex", action="store_true", help="rebuild the whole search index first")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "export", parents=[common, wait], help="write the articles view to parquet, csv or jsonl"
+    )
+    p.add_argument("out", type=Path, metavar="OUT", help="the file to write")
+    p.add_argument(
+        "--format",
+        choices=("parquet", "csv", "jsonl"),
+        default=None,
+        help="default: from OUT's suffix (.csv, .jsonl), else parquet",
+    )
+    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("sources", help="source commands")
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
@@ -321,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     from storage import StorageError
 
     try:

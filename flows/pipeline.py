@@ -24,12 +24,13 @@ from typing import Protocol
 import httpx
 
 from flows.config import Config, Source, Topic
-from flows.dedup import text_hash
+from flows.dedup import NearDuplicates, band_keys, text_hash
 from flows.extract import Extracted, extract_page, normalize_space
 from flows.feeds import FeedEntry, FeedError, parse_feed
 from flows.fetch import FEED_TYPES, Fetcher, FetchResult, Resolver, host_of
 from flows.language import detect_language
-from flows.relevance import Scorer
+from flows.relevance import Score, Scorer
+from flows.search import refresh_index
 from flows.seeds import load_seed_dir
 from flows.urls import canonicalize
 from storage.db import (
@@ -121,8 +122,13 @@ class PageJob:
 class Analyzer:
     """Everything done to a text after extraction: language, relevance, hashes. Pure."""
 
-    def __init__(self, topic: Topic, threshold: float) -> None:
-        self.scorer = Scorer(topic, threshold)
+    def __init__(self, topic: Topic, threshold: float, seeds: Sequence[str] = ()) -> None:
+        self.scorer = Scorer(topic, threshold, seeds)
+
+    def analyse(self, title: str | None, text: str, language_hint: str | None = None) -> tuple[str | None, Score]:
+        """Language, then relevance and countries (which use the language)."""
+        language = detect_language(f"{title or ''}\n{text}", language_hint)
+        return language, self.scorer.score(title, text, language)
 
     def record(
         self,
@@ -135,8 +141,7 @@ class Analyzer:
         language_hint: str | None = None,
         **fields: object,
     ) -> ArticleRecord:
-        language = detect_language(f"{title or ''}\n{text}", language_hint)
-        score = self.scorer.score(title, text)
+        language, score = self.analyse(title, text, language_hint)
         return ArticleRecord(
             url=url,
             canonical_url=canonical_url,
@@ -149,6 +154,7 @@ class Analyzer:
             is_relevant=score.is_relevant,
             countries=score.countries,
             text_hash=text_hash(text),
+            band_keys=band_keys(text),
             **fields,  # type: ignore[arg-type]
         )
 
@@ -179,9 +185,9 @@ class Analyzer:
 _WORKER: Analyzer | None = None  # one per worker process, built by its initializer
 
 
-def _init_worker(topic_json: str, threshold: float) -> None:
+def _init_worker(topic_json: str, threshold: float, seeds: tuple[str, ...] = ()) -> None:
     global _WORKER
-    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold)
+    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds)
 
 
 def _analyse_in_worker(job: PageJob) -> ArticleRecord:
@@ -192,8 +198,9 @@ def _analyse_in_worker(job: PageJob) -> ArticleRecord:
 class AnalysisPool:
     """A process pool started on first use, so a run with nothing new pays nothing for it."""
 
-    def __init__(self, config: Config, workers: int | None = None) -> None:
+    def __init__(self, config: Config, workers: int | None = None, seeds: Sequence[str] = ()) -> None:
         self.config = config
+        self.seeds = tuple(seeds)  # the seed corpus's texts, for relevance (closeness to the seeds)
         self.workers = workers if workers is not None else max(1, min(os.cpu_count() or 1, 4))
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._local: Analyzer | None = None
@@ -204,13 +211,17 @@ class AnalysisPool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
-                initargs=(self.config.topic.model_dump_json(), self.config.settings.relevance_threshold),
+                initargs=(
+                    self.config.topic.model_dump_json(),
+                    self.config.settings.relevance_threshold,
+                    self.seeds,
+                ),
             )
         return self._pool
 
     def local(self) -> Analyzer:
         if self._local is None:
-            self._local = Analyzer(self.config.topic, self.config.settings.relevance_threshold)
+            self._local = Analyzer(self.config.topic, self.config.settings.relevance_threshold, self.seeds)
         return self._local
 
     async def analyse(self, job: PageJob) -> ArticleRecord:
@@ -318,7 +329,17 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
 def _to_thread_store_insert(
     store: Store, records: Sequence[ArticleRecord], run_id: int
 ) -> list[InsertResult]:
-    return store.insert_articles(records, run_id=run_id)
+    return insert_with_dedup(store, records, run_id)
+
+
+def insert_with_dedup(
+    store: Store, records: Sequence[ArticleRecord], run_id: int | None = None
+) -> list[InsertResult]:
+    """Store a batch; each article joins the story cluster of its exact or near duplicate."""
+    nd = NearDuplicates(records)
+    return store.insert_articles(
+        records, run_id=run_id, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush
+    )
 
 
 def _replay_spool(spool: Spool, store: Store, run_id: int) -> tuple[int, int]:
@@ -402,7 +423,7 @@ async def _ingest_locked(
                     )
                 )
         trusted = {host_of(s.url) for s in config.sources}
-        pool = AnalysisPool(config, workers)
+        pool = AnalysisPool(config, workers, seeds=store.seed_texts())
         async with Fetcher.make_client(settings, transport) as client:
             fetcher = Fetcher(client, settings, trusted_hosts=trusted, resolver=resolver)
             reporter.phase("feeds", len(due))
@@ -434,6 +455,7 @@ async def _ingest_locked(
                 _, summary.spooled = await asyncio.to_thread(_replay_spool, spool, store, run_id)
             store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
             store.log_fetches(run_id, [entry for p in polls for entry in p.log])
+            await asyncio.to_thread(refresh_index, store, reporter)  # search finds this run's articles
             summary.waited_seconds = store.waited_seconds
             store.finish_run(
                 run_id,
@@ -574,6 +596,78 @@ async def _ingest_entries(
     return busy[0] if busy else None
 
 
+# --- rescore -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RescoreSummary:
+    articles: int
+    relevant: int
+    elapsed_seconds: float
+
+
+RescoreItem = tuple[int, str | None, str, str | None]  # id, title, text, source language hint
+RescoreRow = tuple[int, str | None, float, bool, list[str]]
+
+
+def _rescore_rows(analyzer: Analyzer, items: Sequence[RescoreItem]) -> list[RescoreRow]:
+    rows: list[RescoreRow] = []
+    for article_id, title, text, hint in items:
+        language, score = analyzer.analyse(title, text, hint)
+        rows.append((article_id, language, score.relevance, score.is_relevant, score.countries))
+    return rows
+
+
+def _rescore_in_worker(items: Sequence[RescoreItem]) -> list[RescoreRow]:
+    assert _WORKER is not None, "worker not initialised"
+    return _rescore_rows(_WORKER, items)
+
+
+def rescore(
+    config: Config,
+    store: Store,
+    reporter: Reporter | None = None,
+    *,
+    batch_size: int = 500,
+    workers: int | None = None,
+) -> RescoreSummary:
+    """Recompute language, relevance, is_relevant and countries of every stored article.
+
+    For after the topic profile, the threshold or the seeds change. Articles are read and
+    written back in batches by id, each batch in its own short transaction, so an analyst's
+    session can get in between and an interrupted rescore can simply be run again.
+    """
+    reporter = reporter or SilentReporter()
+    started = time.monotonic()
+    store.migrate()
+    run_id = store.start_run("rescore")
+    done = relevant = 0
+    try:
+        pool = AnalysisPool(config, workers, seeds=store.seed_texts())
+        reporter.phase("rescore", store.count_articles())
+        after = 0
+        try:
+            while items := store.articles_to_rescore(after, batch_size):
+                if pool.workers > 1 and len(items) >= 4 * pool.workers:
+                    chunks = [items[i :: pool.workers] for i in range(pool.workers)]
+                    rows = [row for part in pool._executor().map(_rescore_in_worker, chunks) for row in part]
+                else:
+                    rows = _rescore_rows(pool.local(), items)
+                store.update_scores(rows)
+                after = items[-1][0]
+                done += len(rows)
+                relevant += sum(1 for row in rows if row[3])
+                reporter.advance(len(rows))
+        finally:
+            pool.close()
+        store.finish_run(run_id, "ok", message=f"rescored {done} articles, {relevant} relevant")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return RescoreSummary(done, relevant, time.monotonic() - started)
+
+
 # --- seeds -------------------------------------------------------------------------------------
 
 
@@ -585,7 +679,7 @@ def seed(
     store.migrate()
     docs = load_seed_dir(seed_dir)
     known = store.known_canonical_urls(d.url for d in docs)
-    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    analyzer = Analyzer(config.topic, config.settings.relevance_threshold, [f"{d.title}\n{d.text}" for d in docs])
     reporter.phase("seeds", len(docs))
     records = []
     for doc in docs:
@@ -602,6 +696,7 @@ def seed(
                 )
             )
         reporter.advance()
-    results = store.insert_articles(records)
+    results = insert_with_dedup(store, records)
     inserted = sum(1 for r in results if r.inserted)
+    refresh_index(store, reporter)
     return inserted, len(docs) - inserted

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -454,12 +454,14 @@ class Store:
         run_id: int | None = None,
         near_duplicate: NearDuplicateFinder | None = None,
         on_inserted: Callable[[duckdb.DuckDBPyConnection, ArticleRecord, int], None] | None = None,
+        before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     ) -> list[InsertResult]:
         """Store a batch in one transaction, assigning ids and story clusters.
 
         A record whose canonical URL is already stored is skipped (a crash between fetch and store,
         or two copies in one batch). Exact duplicates (same text hash) join the earliest article's
         cluster; `near_duplicate` may name another article whose cluster the record joins.
+        `before_commit` runs last inside the transaction (the near-duplicate index writes its rows).
         """
         results: list[InsertResult] = []
         if not records:
@@ -488,16 +490,13 @@ class Store:
                     match_id = near_duplicate(con, rec)
                 cluster_id, duplicate_of = next_id, None
                 if match_id is not None:
+                    # every member's duplicate_of names the head: no scan of the cluster needed
                     head = con.execute(
-                        "SELECT coalesce(a.cluster_id, a.id),"
-                        " (SELECT min_by(id, (first_seen_at, id)) FROM article b"
-                        "   WHERE b.cluster_id = coalesce(a.cluster_id, a.id))"
-                        " FROM article a WHERE a.id = ?",
+                        "SELECT coalesce(cluster_id, id), coalesce(duplicate_of, id) FROM article WHERE id = ?",
                         [match_id],
                     ).fetchone()
                     if head:
-                        cluster_id = int(head[0])
-                        duplicate_of = int(head[1]) if head[1] is not None else cluster_id
+                        cluster_id, duplicate_of = int(head[0]), int(head[1])
                 con.execute(
                     "INSERT INTO article (id, url, canonical_url, source, title, author, published_at,"
                     " first_seen_at, language, text, word_count, is_seed, relevance, is_relevant, countries,"
@@ -535,12 +534,167 @@ class Store:
                     InsertResult(next_id, rec.canonical_url, cluster_id, duplicate_of, inserted=True)
                 )
                 next_id += 1
+            if before_commit is not None:
+                before_commit(con)
         return results
 
     def count_articles(self) -> int:
         with self.connect(read_only=True) as con:
             row = con.execute("SELECT count(*) FROM article").fetchone()
         return int(row[0]) if row else 0
+
+    # --- relevance (flows/relevance.py) --------------------------------------------------------
+
+    def seed_texts(self) -> list[str]:
+        """Title and text of every seed article: the corpus relevance measures closeness to."""
+        if not self.path.exists():
+            return []
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT coalesce(title, '') || chr(10) || coalesce(text, '') FROM article"
+                " WHERE is_seed ORDER BY id"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def articles_to_rescore(self, after_id: int, limit: int) -> list[tuple[int, str | None, str, str | None]]:
+        """The next `limit` articles by id after `after_id`: (id, title, text, source language hint)."""
+        with self.connect() as con:
+            return [
+                (int(r[0]), r[1], r[2] or "", r[3])
+                for r in con.execute(
+                    "SELECT a.id, a.title, a.text, s.language FROM article a"
+                    " LEFT JOIN source s ON s.name = a.source"
+                    " WHERE a.id > ? ORDER BY a.id LIMIT ?",
+                    [after_id, limit],
+                ).fetchall()
+            ]
+
+    def update_scores(self, rows: Sequence[tuple[int, str | None, float, bool, list[str]]]) -> None:
+        """Set (id, language, relevance, is_relevant, countries) for a batch, in one short transaction."""
+        if not rows:
+            return
+        ids, languages, relevances, relevant, countries = (list(col) for col in zip(*rows, strict=True))
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE article SET language = u.language, relevance = u.relevance,"
+                " is_relevant = u.is_relevant, countries = u.countries"
+                " FROM (SELECT unnest(?::BIGINT[]) AS id, unnest(?::VARCHAR[]) AS language,"
+                " unnest(?::DOUBLE[]) AS relevance, unnest(?::BOOLEAN[]) AS is_relevant,"
+                " unnest(?::VARCHAR[][]) AS countries) AS u"
+                " WHERE article.id = u.id",
+                [ids, languages, relevances, relevant, countries],
+            )
+
+    # --- digest ------------------------------------------------------------------------------
+
+    def digest_articles(self, start: datetime, end: datetime, text_chars: int = 4000) -> list[dict[str, Any]]:
+        """Every article of each story cluster with a relevant, non-seed article first seen in [start, end).
+
+        Copies seen on other days come too (`in_day` false): they are the story's other outlets.
+        """
+        with self.connect(read_only=True) as con:
+            cur = con.execute(
+                "WITH hit AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
+                "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed)"
+                " SELECT coalesce(a.cluster_id, a.id) AS cluster, a.id, a.url, a.source, a.title,"
+                " a.published_at, a.first_seen_at, a.language, left(a.text, ?) AS text, a.relevance,"
+                " coalesce(a.is_relevant, false) AS is_relevant, a.countries, a.is_seed, a.site_name,"
+                " a.extraction, (a.first_seen_at >= ? AND a.first_seen_at < ?) AS in_day"
+                " FROM article a JOIN hit ON coalesce(a.cluster_id, a.id) = hit.cid"
+                " ORDER BY a.first_seen_at, a.id",
+                [start, end, text_chars, start, end],
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def day_article_counts(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """(new articles, relevant ones) first seen in [start, end), the seed corpus left out."""
+        with self.connect(read_only=True) as con:
+            row = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE is_relevant) FROM article"
+                " WHERE first_seen_at >= ? AND first_seen_at < ? AND NOT is_seed",
+                [start, end],
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def failing_sources(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Enabled sources whose last poll failed, longest failing first; `names` limits to the config's."""
+        with self.connect(read_only=True) as con:
+            cur = con.execute(
+                "SELECT name, url, consecutive_failures, failing_since, last_error, last_success_at"
+                " FROM source WHERE enabled AND consecutive_failures > 0"
+                " AND (? IS NULL OR list_contains(?, name))"
+                " ORDER BY failing_since NULLS LAST, name",
+                [None if names is None else list(names), None if names is None else list(names)],
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def digest_record(self, day: date, recipients: str) -> dict[str, Any] | None:
+        with self.connect(read_only=True) as con:
+            cur = con.execute("SELECT * FROM digest WHERE day = ? AND recipients = ?", [day, recipients])
+            cols = [d[0] for d in cur.description]
+            row = cur.fetchone()
+        return dict(zip(cols, row, strict=True)) if row else None
+
+    def save_digest(
+        self,
+        day: date,
+        recipients: str,
+        *,
+        stories: int,
+        articles: int,
+        subject: str,
+        paths: Sequence[str],
+    ) -> None:
+        """Record the files of a day's digest; an existing row keeps its send status."""
+        now = datetime.now(UTC)
+        html_path, text_path, md_path = paths
+        with self.transaction() as con:
+            found = con.execute(
+                "SELECT 1 FROM digest WHERE day = ? AND recipients = ?", [day, recipients]
+            ).fetchone()
+            if found:
+                con.execute(
+                    "UPDATE digest SET stories = ?, articles = ?, subject = ?, html_path = ?, text_path = ?,"
+                    " md_path = ?, updated_at = ? WHERE day = ? AND recipients = ?",
+                    [stories, articles, subject, html_path, text_path, md_path, now, day, recipients],
+                )
+            else:
+                con.execute(
+                    "INSERT INTO digest (day, recipients, status, stories, articles, subject, html_path,"
+                    " text_path, md_path, created_at, updated_at)"
+                    " VALUES (?, ?, 'written', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [day, recipients, stories, articles, subject, html_path, text_path, md_path, now, now],
+                )
+
+    def record_digest_send(
+        self, day: date, recipients: str, *, ok: bool, error: str | None = None, message_id: str | None = None
+    ) -> None:
+        now = datetime.now(UTC)
+        with self.connect() as con:
+            if ok:
+                con.execute(
+                    "UPDATE digest SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?,"
+                    " sent_at = ?, message_id = ?, error = ?, updated_at = ? WHERE day = ? AND recipients = ?",
+                    [now, now, message_id, error, now, day, recipients],
+                )
+            else:
+                con.execute(
+                    "UPDATE digest SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?,"
+                    " error = ?, updated_at = ? WHERE day = ? AND recipients = ?",
+                    [now, error, now, day, recipients],
+                )
+
+    def failed_digest_days(self, recipients: str, since: date, before: date) -> list[date]:
+        """Days in [since, before) whose digest to this list failed to send and was never sent."""
+        with self.connect(read_only=True) as con:
+            rows = con.execute(
+                "SELECT day FROM digest WHERE recipients = ? AND status = 'failed' AND day >= ? AND day < ?"
+                " ORDER BY day",
+                [recipients, since, before],
+            ).fetchall()
+        return [r[0] for r in rows]
 
     # --- ad-hoc queries ----------------------------------------------------------------------
 
