@@ -1,0 +1,192 @@
+"""`newswatch sql` (read-only, output formats), `newswatch export`, and the analysis views."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import main
+from storage import ArticleRecord, FetchLogEntry, PollOutcome, Store
+
+DAY1 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+DAY2 = datetime(2026, 5, 2, 10, 0, tzinfo=UTC)
+
+
+def rec(
+    n: int, source: str, when: datetime, language: str, countries: list[str] | None, **kw: object
+) -> ArticleRecord:
+    fields: dict[str, object] = {
+        "url": f"https://{source.lower()}.example/{n}",
+        "canonical_url": f"https://{source.lower()}.example/{n}",
+        "source": source,
+        "title": f"Story {n}",
+        "text": f"Text of story {n}",
+        "first_seen_at": when,
+        "published_at": when,
+        "language": language,
+        "countries": countries,
+        "text_hash": f"h{n}",
+        "is_relevant": countries is not None,
+    }
+    fields.update(kw)
+    return ArticleRecord(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    store = Store(tmp_path / "newswatch.duckdb")
+    store.migrate()
+    store.sync_sources(
+        [_Source("Alpha", "https://alpha.example/feed"), _Source("Beta", "https://beta.example/feed")]
+    )
+    store.insert_articles(
+        [
+            rec(1, "Alpha", DAY1, "en", ["KZ"]),
+            rec(2, "Alpha", DAY1, "ru", ["KZ", "UZ"]),
+            rec(3, "Beta", DAY1, "en", None),
+            # Beta's copy of story 1: the same text, so the same cluster
+            rec(4, "Beta", DAY2, "en", ["KZ"], text="Text of story 1", text_hash="h1", title="Story 1 again"),
+            rec(5, "Alpha", DAY2, "zh-cn", ["TJ"]),
+        ]
+    )
+    store.record_polls(
+        None, [PollOutcome("Alpha", ok=True, status=200), PollOutcome("Beta", ok=False, error="boom")]
+    )
+    store.log_fetches(
+        None,
+        [
+            FetchLogEntry("Beta", "feed", "https://beta.example/feed", "error", error="boom", elapsed_ms=5.0),
+            FetchLogEntry("Alpha", "feed", "https://alpha.example/feed", "ok", status=200, elapsed_ms=7.0),
+        ],
+    )
+    return store.path
+
+
+class _Source:
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url, self.language, self.enabled, self.tags = name, url, None, True, []
+
+
+def sql(db: Path, *args: str) -> int:
+    return main(["sql", "--db", str(db), *args])
+
+
+def test_table_output(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sql(db, "SELECT source, count(*) AS n FROM articles GROUP BY source ORDER BY source") == 0
+    out = capsys.readouterr().out
+    assert "Alpha" in out and "Beta" in out and " 3 " in out
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO article (id, url, canonical_url, source, first_seen_at) VALUES (99, 'u', 'u', 's', now())",
+        "DELETE FROM article",
+        "DROP TABLE article",
+        "UPDATE source SET enabled = false",
+        "CREATE TABLE evil AS SELECT 1",
+        "SELECT 1; DROP VIEW articles",
+        "ATTACH '{tmp}/other.duckdb' AS other",
+        "COPY (SELECT * FROM articles) TO '{tmp}/leak.csv'",
+        "COPY article FROM '{tmp}/in.csv'",
+        "SET enable_external_access = true",
+        "SELECT * FROM read_csv('{tmp}/in.csv')",
+    ],
+)
+def test_sql_cannot_modify_anything(
+    db: Path, tmp_path: Path, statement: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in.csv").write_text("a\n1\n")
+    before = db.read_bytes()
+    assert sql(db, statement.format(tmp=tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newswatch: ") and "Traceback" not in err
+    assert "read-only" in err or "touches no files" in err or "Catalog Error" in err
+    assert db.read_bytes() == before
+    assert not (tmp_path / "other.duckdb").exists() and not (tmp_path / "leak.csv").exists()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM article").fetchone() == (5,)
+    con.close()
+
+
+def test_sql_errors_are_messages(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sql(db, "SELEC 1") == 1
+    assert "SQL error" in capsys.readouterr().err
+    assert sql(db, "SELECT 1", "--format", "parquet") == 2
+    assert "--output" in capsys.readouterr().err
+
+
+def test_formats(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    q = "SELECT id, source, countries FROM articles ORDER BY id"
+    assert sql(db, q, "--format", "csv", "--output", str(tmp_path / "r.csv")) == 0
+    assert "5 rows written" in capsys.readouterr().out
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    assert [r["source"] for r in rows] == ["Alpha", "Alpha", "Beta", "Beta", "Alpha"]
+    assert rows[1]["countries"] == "[KZ, UZ]"
+
+    assert sql(db, q, "--format", "json", "--output", str(tmp_path / "r.json")) == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data[1] == {"id": 2, "source": "Alpha", "countries": ["KZ", "UZ"]}
+
+    assert sql(db, q, "--format", "parquet", "--output", str(tmp_path / "r.parquet")) == 0
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.num_rows == 5 and table.column("countries").to_pylist()[0] == ["KZ"]
+
+    capsys.readouterr()
+    assert sql(db, "SELECT 1 AS one, 'x' AS two", "--format", "csv") == 0  # stdout
+    assert capsys.readouterr().out.splitlines()[:2] == ["one,two", "1,x"]
+
+
+def test_output_directory_must_exist(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sql(db, "SELECT 1", "--format", "csv", "--output", str(tmp_path / "nope" / "r.csv")) == 1
+    assert "no such directory" in capsys.readouterr().err
+
+
+def test_export(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "all.parquet"
+    assert main(["export", "--db", str(db), str(out)]) == 0
+    assert "5 articles written" in capsys.readouterr().out
+    table = pq.read_table(out)
+    assert table.num_rows == 5
+    assert {"id", "title", "text", "countries", "cluster_id", "duplicate_of"} <= set(table.column_names)
+
+    jsonl = tmp_path / "recent.jsonl"
+    assert main(["export", "--db", str(db), "--since", "2026-05-02", "--format", "jsonl", str(jsonl)]) == 0
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert sorted(r["title"] for r in lines) == ["Story 1 again", "Story 5"]
+
+    out_csv = tmp_path / "recent.csv"
+    assert main(["export", "--db", str(db), "--since", "2026-05-02", str(out_csv)]) == 0  # format from suffix
+    assert len(list(csv.DictReader(io.StringIO(out_csv.read_text())))) == 2
+    assert main(["export", "--db", str(db), "--since", "May", str(out_csv)]) == 2
+
+
+def test_analysis_views(db: Path) -> None:
+    store = Store(db)
+    _, rows = store.query(
+        "SELECT day, country, articles, stories FROM daily_by_country ORDER BY ALL NULLS FIRST"
+    )
+    d1, d2 = DAY1.date(), DAY2.date()
+    assert rows == [(d1, None, 1, 1), (d1, "KZ", 2, 2), (d1, "UZ", 1, 1), (d2, "KZ", 1, 1), (d2, "TJ", 1, 1)]
+    _, rows = store.query("SELECT day, language, articles FROM daily_by_language ORDER BY ALL")
+    assert rows == [(d1, "en", 2), (d1, "ru", 1), (d2, "en", 1), (d2, "zh-cn", 1)]
+    _, rows = store.query("SELECT day, source, articles, copies FROM daily_by_source ORDER BY ALL")
+    assert rows == [(d1, "Alpha", 2, 0), (d1, "Beta", 1, 0), (d2, "Alpha", 1, 0), (d2, "Beta", 1, 1)]
+    _, rows = store.query(
+        "SELECT title, outlets, articles, sources, countries FROM story_clusters ORDER BY outlets DESC, title LIMIT 1"
+    )
+    assert rows == [("Story 1", 2, 2, ["Alpha", "Beta"], ["KZ"])]
+    _, rows = store.query("SELECT name, status, fetches_7d, fetch_errors_7d FROM source_health ORDER BY name")
+    assert rows == [("Alpha", "ok", 1, 0), ("Beta", "failing", 1, 1)]
+    # the README's Python example
+    con = duckdb.connect(str(db), read_only=True)
+    top = con.sql("SELECT title, outlets FROM story_clusters ORDER BY outlets DESC LIMIT 10").fetchall()
+    con.close()
+    assert top[0] == ("Story 1", 2)
