@@ -310,12 +310,16 @@ class Fetcher:
         self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, result: FetchResult
     ) -> None:
         current = url
+        # one deadline for the whole response, redirects included: time spent on the network by
+        # every hop counts against it (waiting for a concurrency slot does not)
+        budget = self.settings.timeout_seconds
         for hop in range(MAX_REDIRECTS + 1):
             pinned = await self.check_address(current)
             host = host_of(current)
             async with self._global, self._host_semaphore(host):
+                hop_started = time.monotonic()
                 try:
-                    async with asyncio.timeout(self.settings.timeout_seconds):
+                    async with asyncio.timeout(max(budget, 0.001)):
                         status, resp_headers, body = await self._request(current, headers, accept, pinned)
                 except TimeoutError as exc:
                     raise _Retryable(
@@ -325,6 +329,7 @@ class Fetcher:
                     raise _Retryable(f"timed out ({type(exc).__name__})") from exc
                 except (httpx.TransportError, OSError) as exc:
                     raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from exc
+            budget -= time.monotonic() - hop_started
             result.status = status
             result.headers = resp_headers
             result.final_url = current

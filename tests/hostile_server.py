@@ -14,6 +14,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
@@ -141,6 +142,16 @@ def redirect_to(location: str, status: int = 302) -> Handler:
     return handle
 
 
+def slow_redirect(location: str, delay: float, stop: Stopper) -> Handler:
+    """A redirect that takes `delay` seconds: a chain of them must share one deadline."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        stop.wait(delay)
+        _headers(h, 302, {"Location": location, "Content-Length": "0"})
+
+    return handle
+
+
 def status(code: int, headers: dict[str, str] | None = None, body: bytes = b"") -> Handler:
     def handle(h: BaseHTTPRequestHandler) -> None:
         _headers(h, code, {"Content-Type": "text/plain", "Content-Length": str(len(body)), **(headers or {})})
@@ -188,3 +199,88 @@ class SilentListener:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def hostile_web(server: Any, stop: Stopper, internal_port: int) -> dict[str, str]:
+    """Every misbehaviour of the suite on one server, as `{source name: feed URL}`, for a single run.
+
+    `server` is a `tests.conftest.NewsServer`; links to `internal_port` on 127.0.0.2 must be refused.
+    """
+    from tests.pages import TEMPLATES, rss, story
+
+    def feed(prefix: str, links: list[tuple[str, str]]) -> str:
+        items = [(title, href, "", None) for title, href in links]
+        return server.add(
+            f"{prefix}/feed.xml", rss(prefix, server.url(prefix + "/"), items), content_type="text/xml"
+        )
+
+    def page(path: str, i: int) -> str:
+        return server.add(
+            path, TEMPLATES[i % 3](story(path.strip("/").replace("/", "-"), f"Story at {path}"))
+        )
+
+    bomb = gzip_bomb_bytes(1 << 30)
+    bomb2 = gzip_bomb_bytes(2 << 30, 2)
+    sources: dict[str, str] = {}
+    sources["Malformed"] = server.add(
+        "/h/malformed.xml",
+        rss("M", server.url("/h/"), [("Recoverable", page("/h/m1", 0), "", None)]).replace(
+            "<channel>", "<channel>&"
+        ),
+        content_type="text/xml",
+    )
+    sources["Junk"] = server.add("/h/junk.xml", b"\x00\x01<<<>>>\xff", content_type="text/xml")
+    sources["HTML"] = server.add("/h/html.xml", "<html><body>hello</body></html>")
+    sources["Empty"] = server.add("/h/empty.xml", b"", content_type="text/xml")
+    for code in (404, 410):
+        sources[f"Status{code}"] = server.add_handler(f"/h/{code}.xml", status(code))
+    for code in (429, 500, 503):
+        sources[f"Retry{code}"] = server.add_handler(f"/h/r{code}.xml", status(code, {"Retry-After": "1"}))
+    server.add_handler("/h/loop-a", redirect_to("/h/loop-b"))
+    server.add_handler("/h/loop-b", redirect_to("/h/loop-a"))
+    sources["Loop"] = server.url("/h/loop-a")
+    for i in range(7):
+        server.add_handler(f"/h/chain/{i}", redirect_to(f"/h/chain/{i + 1}"))
+    sources["Chain"] = server.url("/h/chain/0")
+    sources["HugeCL"] = server.add_handler(
+        "/h/huge1.xml", endless(b"x" * 65536, 500_000_000, content_length=True)
+    )
+    sources["HugeNoCL"] = server.add_handler(
+        "/h/huge2.xml", endless(b"x" * 65536, 500_000_000, content_length=False)
+    )
+    sources["Bomb"] = server.add_handler("/h/bomb.xml", gzip_bomb(bomb, 1, "text/xml"))
+    sources["Bomb2"] = server.add_handler("/h/bomb2.xml", gzip_bomb(bomb2, 2, "text/xml"))
+    sources["Trickle"] = server.add_handler("/h/trickle.xml", trickle(b"<rss>" * 100, stop, 1.0, "text/xml"))
+    sources["Stall"] = server.add_handler("/h/stall.xml", stall_after_headers(stop))
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(
+            f'<!ENTITY a{i} "{("&a" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+        )
+        + ']><rss version="2.0"><channel><title>&a9;</title><item><title>&a9;</title>'
+        f"<link>{page('/h/laugh', 1)}</link></item></channel></rss>"
+    )
+    sources["Laughs"] = server.add("/h/laughs.xml", laughs, content_type="text/xml")
+    server.add_handler("/h/page-bomb", gzip_bomb(bomb2, 2))
+    server.add_handler("/h/page-trickle", trickle(b"<html>" * 100, stop, 1.0))
+    server.add_handler("/h/page-huge", endless(b"<p>x</p>" * 8192, 500_000_000, content_length=False))
+    server.add_handler("/h/page-redirect-internal", redirect_to(f"http://127.0.0.2:{internal_port}/secret"))
+    server.add("/h/report.pdf", b"%PDF-1.4", content_type="application/pdf")
+    server.add("/h/photo.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    sources["BadPages"] = feed(
+        "/h/pages",
+        [
+            ("Bomb page", server.url("/h/page-bomb")),
+            ("Trickle page", server.url("/h/page-trickle")),
+            ("Huge page", server.url("/h/page-huge")),
+            ("Internal", f"http://127.0.0.2:{internal_port}/secret"),
+            ("Redirect to internal", server.url("/h/page-redirect-internal")),
+            ("PDF", server.url("/h/report.pdf")),
+            ("Image", server.url("/h/photo.jpg")),
+            ("Script", "javascript:alert(1)"),
+            ("Fine", page("/h/fine", 2)),
+        ],
+    )
+    server.add_handler("/h/old.xml", redirect_to("/h/pages/feed.xml", 301))
+    sources["Moved"] = server.url("/h/old.xml")
+    return sources

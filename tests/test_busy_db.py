@@ -162,7 +162,7 @@ def test_ingest_waits_for_a_held_database_and_stores_everything(server: NewsServ
     assert summary.waited_seconds >= 1.5
     assert any(f"PID {holder.pid}" in m and "waiting" in m for m in recorder.messages), recorder.messages
     assert stored_urls(db_path) == sorted(canonicalize(u) for u in urls)
-    assert summary.new == len(urls) and summary.spooled == 0
+    assert summary.new + summary.duplicate == len(urls) and summary.spooled == 0
     assert Spool(db_path).pending() == []
     con = duckdb.connect(str(db_path), read_only=True)
     status, waited, message = con.execute("SELECT status, waited_seconds, message FROM run").fetchone()

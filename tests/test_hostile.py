@@ -13,17 +13,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from flows.cli import main
 from flows.config import parse_config
 from flows.fetch import system_resolver
 from flows.pipeline import IngestSummary, ingest
 from flows.urls import canonicalize
 from storage import Store
+from storage.db import backoff_delay
 from tests import hostile_server as hs
 from tests.conftest import NewsServer
 from tests.pages import TEMPLATES, Article, rss, story
@@ -101,7 +104,9 @@ class World:
             f"  - name: Good\n    url: {self.server.url('/good/feed.xml')}",
             *[f"  - name: {name}\n    url: {url}" for name, url in sources.items()],
         ]
-        config = parse_config("\n".join(lines) + "\n", str(self.tmp / "sources.yaml"))
+        path = self.tmp / "sources.yaml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        config = parse_config(path.read_text(encoding="utf-8"), str(path))
         store = Store(self.db, lock_timeout=30)
         return asyncio.run(ingest(config, store, resolver=resolver, workers=1))
 
@@ -293,6 +298,23 @@ def test_chain_of_five_redirects_is_followed(world: World) -> None:
     summary = world.run({"Hops": s.url("/hop/0")})
     world.assert_good_stored(summary)
     assert [r[2] for r in world.articles("Hops")] == ["Astana hosts forum"]
+
+
+def test_slow_redirect_chain_shares_one_deadline(world: World) -> None:
+    s = world.server
+    for i in range(5):  # each hop well inside the 2 s deadline, the chain far beyond it
+        s.add_handler(f"/slowhop/{i}", hs.slow_redirect(f"/slowhop/{i + 1}", 0.7, world.stop))
+    s.add(
+        "/slowhop/5",
+        feed_of(s, "/slowhopfeed", [story("slowhop-a", "Never reached")]),
+        content_type="text/xml",
+    )
+    started = time.monotonic()
+    summary = world.run({"SlowHops": s.url("/slowhop/0")})
+    assert time.monotonic() - started < 15
+    world.assert_good_stored(summary)
+    world.assert_failed("SlowHops", "timed out", "within 2 s")
+    assert s.hits("/slowhop/4") == 0
 
 
 def test_redirect_without_location_or_to_another_scheme(world: World, tmp_path: Path) -> None:
@@ -642,7 +664,7 @@ def test_links_and_redirects_to_private_addresses_are_refused(
     world.assert_good_stored(summary)
     assert internal.requests == []  # not even robots.txt
     report = next(r for r in summary.reports if r.name == "Priv")
-    assert report.skipped == 5 and report.new == 1
+    assert report.skipped == 5 and report.new + report.duplicate == 1
     refused = [e for e in world.log("Priv") if e[0] == "article" and e[2] == "skipped"]
     assert len(refused) == 5
     assert all("private, loopback or link-local" in e[4] for e in refused)
@@ -660,3 +682,58 @@ def test_private_addresses_are_fetched_when_allowed(
     world.assert_good_stored(summary)
     assert internal.hits("/secret") >= 3
     assert any(r.headers.get("host") == f"internal.test:{internal.port}" for r in internal.requests)
+
+
+# --- failing sources ---------------------------------------------------------------------------
+
+
+def test_failing_source_is_backed_off_never_disabled_and_shown_in_sources_check(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = world.server
+    s.add_handler("/down.xml", hs.status(500, body=b"database connection failed"))
+    url = s.url("/down.xml")
+    for _ in range(3):
+        world.assert_good_stored(world.run({"Down": url}))
+        con = duckdb.connect(str(world.db))  # as if the back-off delay had passed
+        con.execute("UPDATE source SET next_poll_at = now() - INTERVAL 1 MINUTE WHERE name = 'Down'")
+        con.close()
+    row = world.source("Down")
+    assert row["consecutive_failures"] == 3 and row["enabled"]
+    assert s.hits("/down.xml") == 3
+    # not due yet: the next run leaves it alone and says so
+    con = duckdb.connect(str(world.db))
+    con.execute("UPDATE source SET next_poll_at = now() + INTERVAL 2 HOUR WHERE name = 'Down'")
+    con.close()
+    summary = world.run({"Down": url})
+    world.assert_good_stored(summary)
+    report = next(r for r in summary.reports if r.name == "Down")
+    assert report.status == "backing_off" and "failing (3x)" in (report.error or "")
+    assert s.hits("/down.xml") == 3
+    assert backoff_delay(1) == timedelta(minutes=30) and backoff_delay(3) == timedelta(hours=2)
+    assert backoff_delay(30) == timedelta(days=1)  # polled daily at worst, never dropped
+
+    capsys.readouterr()
+    sources = str(world.tmp / "sources.yaml")
+    assert main(["sources", "check", "--db", str(world.db), "--sources", sources]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "Down" in x)
+    assert "failing since" in line and " 3 " in line and "HTTP 500" in line
+    good = next(x for x in out.splitlines() if "Good" in x)
+    assert " ok " in good
+
+
+# --- bounded resources -------------------------------------------------------------------------
+
+
+def test_all_hostile_sources_in_one_run_stay_bounded(tmp_path: Path) -> None:
+    """Every misbehaviour at once through the installed command: a sanity bound, not the benchmark
+    (`python -m benchmarks.bench_hostile` measures the default settings against 3 min and 1 GB)."""
+    from benchmarks.bench_hostile import run_hostile
+
+    result = run_hostile("timeout_seconds: 3\nmax_retries: 1", workdir=tmp_path)
+    assert result["exit"] == 0, result["stderr_tail"]
+    assert result["good_stored"] == result["good_expected"]
+    assert result["internal_requests"] == 0
+    assert result["failing_sources"] >= 14
+    assert result["seconds"] < 180 and result["peak_bytes"] < 1 << 30, result
