@@ -7,11 +7,15 @@ own database connections and HTTP client.
 from __future__ import annotations
 
 import asyncio
+from datetime import date
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from flows.config import load_config
+from flows.digest import DigestOutcome, DigestSendFailed, digest_for
 from flows.pipeline import IngestSummary, ingest, seed
 from storage import Store
 
@@ -69,9 +73,57 @@ def ingest_flow(
     return ingest_task(sources_path, db_path)
 
 
+@task(name="build-and-send-digest", cache_policy=NONE, retries=0)
+def digest_task(
+    sources_path: str, db_path: str, day: str | None, out_dir: str | None, send: bool | None, force: bool
+) -> DigestOutcome:
+    config = load_config(sources_path)
+    logger = get_run_logger()
+    store = Store(db_path, lock_timeout=600, on_wait=logger.warning)
+    outcome = digest_for(
+        config,
+        store,
+        day=date.fromisoformat(day) if day else None,
+        out_dir=Path(out_dir) if out_dir else None,
+        send=send,
+        force=force,
+    )
+    logger.info(
+        "digest %s: %d stories, written to %s", outcome.day, outcome.stories, outcome.paths.html.parent
+    )
+    (logger.error if outcome.send == "failed" else logger.info)("mail: %s", outcome.detail)
+    for line in outcome.retried:
+        logger.info("earlier digest %s", line)
+    return outcome
+
+
+@flow(name="digest")
+def digest_flow(
+    sources_path: str = "sources.yaml",
+    db_path: str = "storage/newswatch.duckdb",
+    day: str | None = None,
+    out_dir: str | None = None,
+    send: bool | None = None,
+    force: bool = False,
+) -> DigestOutcome:
+    """The day's digest (default today in settings.timezone), published as a markdown artifact.
+
+    A failed send fails the flow run, after the files and the artifact are written.
+    """
+    outcome = digest_task(sources_path, db_path, day, out_dir, send, force)
+    create_markdown_artifact(
+        key="daily-digest", markdown=outcome.markdown, description=f"newswatch digest {outcome.day}"
+    )
+    if outcome.failed:
+        raise DigestSendFailed(outcome.failure_message, outcome)
+    return outcome
+
+
 @flow(name="run")
 def run_flow(
     sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb", seed_dir: str = "seeds"
 ) -> IngestSummary:
     seed_flow(sources_path, db_path, seed_dir)
-    return ingest_flow(sources_path, db_path)
+    summary = ingest_flow(sources_path, db_path)
+    digest_flow(sources_path, db_path)
+    return summary
