@@ -510,7 +510,7 @@ class DigestOutcome:
     total_stories: int
     subject: str
     markdown: str
-    send: str  # not_configured | disabled | sent | already_sent | failed
+    send: str  # not_configured | disabled | sent | already_sent | in_progress | failed
     detail: str
     error: str | None = None
     retried: list[str] = field(default_factory=list)  # what happened to earlier days' failed sends
@@ -607,7 +607,7 @@ def make_digest(
         store.finish_run(run_id, "failed", message=f"{day}: {type(exc).__name__}: {exc}")
         raise
     message = f"{day}: {outcome.stories} stories; {outcome.detail}"
-    store.finish_run(run_id, "failed" if outcome.failed else "ok", new=outcome.stories, message=message)
+    store.finish_run(run_id, "failed" if outcome.failed else "ok", message=message)
     return outcome
 
 
@@ -654,17 +654,23 @@ def _deliver(
     if not sending or smtp is None:
         return outcome
     save(key)
-    record = store.digest_record(day, key)
-    if record and record["status"] == "sent" and not force:
-        sent_at = _local(record["sent_at"], digest.tz)
+    blocker = store.claim_digest_send(day, key, force=force)
+    if blocker is not None and blocker["status"] == "sent":
+        sent_at = _local(blocker["sent_at"], digest.tz)
         outcome.send = "already_sent"
         outcome.detail = f"already sent to these recipients at {sent_at}; not sent again (--force resends)"
+    elif blocker is not None:
+        started = _local(blocker["last_attempt_at"], digest.tz)
+        outcome.send = "in_progress"
+        outcome.detail = f"another run has been sending it since {started}; not sent twice"
     else:
         ok, text = _send_day(store, smtp, key, day, digest, rendered, **send_options)
         outcome.send = "sent" if ok else "failed"
         outcome.detail = text if ok else f"{text}; recorded, the next run retries it"
         outcome.error = None if ok else text
     for earlier in store.failed_digest_days(key, day - timedelta(days=RETRY_DAYS), day):
+        if store.claim_digest_send(earlier, key) is not None:
+            continue
         old = build_digest(config, store, earlier, now)
         old_rendered = render(old)
         old_paths = write_files(old_rendered, out_dir, earlier)

@@ -630,13 +630,6 @@ class Store:
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def digest_record(self, day: date, recipients: str) -> dict[str, Any] | None:
-        with self.connect(read_only=True) as con:
-            cur = con.execute("SELECT * FROM digest WHERE day = ? AND recipients = ?", [day, recipients])
-            cols = [d[0] for d in cur.description]
-            row = cur.fetchone()
-        return dict(zip(cols, row, strict=True)) if row else None
-
     def save_digest(
         self,
         day: date,
@@ -668,6 +661,35 @@ class Store:
                     [day, recipients, stories, articles, subject, html_path, text_path, md_path, now, now],
                 )
 
+    def claim_digest_send(
+        self, day: date, recipients: str, *, force: bool = False, stale_after: timedelta = timedelta(minutes=15)
+    ) -> dict[str, Any] | None:
+        """Mark a day's digest 'sending' to this list, so two runs cannot both mail it.
+
+        Returns None when the caller may send; otherwise the row that stops it: already sent (and not
+        `force`), or being sent by another run right now (a claim older than `stale_after` is a crashed
+        run and is taken over).
+        """
+        now = datetime.now(UTC)
+        with self.transaction() as con:
+            cur = con.execute("SELECT * FROM digest WHERE day = ? AND recipients = ?", [day, recipients])
+            cols = [d[0] for d in cur.description]
+            row = cur.fetchone()
+            if row is None:
+                raise StorageError(f"no digest recorded for {day} and {recipients!r}; save it first")
+            record = dict(zip(cols, row, strict=True))
+            claimed = record["last_attempt_at"]
+            if record["status"] == "sending" and claimed is not None and now - claimed < stale_after:
+                return record
+            if record["status"] == "sent" and not force:
+                return record
+            con.execute(
+                "UPDATE digest SET status = 'sending', last_attempt_at = ?, updated_at = ?"
+                " WHERE day = ? AND recipients = ?",
+                [now, now, day, recipients],
+            )
+        return None
+
     def record_digest_send(
         self, day: date, recipients: str, *, ok: bool, error: str | None = None, message_id: str | None = None
     ) -> None:
@@ -686,13 +708,15 @@ class Store:
                     [now, error, now, day, recipients],
                 )
 
-    def failed_digest_days(self, recipients: str, since: date, before: date) -> list[date]:
-        """Days in [since, before) whose digest to this list failed to send and was never sent."""
+    def failed_digest_days(
+        self, recipients: str, since: date, before: date, stale_after: timedelta = timedelta(minutes=15)
+    ) -> list[date]:
+        """Days in [since, before) whose digest to this list failed to send (or whose sender crashed)."""
         with self.connect(read_only=True) as con:
             rows = con.execute(
-                "SELECT day FROM digest WHERE recipients = ? AND status = 'failed' AND day >= ? AND day < ?"
-                " ORDER BY day",
-                [recipients, since, before],
+                "SELECT day FROM digest WHERE recipients = ? AND day >= ? AND day < ?"
+                " AND (status = 'failed' OR (status = 'sending' AND last_attempt_at < ?)) ORDER BY day",
+                [recipients, since, before, datetime.now(UTC) - stale_after],
             ).fetchall()
         return [r[0] for r in rows]
 

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.cli import main
-from flows.config import Config, parse_config
+from flows.config import Config, SmtpSettings, parse_config
 from flows.dedup import text_hash
 from flows.digest import (
     REGION,
@@ -596,10 +596,6 @@ def test_a_failed_day_is_retried_by_the_next_days_digest(
     newsroom: Store, tmp_path: Path, smtp_servers: list[SmtpServer]
 ) -> None:
     cfg = config()
-    down = Credentials("x", "y")  # unused: the first server is simply not there
-    assert down.attempts == []
-    from flows.config import SmtpSettings
-
     smtp = SmtpSettings(
         host=HOST,
         port=free_port(),
@@ -624,6 +620,43 @@ def test_a_failed_day_is_retried_by_the_next_days_digest(
     assert subjects[1] == "newswatch digest 2026-11-22: no new stories"
     third = make_digest(cfg, newsroom, DAY + timedelta(days=1), out_dir=tmp_path, smtp=up)
     assert third.send == "already_sent" and third.retried == [] and len(server.messages) == 2
+
+
+def test_a_digest_being_sent_by_another_run_is_not_sent_twice(
+    newsroom: Store, tmp_path: Path, smtp_servers: list[SmtpServer]
+) -> None:
+    server = start_smtp()
+    smtp_servers.append(server)
+    smtp = SmtpSettings(
+        host=HOST,
+        port=server.port,
+        user=None,
+        password=None,
+        sender="n@example.org",
+        recipients=("analyst@example.org",),
+        security="none",
+    )
+    assert make_digest(config(), newsroom, DAY, out_dir=tmp_path, smtp=smtp, send=False).send == "disabled"
+    newsroom.save_digest(
+        DAY, "analyst@example.org", stories=9, articles=10, subject="s", paths=["a", "b", "c"]
+    )
+
+    def set_claim(age: timedelta) -> None:
+        con = duckdb.connect(str(newsroom.path))
+        try:
+            con.execute(
+                "UPDATE digest SET status = 'sending', last_attempt_at = ? WHERE recipients <> ''",
+                [datetime.now(UTC) - age],
+            )
+        finally:
+            con.close()
+
+    set_claim(timedelta(minutes=1))  # another run is sending right now
+    busy = make_digest(config(), newsroom, DAY, out_dir=tmp_path, smtp=smtp)
+    assert busy.send == "in_progress" and not busy.failed and server.messages == []
+    set_claim(timedelta(hours=1))  # that run died mid-send: its claim is taken over
+    assert make_digest(config(), newsroom, DAY, out_dir=tmp_path, smtp=smtp).send == "sent"
+    assert len(server.messages) == 1
 
 
 def test_starttls_login_through_the_command_keeps_the_password_out(

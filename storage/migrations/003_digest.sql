@@ -4,7 +4,7 @@
 CREATE TABLE digest (
     day DATE NOT NULL,                   -- the calendar day in settings.timezone
     recipients VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,             -- written | sent | failed
+    status VARCHAR NOT NULL,             -- written | sending | sent | failed
     stories INTEGER NOT NULL,            -- story entries in the digest (after the max_stories cap)
     articles INTEGER NOT NULL,           -- relevant articles first seen that day
     subject VARCHAR,
