@@ -1,0 +1,264 @@
+"""Ingest figures: cold throughput at the margin against trafilatura alone, the no-op run, memory,
+where the time goes, and the digest of a 5,000-article day.
+
+Every ingest here is the real `flows.pipeline.ingest` against the simulated news web, into a
+fresh DuckDB file, in this process (the analysis pool forks its own workers as in production).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.newsweb import NewsWeb, Page
+from benchmarks.procmem import TreeSampler, cpu_seconds
+from flows.config import Config, parse_config
+from storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class IngestRun:
+    pages: int  # links the feeds listed
+    stored: int  # articles in the database afterwards
+    new: int
+    duplicate: int
+    failed: int
+    seconds: float
+    main_cpu: float  # this process, every thread
+    workers_cpu: float  # the analysis workers and the forkserver (sampled)
+    server_cpu: float  # the simulator
+    peak_rss_mb: float  # the tree (this process and the workers), resident set summed
+    peak_pss_mb: float  # the same, shared pages split between processes
+    statuses: dict[str, int]
+
+
+def _ingest(config: Config, store: Store) -> Any:
+    from flows.pipeline import ingest
+
+    return asyncio.run(ingest(config, store))
+
+
+def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
+    store = Store(db)
+    server_before = cpu_seconds(web.pid)
+    cpu_before = time.process_time()
+    with TreeSampler(exclude={web.pid}) as sampler:
+        started = time.perf_counter()
+        summary = _ingest(config, store)
+        seconds = time.perf_counter() - started
+    main_cpu = time.process_time() - cpu_before
+    statuses: dict[str, int] = {}
+    for r in summary.reports:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return IngestRun(
+        pages=pages,
+        stored=store.count_articles(),
+        new=summary.new,
+        duplicate=summary.duplicate,
+        failed=summary.failed,
+        seconds=seconds,
+        main_cpu=main_cpu,
+        workers_cpu=sampler.others_cpu(),
+        server_cpu=cpu_seconds(web.pid) - server_before,
+        peak_rss_mb=sampler.peak_rss / 2**20,
+        peak_pss_mb=sampler.peak_pss / 2**20,
+        statuses=statuses,
+    )
+
+
+def cold(web: NewsWeb, per_feed: int, workdir: Path, tag: str) -> tuple[IngestRun, Path]:
+    """One ingest of `per_feed` new links on each feed into a new database."""
+    db = workdir / f"{tag}.duckdb"
+    for leftover in (db, db.with_suffix(".duckdb.wal")):
+        leftover.unlink(missing_ok=True)
+    config = parse_config(web.sources_yaml(per_feed), f"<bench {tag}>")
+    return run_ingest(web, config, db, per_feed * web.spec.outlets), db
+
+
+def trafilatura_alone(pages: list[Page]) -> tuple[float, float]:
+    """Pages per second of `trafilatura.extract(..., output_format="json", with_metadata=True)`."""
+    import trafilatura
+
+    texts = [p.text() for p in pages]
+    trafilatura.extract(texts[0], output_format="json", with_metadata=True)  # imports, caches
+    started = time.perf_counter()
+    for text in texts:
+        trafilatura.extract(text, output_format="json", with_metadata=True)
+    seconds = time.perf_counter() - started
+    return len(pages) / seconds, seconds
+
+
+# --- where the time goes -------------------------------------------------------------------------
+
+CATEGORIES = (
+    ("wait (event loop idle, GIL)", ("selectors.py", "select.epoll", "select.poll", "_thread.lock")),
+    ("HTTP client (httpx, httpcore, h11, anyio)", ("httpx", "httpcore", "h11", "anyio", "ssl.py")),
+    ("feed parsing (feedparser)", ("feedparser", "sgmllib")),
+    ("worker IPC (pickle, futures, pipes)", ("pickle", "multiprocessing", "concurrent/futures", "_pickle")),
+    ("database (duckdb, storage)", ("duckdb", "storage/")),
+    ("asyncio machinery", ("asyncio/",)),
+    ("newswatch code (flows)", ("flows/",)),
+    ("page extraction (trafilatura, lxml)", ("trafilatura", "lxml", "justext", "readability")),
+    ("language detection", ("langdetect", "language.py")),
+    ("relevance", ("relevance.py",)),
+)
+
+
+def _category(filename: str, func: str) -> str:
+    where = f"{filename} {func}"
+    for name, needles in CATEGORIES:
+        if any(n in where for n in needles):
+            return name
+    return "other"
+
+
+def _summarise(profile: cProfile.Profile, top: int = 15) -> dict[str, Any]:
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values())
+    by_category: dict[str, float] = {}
+    rows = []
+    for (filename, line, func), (_cc, _nc, tottime, cumtime, _callers) in raw.items():
+        cat = _category(filename, func)
+        by_category[cat] = by_category.get(cat, 0.0) + tottime
+        short = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        rows.append((tottime, cumtime, f"{short}:{line}({func})"))
+    rows.sort(reverse=True)
+    return {
+        "total_seconds": round(total, 3),
+        "by_category": {
+            k: {"seconds": round(v, 3), "share": round(v / total, 3) if total else 0.0}
+            for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])
+        },
+        "top_tottime": [
+            {"function": name, "tottime": round(t, 3), "cumtime": round(c, 3)} for t, c, name in rows[:top]
+        ],
+    }
+
+
+def profile_main(web: NewsWeb, per_feed: int, workdir: Path) -> dict[str, Any]:
+    """cProfile of this process's event-loop thread during a cold ingest (database threads not seen)."""
+    db = workdir / "profile.duckdb"
+    for leftover in (db, db.with_suffix(".duckdb.wal")):
+        leftover.unlink(missing_ok=True)
+    config = parse_config(web.sources_yaml(per_feed), "<bench profile>")
+    store = Store(db)
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    try:
+        _ingest(config, store)
+    finally:
+        profile.disable()
+    out = _summarise(profile)
+    out["wall_seconds"] = round(time.perf_counter() - started, 3)
+    out["pages"] = per_feed * web.spec.outlets
+    return out
+
+
+WORKER_STAGES = (
+    ("extraction (flows.extract.extract_page)", "flows/extract.py", "extract_page"),
+    ("language (detect_language)", "flows/language.py", "detect_language"),
+    ("relevance (Scorer.score)", "flows/relevance.py", "score"),
+    ("exact-duplicate hash (text_hash)", "flows/dedup.py", "text_hash"),
+)
+
+
+def profile_worker(config: Config, pages: list[Page], port: int) -> dict[str, Any]:
+    """What one analysis worker does per page (Analyzer.page), timed plainly and then profiled."""
+    from flows.feeds import FeedEntry
+    from flows.pipeline import Analyzer, PageJob
+
+    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    jobs = []
+    for p in pages:
+        url = f"http://127.0.0.1:{port}{p.path}"
+        entry = FeedEntry(url, url, p.story.title, p.story.paragraphs[0][:300], None, None, None, url)
+        jobs.append(PageJob("bench", url, url, p.body, p.content_type, url, entry, None))
+    analyzer.page(jobs[0])  # first-use costs (language profiles) are not per page
+    started = time.perf_counter()
+    for job in jobs:
+        analyzer.page(job)
+    per_page = (time.perf_counter() - started) / len(jobs)
+    profile = cProfile.Profile()
+    profile.enable()
+    for job in jobs:
+        analyzer.page(job)
+    profile.disable()
+    raw: dict[Any, Any] = pstats.Stats(profile, stream=io.StringIO()).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values())
+    stages: dict[str, float] = {}
+    for label, file_end, func in WORKER_STAGES:
+        cum = sum(v[3] for (f, _l, fn), v in raw.items() if f.endswith(file_end) and fn == func)
+        stages[label] = round(cum / total, 3) if total else 0.0
+    stages["other"] = round(max(0.0, 1.0 - sum(stages.values())), 3)
+    return {
+        "pages": len(jobs),
+        "ms_per_page": round(per_page * 1000, 2),
+        "share_by_stage": stages,
+        "profile": _summarise(profile, top=10),
+    }
+
+
+# --- the no-op run and the digest ----------------------------------------------------------------
+
+
+def noop_cli(sources_yaml: str, db: Path, workdir: Path) -> float:
+    """Wall time of `newswatch ingest` in a new process (interpreter start and imports included)."""
+    sources = workdir / "noop-sources.yaml"
+    sources.write_text(sources_yaml, encoding="utf-8")
+    exe = shutil.which("newswatch", path=str(Path(sys.executable).parent)) or "newswatch"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    started = time.perf_counter()
+    subprocess.run(
+        [exe, "ingest", "--sources", str(sources), "--db", str(db)],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        cwd=workdir,
+    )
+    return time.perf_counter() - started
+
+
+def digest_time(config: Config, db: Path) -> dict[str, Any]:
+    """Build (and render) today's digest from a database whose day holds the cold ingest."""
+    try:
+        from flows.digest import build_digest, render, today
+    except ImportError as exc:
+        return {"skipped": f"flows.digest not importable: {exc}"}
+    store = Store(db)
+    day = today(config.settings.tz)
+    started = time.perf_counter()
+    digest = build_digest(config, store, day)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    render(digest)
+    rendered = time.perf_counter() - started
+    return {
+        "day": str(day),
+        "articles_in_day": digest.new_articles,
+        "relevant_in_day": digest.relevant_articles,
+        "stories": digest.total_stories,
+        "build_seconds": round(built, 3),
+        "render_seconds": round(rendered, 3),
+    }
+
+
+def as_dict(run: IngestRun) -> dict[str, Any]:
+    out = asdict(run)
+    for key, value in out.items():
+        if isinstance(value, float):
+            out[key] = round(value, 3)
+    return out
