@@ -43,6 +43,7 @@ MAX_QUERY_TERMS = 64
 COMPACT_FRACTION = 0.1
 MIN_COMPACT_ROWS = 1_000_000
 MAX_RUNS = 48  # beyond this, merge all runs into one (a full sort: rare)
+REBUILD_BATCH = 100_000  # articles tokenized at a time by a rebuild
 
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 _MACROS = (
@@ -84,6 +85,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     path = fts_extension_path()
     con.execute(f"SET extension_directory = '{_quote(str(path.parent.parent))}'")
     con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"LOAD '{_quote(str(path))}'")
     for macro in _MACROS:
         con.execute(macro)
@@ -154,11 +156,14 @@ def _state(con: duckdb.DuckDBPyConnection) -> tuple[str, int, int, int] | None:
     return (str(row[0]), int(row[1]), int(row[2]), int(row[3])) if row else None
 
 
-def _index_new(con: duckdb.DuckDBPyConnection, now: datetime, target: str) -> tuple[int, int]:
-    """Tokenize the articles not indexed yet into `target`; returns (articles, postings)."""
+def _index_new(
+    con: duckdb.DuckDBPyConnection, now: datetime, target: str, limit: int | None = None
+) -> tuple[int, int]:
+    """Tokenize the articles not indexed yet (at most `limit`) into `target`; returns (articles,
+    postings)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE nw_new AS SELECT a.id, a.title, a.text FROM article a"
-        " ANTI JOIN search_doc d ON d.id = a.id"
+        " ANTI JOIN search_doc d ON d.id = a.id" + (f" ORDER BY a.id LIMIT {int(limit)}" if limit else "")
     )
     row = con.execute("SELECT count(*) FROM nw_new").fetchone()
     articles = int(row[0]) if row else 0
@@ -179,16 +184,28 @@ def _index_new(con: duckdb.DuckDBPyConnection, now: datetime, target: str) -> tu
     return articles, postings
 
 
-def _rebuild(con: duckdb.DuckDBPyConnection, now: datetime) -> tuple[int, int]:
-    con.execute("DELETE FROM search_posting")
-    con.execute("DELETE FROM search_delta")
-    con.execute("DELETE FROM search_doc")
-    con.execute("DELETE FROM search_state")
-    articles, postings = _index_new(con, now, "search_posting")
-    con.execute(
-        "INSERT INTO search_state VALUES (?, ?, ?, 0, ?, ?, ?)",
-        [tokenizer_tag(con), postings, 1 if postings else 0, now, now, now],
-    )
+def _rebuild(store: Store, now: datetime) -> tuple[int, int]:
+    """Everything again: tokenized in batches, each its own transaction (memory stays bounded),
+    then sorted as one run. Until the last step commits there is no index and search says so."""
+    with store.transaction() as con:
+        for table in ("search_state", "search_posting", "search_delta", "search_doc"):
+            con.execute(f"DELETE FROM {table}")
+    articles = postings = 0
+    while True:
+        with store.transaction() as con:
+            prepare(con)
+            batch, rows = _index_new(con, now, "search_delta", limit=REBUILD_BATCH)
+        articles, postings = articles + batch, postings + rows
+        if batch < REBUILD_BATCH:
+            break
+    with store.transaction() as con:
+        prepare(con)
+        con.execute("INSERT INTO search_posting SELECT * FROM search_delta ORDER BY term, id")
+        con.execute("DELETE FROM search_delta")
+        con.execute(
+            "INSERT INTO search_state VALUES (?, ?, ?, 0, ?, ?, ?)",
+            [tokenizer_tag(con), postings, 1 if postings else 0, now, now, now],
+        )
     return articles, postings
 
 
@@ -206,12 +223,17 @@ def update_index(
     """
     started = time.monotonic()
     now = datetime.now(UTC)
+    with store.connect() as con:
+        prepare(con)
+        state = _state(con)
+        current = state is not None and state[0] == tokenizer_tag(con)
+    if not current:
+        return rebuild_index(store)
     with store.transaction() as con:
         prepare(con)
         state = _state(con)
-        if state is None or state[0] != tokenizer_tag(con):
-            articles, postings = _rebuild(con, now)
-            return IndexUpdate(articles, postings, False, True, time.monotonic() - started)
+        if state is None:  # another process is rebuilding it right now
+            return IndexUpdate(0, 0, False, False, time.monotonic() - started)
         _, sorted_rows, runs, delta_rows = state
         articles, postings = _index_new(con, now, "search_delta")
         delta_rows += postings
@@ -248,9 +270,7 @@ def _merge_runs(con: duckdb.DuckDBPyConnection) -> None:
 def rebuild_index(store: Store) -> IndexUpdate:
     """Tokenize every article again into one sorted run (`newswatch search --reindex`)."""
     started = time.monotonic()
-    with store.transaction() as con:
-        prepare(con)
-        articles, postings = _rebuild(con, datetime.now(UTC))
+    articles, postings = _rebuild(store, datetime.now(UTC))
     with store.connect() as con:
         con.execute("CHECKPOINT")  # give the deleted postings' space back to the file
     return IndexUpdate(articles, postings, False, True, time.monotonic() - started)
