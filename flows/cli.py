@@ -102,9 +102,14 @@ def _config(args: argparse.Namespace) -> Config:
 def _store(
     args: argparse.Namespace, reporter: ConsoleReporter | None = None, lock_timeout: float = 60.0
 ) -> Any:
-    from storage import Store
+    from storage.lake import open_store
 
-    return Store(args.db, lock_timeout=lock_timeout, on_wait=(reporter.message if reporter else None))
+    return open_store(
+        args.db,
+        shard=getattr(args, "shard", None),
+        lock_timeout=lock_timeout,
+        on_wait=(reporter.message if reporter else None),
+    )
 
 
 def _use_prefect(args: argparse.Namespace) -> bool:
@@ -158,12 +163,14 @@ def run_ingest(args: argparse.Namespace, console: Console) -> Any:
         prefect_environment(Path(args.db))
         from flows.flows import ingest_flow
 
-        return ingest_flow(str(args.sources), str(args.db))
-    from flows.pipeline import ingest
+        shard = getattr(args, "shard", None)
+        return ingest_flow(str(args.sources), str(args.db), str(shard) if shard else None)
+    from flows.lake import ingest_shard
 
     reporter = ConsoleReporter(console)
     try:
-        return asyncio.run(ingest(config, _store(args, reporter, lock_timeout=300), reporter=reporter))
+        store = _store(args, reporter, lock_timeout=300)
+        return asyncio.run(ingest_shard(config, store, shard=getattr(args, "shard", None), reporter=reporter))
     finally:
         reporter.close()
 
@@ -411,6 +418,85 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
+    """Copy the DuckDB file at --db into the lake (SPEC 10)."""
+    from flows.lake import reconcile
+    from storage import Store
+    from storage.lake import LakeConfig, LakeStore, copy_file_into
+
+    if args.to != "ducklake":
+        raise UsageError(f"--to {args.to}: the only target is ducklake")
+    env = dict(os.environ)
+    if args.catalog:
+        env["NEWSWATCH_LAKE_CATALOG"] = args.catalog
+    if args.data_path:
+        env["NEWSWATCH_LAKE_DATA"] = str(args.data_path)
+    lake = LakeConfig.from_env(env)
+    if lake is None:
+        raise UsageError("name the lake: --catalog 'postgres:dbname=... host=...' or NEWSWATCH_LAKE_CATALOG")
+    if not Path(args.db).is_file():
+        raise UsageError(f"{args.db}: no DuckDB file to copy (set --db)")
+    source = Store(args.db, lock_timeout=60)
+    source.migrate()  # same schema version on both sides
+    store = LakeStore(lake, args.db, lock_timeout=60)
+    try:
+        store.migrate()
+        copied = copy_file_into(store, Path(args.db), force=args.force)
+        done = reconcile(store)
+    finally:
+        store.close()
+    for table, rows in copied.items():
+        console.print(f"  {table}: {rows} rows", markup=False, highlight=False)
+    console.print(
+        f"copied {args.db} into ducklake:{lake.label()} ({copied.get('article', 0)} articles;"
+        f" {done.removed} duplicate rows removed)",
+        markup=False,
+        highlight=False,
+    )
+    return 0
+
+
+def cmd_lake(args: argparse.Namespace, console: Console) -> int:
+    """Reconcile the lake by hand, and show its counts."""
+    from flows.lake import lake_summary, reconcile
+    from storage.lake import LakeStore
+
+    store = _store(args, lock_timeout=60)
+    if not isinstance(store, LakeStore):
+        raise UsageError("no lake configured: set NEWSWATCH_LAKE_CATALOG")
+    try:
+        if args.lake_command == "reconcile":
+            done = reconcile(store)
+            console.print(
+                f"reconciled in {done.seconds:.1f} s: {done.duplicate_urls} URLs stored twice"
+                f" ({done.removed} rows removed), {done.merged_by_hash + done.merged_near} clusters merged,"
+                f" {done.checked} new articles checked",
+                markup=False,
+                highlight=False,
+            )
+            if done.duplicate_ids:
+                console.print(f"warning: {done.duplicate_ids} ids are used twice", markup=False)
+        info = lake_summary(store)
+    finally:
+        store.close()
+    console.print(
+        f"ducklake:{store.lake.label()}: {info['articles']} articles, {info['urls']} canonical URLs,"
+        f" {info['clusters']} stories",
+        markup=False,
+        highlight=False,
+    )
+    return 0
+
+
+def _shard(value: str) -> Any:
+    from storage.lake import Shard
+
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
     config = _config(args)
     console.print(
@@ -494,6 +580,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest", parents=[common, settings, flow_opt], help="one ingest cycle over all sources"
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=os.environ.get("NEWSWATCH_SHARD") or None,
+        metavar="I/N",
+        help="only the sources whose name hashes to shard I of N, for N processes writing one lake"
+        " (env NEWSWATCH_SHARD)",
     )
     p.set_defaults(func=cmd_ingest)
 
@@ -608,6 +702,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "migrate", parents=[common], help="copy the DuckDB file at --db into a DuckLake (--to ducklake)"
+    )
+    p.add_argument("--to", required=True, choices=("ducklake",), help="the target backend")
+    p.add_argument(
+        "--catalog",
+        default=None,
+        help="the lake's catalog, e.g. 'postgres:dbname=newswatch host=...' (env NEWSWATCH_LAKE_CATALOG)",
+    )
+    p.add_argument(
+        "--data-path", type=Path, default=None, help="the lake's data directory (env NEWSWATCH_LAKE_DATA)"
+    )
+    p.add_argument("--force", action="store_true", help="add to a lake that already holds articles")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("lake", help="lake commands (NEWSWATCH_LAKE_CATALOG)")
+    lsub = p.add_subparsers(dest="lake_command", metavar="SUBCOMMAND")
+    for name, text in (
+        ("status", "counts of the lake"),
+        ("reconcile", "remove raced duplicates, merge clusters"),
+    ):
+        c = lsub.add_parser(name, parents=[common], help=text)
+        c.set_defaults(func=cmd_lake)
 
     p = sub.add_parser("sources", help="source commands")
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")

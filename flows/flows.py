@@ -16,8 +16,10 @@ from prefect.cache_policies import NONE
 
 from flows.config import load_config
 from flows.digest import DigestOutcome, DigestSendFailed, digest_for
-from flows.pipeline import IngestSummary, ingest, seed
+from flows.lake import ingest_shard
+from flows.pipeline import IngestSummary, seed
 from storage import Store
+from storage.lake import Shard, open_store
 
 
 class _LogReporter:
@@ -41,11 +43,12 @@ def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]
 
 
 @task(name="ingest-sources", cache_policy=NONE, retries=0)
-def ingest_task(sources_path: str, db_path: str) -> IngestSummary:
+def ingest_task(sources_path: str, db_path: str, shard: str | None = None) -> IngestSummary:
     config = load_config(sources_path)
     reporter = _LogReporter()
-    store = Store(db_path, lock_timeout=600, on_wait=reporter.message)
-    summary = asyncio.run(ingest(config, store, reporter=reporter))
+    part = Shard.parse(shard) if shard else None
+    store = open_store(db_path, shard=part, lock_timeout=600, on_wait=reporter.message)
+    summary = asyncio.run(ingest_shard(config, store, shard=part, reporter=reporter))
     for r in summary.reports:
         if r.error:
             reporter.logger.warning("%s: %s", r.name, r.error)
@@ -68,9 +71,10 @@ def seed_flow(
 
 @flow(name="ingest")
 def ingest_flow(
-    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb"
+    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb", shard: str | None = None
 ) -> IngestSummary:
-    return ingest_task(sources_path, db_path)
+    """`shard` ("I/N"): only that share of the sources, for N workers writing one lake (storage/lake.py)."""
+    return ingest_task(sources_path, db_path, shard)
 
 
 @task(name="build-and-send-digest", cache_policy=NONE, retries=0)

@@ -335,11 +335,18 @@ def _to_thread_store_insert(
 def insert_with_dedup(
     store: Store, records: Sequence[ArticleRecord], run_id: int | None = None
 ) -> list[InsertResult]:
-    """Store a batch; each article joins the story cluster of its exact or near duplicate."""
-    nd = NearDuplicates(records)
-    return store.insert_articles(
-        records, run_id=run_id, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush
-    )
+    """Store a batch; each article joins the story cluster of its exact or near duplicate.
+
+    A lake runs the attempt again when another writer committed first, with fresh dedup state.
+    """
+
+    def attempt() -> list[InsertResult]:
+        nd = NearDuplicates(records)
+        return store.insert_articles(
+            records, run_id=run_id, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush
+        )
+
+    return store.retrying(attempt)
 
 
 def _replay_spool(spool: Spool, store: Store, run_id: int) -> tuple[int, int]:
