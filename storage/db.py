@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
 
@@ -218,6 +220,11 @@ class Store:
             yield con
         finally:
             con.close()
+
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        """Run a whole transaction. One file has one writer, so nothing to retry; the lake
+        (storage/lake.py) runs it again when another writer's commit conflicts with it."""
+        return attempt()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
