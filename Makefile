@@ -36,5 +36,12 @@ test: install lint typecheck unit
 bench: install
 	$(BIN)/python -m benchmarks.run
 
+# Builds the image from this repository with podman (base image made by debootstrap, cached) and
+# runs it: installs podman and friends first when missing (needs root, as CI has).
+container-test: install
+	tests/container/setup.sh
+	CONTAINERS_CONF=$(CURDIR)/tests/container/containers.conf RUN_CONTAINER_TEST=1 \
+		$(BIN)/pytest -q -p no:cacheprovider --durations=5 tests/container
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,181 @@
+"""The image, built from the repository's own files and run with podman (`make container-test`).
+
+`newswatch run` in the container against a feed server on the host (host network), with the
+database and digests on a mounted volume; then the default command, `newswatch serve`, until its
+health check passes and it stops cleanly. Needs root, podman and the base image that
+`tests/container/setup.sh` makes; skipped in the ordinary test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.conftest import ROOT, NewsServer
+from tests.test_ingest import SUMMIT, build_site, write_sources
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("RUN_CONTAINER_TEST"),
+        reason="builds and runs the image: `make container-test`",
+    ),
+    pytest.mark.timeout(2400),
+]
+
+IMAGE = os.environ.get("CONTAINER_TEST_IMAGE", "localhost/newswatch:test")
+BASE = os.environ.get("CONTAINER_TEST_BASE", "localhost/newswatch-base:bookworm")
+PODMAN_ENV = {
+    **os.environ,
+    "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(Path(__file__).with_name("containers.conf"))),
+}
+
+
+def podman(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout, env=PODMAN_ENV)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"podman {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    """Build (layers cached by podman) from the repository itself, as CI and users do."""
+    started = time.monotonic()
+    podman(
+        "build",
+        "--format",
+        "docker",
+        "--network",
+        "host",
+        "--build-arg",
+        f"BASE={BASE}",
+        "-t",
+        IMAGE,
+        str(ROOT),
+        timeout=1800,
+    )
+    print(f"image built in {time.monotonic() - started:.0f} s")
+    return IMAGE
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Path:
+    path = tmp_path / "storage"
+    path.mkdir()
+    path.chmod(0o777)  # the container runs as its own non-root user
+    return path
+
+
+@pytest.fixture
+def container_name() -> Iterator[str]:
+    name = f"newswatch-test-{os.getpid()}-{time.monotonic_ns()}"
+    yield name
+    podman("rm", "--force", "--time", "5", name, check=False, timeout=60)
+
+
+def test_image_metadata(image: str) -> None:
+    inspected = json.loads(podman("image", "inspect", image).stdout)[0]
+    config = inspected["Config"]
+    assert config["User"] == "newswatch"
+    assert config["Cmd"] == ["newswatch", "serve"]
+    assert "/srv/newswatch/storage" in config["Volumes"]
+    assert "/health" in " ".join(inspected["Healthcheck"]["Test"])
+    uid = podman("run", "--rm", "--network", "host", image, "id", "-u").stdout.strip()
+    assert uid != "0"
+
+
+def test_newswatch_run_in_the_container(
+    image: str, server: NewsServer, tmp_path: Path, storage: Path
+) -> None:
+    build_site(server)
+    sources = write_sources(tmp_path / "sources.yaml", server)
+    sources.chmod(0o644)
+    proc = podman(
+        "run", "--rm", "--network", "host", "--init",
+        "-v", f"{storage}:/srv/newswatch/storage",
+        "-v", f"{sources}:/srv/newswatch/config/sources.yaml:ro",
+        "-e", "NEWSWATCH_SOURCES=/srv/newswatch/config/sources.yaml",
+        image, "newswatch", "run",
+        timeout=600,
+    )  # fmt: skip
+    assert "Outlet A" in proc.stdout and "Outlet B" in proc.stdout, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert server.hits("/a/feed.xml") == 1 and server.hits("/a/summit") == 1
+
+    con = duckdb.connect(str(storage / "newswatch.duckdb"), read_only=True)
+    try:
+        counts = con.execute(
+            "SELECT count(*) FILTER (WHERE is_seed), count(*) FILTER (WHERE NOT is_seed) FROM articles"
+        ).fetchone()
+        summit = con.execute(
+            "SELECT source, language FROM articles WHERE title = ?", [SUMMIT.title]
+        ).fetchall()
+    finally:
+        con.close()
+    assert counts == (5, 4)
+    assert summit == [("Outlet A", "en")]
+
+    htmls = sorted((storage / "digests").glob("*.html"))
+    assert len(htmls) == 1, sorted(p.name for p in (storage / "digests").iterdir())
+    day = htmls[0].stem
+    for ext in ("txt", "md"):
+        assert (storage / "digests" / f"{day}.{ext}").is_file()
+    assert SUMMIT.title in htmls[0].read_text(encoding="utf-8")
+
+
+def test_default_command_serves_until_healthy_and_stops_cleanly(
+    image: str, server: NewsServer, tmp_path: Path, storage: Path, container_name: str
+) -> None:
+    build_site(server)
+    sources = write_sources(tmp_path / "sources.yaml", server)
+    sources.chmod(0o644)
+    ui_port, runner_port = free_port(), free_port()
+    podman(
+        "run", "--detach", "--name", container_name, "--network", "host", "--init",
+        "-v", f"{storage}:/srv/newswatch/storage",
+        "-v", f"{sources}:/srv/newswatch/config/sources.yaml:ro",
+        "-e", "NEWSWATCH_SOURCES=/srv/newswatch/config/sources.yaml",
+        "-e", "NEWSWATCH_PREFECT_HOST=127.0.0.1",
+        "-e", f"NEWSWATCH_PREFECT_PORT={ui_port}",
+        "-e", f"PREFECT_RUNNER_SERVER_PORT={runner_port}",
+        image,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    healthy = False
+    while time.monotonic() < deadline and not healthy:
+        state = json.loads(podman("inspect", container_name).stdout)[0]["State"]
+        assert state["Running"], podman("logs", container_name).stderr
+        healthy = podman("healthcheck", "run", container_name, check=False).returncode == 0
+        time.sleep(3)
+    logs = podman("logs", container_name)
+    assert healthy, logs.stdout + logs.stderr
+    deployments = httpx.post(f"http://127.0.0.1:{ui_port}/api/deployments/filter", json={}, timeout=10).json()
+    assert {d["name"] for d in deployments} == {"scheduled", "daily"}
+
+    started = time.monotonic()
+    podman("stop", "--time", "60", container_name, timeout=120)  # SIGTERM, then SIGKILL after 60 s
+    stopped_in = time.monotonic() - started
+    state = json.loads(podman("inspect", container_name).stdout)[0]["State"]
+    logs = podman("logs", container_name)
+    assert state["ExitCode"] == 0 and stopped_in < 50, f"{state}\n{logs.stderr[-3000:]}"
+    assert "stopping the Prefect server" in logs.stderr
+    assert "Traceback" not in logs.stderr
+    # the local Prefect server kept its data on the volume
+    assert (storage / "prefect" / "prefect.db").is_file()
