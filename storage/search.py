@@ -350,45 +350,54 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
 
 
 def _ranking_sql(nterms: int, where: str, all_copies: bool) -> str:
+    # $tN::UBIGINT: an uncast Python int below 2**63 binds as BIGINT, and DuckDB then casts the
+    # column instead, which turns off the min/max pruning the whole design rests on
     lookups = " UNION ALL ".join(
-        f"SELECT term, id, tf, len FROM search_posting WHERE term = $t{i}"
-        f" UNION ALL SELECT term, id, tf, len FROM search_delta WHERE term = $t{i}"
+        f"SELECT term, id, tf, len FROM {table} WHERE term = $t{i}::UBIGINT"
         for i in range(nterms)
+        for table in ("search_posting", "search_delta")
     )
     collapse = (
-        "1 AS copies FROM hits"
-        if all_copies
-        else "count(*) OVER (PARTITION BY story) AS copies FROM hits"
-        " QUALIFY row_number() OVER (PARTITION BY story ORDER BY matched DESC, score DESC, id) = 1"
+        "" if all_copies else " QUALIFY row_number() OVER (PARTITION BY story ORDER BY key DESC, id) = 1"
     )
+    copies = "1" if all_copies else "count(*) OVER (PARTITION BY story)"
+    # key: more query terms matched first, then the BM25 score (below 10,000 for any query)
     return f"""
-WITH p AS ({lookups}),
-st AS (SELECT count(*) AS n, coalesce(avg(len), 1) AS avgdl FROM search_doc),
-df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
+WITH p AS MATERIALIZED ({lookups}),
+st AS (SELECT count(*)::DOUBLE AS n, coalesce(avg(len), 1)::DOUBLE AS avgdl FROM search_doc),
+df AS (
+    SELECT term, ln(1 + (st.n - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+    FROM p CROSS JOIN st GROUP BY term, st.n
+),
 scored AS (
     SELECT p.id,
-           sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5))
-               * p.tf * ({K1} + 1) / (p.tf + {K1} * (1 - {B} + {B} * p.len / st.avgdl))) AS score,
+           sum(df.idf * p.tf * {K1 + 1:.6g}::DOUBLE
+               / (p.tf + {K1 * (1 - B):.6g}::DOUBLE + {K1 * B:.6g}::DOUBLE * p.len / st.avgdl)) AS score,
            count(*) AS matched
     FROM p JOIN df USING (term) CROSS JOIN st
     GROUP BY p.id
 ),
 hits AS (
-    SELECT s.id, s.score, s.matched, coalesce(a.cluster_id, a.id) AS story
+    SELECT s.id, s.score, s.matched, s.matched * 10000 + s.score AS key,
+           coalesce(a.cluster_id, a.id) AS story
     FROM scored s JOIN article a ON a.id = s.id
     WHERE {where}
-),
-best AS (SELECT id, score, matched, {collapse})
-SELECT id, score, matched, copies FROM best ORDER BY matched DESC, score DESC, id LIMIT $limit
+)
+SELECT id, score, matched, {copies} AS copies FROM hits{collapse}
+ORDER BY key DESC, id LIMIT $limit
 """
 
 
 _DETAILS_SQL = """
-SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
-       is_relevant, coalesce(text, ''),
-       list_distinct(list_filter(nw_tokens(coalesce(title, '') || ' ' || coalesce(text, '')),
-                                 w -> list_contains($terms, nw_hash(w))))
-FROM article WHERE id IN (SELECT unnest($ids))
+WITH d AS (
+    SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
+           is_relevant, coalesce(text, '') AS text
+    FROM article WHERE id IN (SELECT unnest($ids))
+),
+t AS (SELECT id, unnest(list_distinct(nw_tokens(coalesce(title, '') || ' ' || text))) AS w FROM d),
+hit AS (SELECT w FROM (SELECT DISTINCT w FROM t) WHERE list_contains($terms, nw_hash(w))),
+m AS (SELECT id, list(w) AS matched FROM t SEMI JOIN hit USING (w) GROUP BY id)
+SELECT d.*, coalesce(m.matched, []) FROM d LEFT JOIN m USING (id)
 """
 
 
