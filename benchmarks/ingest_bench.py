@@ -15,8 +15,9 @@ import pstats
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,68 @@ class IngestRun:
     peak_rss_mb: float  # the tree (this process and the workers), resident set summed
     peak_pss_mb: float  # the same, shared pages split between processes
     statuses: dict[str, int]
+    loop_cpu: float = 0.0  # the event-loop thread alone
+    stage_cpu: dict[str, float] = field(default_factory=dict)  # STAGES, in whatever thread ran them
+    stage_off_loop: float = 0.0  # the part of stage_cpu spent in other threads than the loop's
+
+
+# main-process work done outside the event loop, timed per call (CPU of the calling thread)
+STAGES = (
+    ("flows.pipeline", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline", "refresh_index", "search index refresh"),
+    ("storage.spool", "Spool.put", "spool write"),
+    ("storage.spool", "Spool.remove", "spool remove"),
+    ("storage.db", "Store.known_canonical_urls", "known-URL lookup"),
+    ("storage.db", "Store.record_polls", "record polls"),
+    ("storage.db", "Store.log_fetches", "fetch log"),
+)
+
+
+class StageClock:
+    """Wraps the functions in STAGES for the duration of a `with` block; missing ones are skipped."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.off_loop: dict[str, float] = {}  # the part spent outside the thread that entered
+        self.calls: dict[str, int] = {}
+        self._home = threading.get_ident()
+        self._undo: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> StageClock:
+        import importlib
+
+        for module_name, dotted, label in STAGES:
+            try:
+                owner: object = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            *path, name = dotted.split(".")
+            for part in path:
+                owner = getattr(owner, part, None)
+            original = getattr(owner, name, None) if owner is not None else None
+            if original is None:
+                continue
+            self._undo.append((owner, name, original))
+            setattr(owner, name, self._wrap(original, label))
+        return self
+
+    def _wrap(self, fn: Any, label: str) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                used = time.thread_time() - started
+                self.cpu[label] = self.cpu.get(label, 0.0) + used
+                if threading.get_ident() != self._home:
+                    self.off_loop[label] = self.off_loop.get(label, 0.0) + used
+                self.calls[label] = self.calls.get(label, 0) + 1
+
+        return timed
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
 
 
 def _ingest(config: Config, store: Store) -> Any:
@@ -54,9 +117,11 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
     store = Store(db)
     server_before = cpu_seconds(web.pid)
     cpu_before = time.process_time()
-    with TreeSampler(exclude={web.pid}) as sampler:
+    with TreeSampler(exclude={web.pid}) as sampler, StageClock() as clock:
         started = time.perf_counter()
+        loop_before = time.thread_time()
         summary = _ingest(config, store)
+        loop_cpu = time.thread_time() - loop_before
         seconds = time.perf_counter() - started
     main_cpu = time.process_time() - cpu_before
     statuses: dict[str, int] = {}
@@ -75,6 +140,9 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
         peak_rss_mb=sampler.peak_rss / 2**20,
         peak_pss_mb=sampler.peak_pss / 2**20,
         statuses=statuses,
+        loop_cpu=loop_cpu,
+        stage_cpu=dict(clock.cpu),
+        stage_off_loop=sum(clock.off_loop.values()),
     )
 
 
@@ -87,17 +155,18 @@ def cold(web: NewsWeb, per_feed: int, workdir: Path, tag: str) -> tuple[IngestRu
     return run_ingest(web, config, db, per_feed * web.spec.outlets), db
 
 
-def trafilatura_alone(pages: list[Page]) -> tuple[float, float]:
-    """Pages per second of `trafilatura.extract(..., output_format="json", with_metadata=True)`."""
+def trafilatura_alone(pages: list[Page]) -> tuple[float, float, float]:
+    """Pages per second of `trafilatura.extract(..., output_format="json", with_metadata=True)`;
+    also the wall and CPU seconds it took."""
     import trafilatura
 
     texts = [p.text() for p in pages]
     trafilatura.extract(texts[0], output_format="json", with_metadata=True)  # imports, caches
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         trafilatura.extract(text, output_format="json", with_metadata=True)
     seconds = time.perf_counter() - started
-    return len(pages) / seconds, seconds
+    return len(pages) / seconds, seconds, time.process_time() - cpu
 
 
 # --- where the time goes -------------------------------------------------------------------------
@@ -261,4 +330,19 @@ def as_dict(run: IngestRun) -> dict[str, Any]:
     for key, value in out.items():
         if isinstance(value, float):
             out[key] = round(value, 3)
+    out["stage_cpu"] = {k: round(v, 3) for k, v in run.stage_cpu.items()}
     return out
+
+
+def main_cpu_per_page(small: IngestRun, big: IngestRun) -> dict[str, float]:
+    """Main-process CPU per marginal page: the event loop, each timed stage, and the rest."""
+    pages = big.pages - small.pages
+    staged = sum(big.stage_cpu.values()) - sum(small.stage_cpu.values())
+    off_loop = big.stage_off_loop - small.stage_off_loop
+    loop = (big.loop_cpu - small.loop_cpu) - (staged - off_loop)
+    out = {"event loop (fetching, feeds, scheduling)": loop / pages}
+    for label in big.stage_cpu:
+        out[label] = (big.stage_cpu[label] - small.stage_cpu.get(label, 0.0)) / pages
+    other = (big.main_cpu - small.main_cpu) - (big.loop_cpu - small.loop_cpu) - off_loop
+    out["other threads (DuckDB's own, pool feeder and results, memory sampler)"] = other / pages
+    return {k: round(v * 1000, 2) for k, v in out.items()}

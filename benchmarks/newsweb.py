@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -122,7 +122,7 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if 40 <= len(p) <= 400]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Banks:
     """Sentences per language: about the region (relevant) and about anything else."""
 
@@ -142,6 +142,22 @@ class Banks:
             relevant={"en": english, "ru": RU_CA, "kk": KK_CA},
             other={"en": EN_OTHER, "ru": RU_OTHER, "kk": KK_CA},
         )
+
+    @cache  # noqa: B019 - a handful of banks per process
+    def vocabulary(self, lang: str, relevant: bool) -> list[str]:
+        bank = (self.relevant if relevant else self.other)[lang]
+        return [w for sentence in bank for w in _WORDS.findall(sentence)]
+
+
+_WORDS = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def _sentence(rng: random.Random, vocab: list[str]) -> str:
+    """A sentence of the bank's words in a new order (word frequencies kept, word 5-grams new)."""
+    words = rng.choices(vocab, k=rng.randint(8, 24))
+    if len(words) > 12:
+        words[rng.randint(4, len(words) - 5)] += ","
+    return words[0][:1].upper() + words[0][1:] + " " + " ".join(words[1:]) + "."
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -236,13 +252,21 @@ class Corpus:
         lang = self.outlets[k].lang
         relevant = rng.random() < self.spec.relevant
         bank = (self.banks.relevant if relevant else self.banks.other)[lang]
+        vocab = self.banks.vocabulary(lang, relevant)
         paragraphs = []
         for _ in range(rng.choice((3, 4, 5, 6, 8, 10, 14, 20))):
-            sentences = [rng.choice(bank) for _ in range(rng.randint(1, 4))]
-            sentences.append(
-                FILLER[lang].format(a=rng.randint(2, 9999), b=rng.randint(1, 999), c=rng.choice(NAMES[lang]))
-            )
-            rng.shuffle(sentences)
+            # mostly new sentences from the bank's words: stories must not share text the way
+            # copies do, or the near-duplicate stage sees a web of copies that real news is not
+            sentences = [
+                rng.choice(bank) if rng.random() < 0.15 else _sentence(rng, vocab)
+                for _ in range(rng.randint(2, 5))
+            ]
+            if rng.random() < 0.3:
+                sentences.append(
+                    FILLER[lang].format(
+                        a=rng.randint(2, 9999), b=rng.randint(1, 999), c=rng.choice(NAMES[lang])
+                    )
+                )
             paragraphs.append(" ".join(sentences))
         words = rng.choice(bank).rstrip(".").split()
         title = " ".join(words[: rng.randint(6, 12)]) + f" ({k}-{i})"

@@ -83,7 +83,7 @@ class TreeSampler:
 
     root: int = field(default_factory=os.getpid)
     exclude: set[int] = field(default_factory=set)
-    interval: float = 0.25
+    interval: float = 0.5
     peak_rss: int = 0
     peak_pss: int = 0
     peak_processes: int = 0

@@ -8,10 +8,12 @@ and the table in benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,11 +42,14 @@ class Plan:
     per_feed: int  # N pages = outlets * per_feed; the second cold run lists twice as many
     worker_sample: int  # pages for the per-page worker profile
     profile_per_feed: int  # links per feed in the profiled ingest
-    scale_timeout: float  # seconds allowed to each of bench_dedup and bench_search
+    scale_timeout: float  # at most this for each of bench_dedup and bench_search
+    budget: float  # the whole run; the scale benchmarks share what the ingest figures left
 
 
-FULL = Plan(outlets=50, per_feed=50, worker_sample=100, profile_per_feed=20, scale_timeout=420)
-QUICK = Plan(outlets=50, per_feed=2, worker_sample=10, profile_per_feed=1, scale_timeout=180)
+FULL = Plan(
+    outlets=50, per_feed=50, worker_sample=100, profile_per_feed=20, scale_timeout=480, budget=19 * 60
+)
+QUICK = Plan(outlets=50, per_feed=2, worker_sample=10, profile_per_feed=1, scale_timeout=240, budget=10 * 60)
 
 
 @dataclass(frozen=True)
@@ -92,18 +97,29 @@ def scale_bench(name: str, quick: bool, timeout: float) -> dict[str, Any]:
         "sys.stdout.write('\\nRESULT ' + json.dumps(out, default=str) + '\\n')\n"
     )
     started = time.perf_counter()
+    # its own session, so that a timeout ends the helper processes it starts too
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-        )
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"skipped": f"did not finish within {timeout:.0f} s"}
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {"skipped": f"did not finish within {timeout:.0f} s (a first run builds its cached fixture)"}
     seconds = round(time.perf_counter() - started, 1)
-    for line in reversed(proc.stdout.splitlines()):
+    for line in reversed(stdout.splitlines()):
         if line.startswith("RESULT "):
             result = json.loads(line[len("RESULT ") :])
-            return result if isinstance(result, dict) else {"result": result, "seconds": seconds}
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            out = result if isinstance(result, dict) else {"result": result}
+            return {**out, "bench_seconds": seconds}
+    tail = (stderr or stdout).strip().splitlines()[-3:]
     return {"skipped": f"failed (exit {proc.returncode}): {' | '.join(tail)}"}
 
 
@@ -160,7 +176,7 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
         digest = ib.digest_time(config_2n, big_db)
         say("trafilatura alone on the marginal pages")
         margin_pages = list(web.pages(n, 2 * n))
-        base_rate, base_seconds = ib.trafilatura_alone(margin_pages)
+        base_rate, base_seconds, base_cpu = ib.trafilatura_alone(margin_pages)
         say(f"  {base_rate:.1f} pages/s; profiling the main process")
         main_profile = ib.profile_main(web, plan.profile_per_feed, workdir)
         say("profiling one analysis worker's work per page")
@@ -173,6 +189,12 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
     rate = margin_pages_n / margin_seconds if margin_seconds > 0 else float("nan")
     ratio = rate / base_rate
     fixed = small.seconds - margin_seconds * small.pages / margin_pages_n
+    # what the ratio would be with two whole cores: it does not move with other load on the machine
+    pipeline_cpu = (big.main_cpu + big.workers_cpu + big.server_cpu) - (
+        small.main_cpu + small.workers_cpu + small.server_cpu
+    )
+    cores = min(os.cpu_count() or 1, 2)
+    cpu_ratio = cores * (base_cpu / len(margin_pages)) / (pipeline_cpu / margin_pages_n)
     complete = big.stored == big.pages and small.stored == small.pages and not big.failed
     details.update(
         cold_n=ib.as_dict(small),
@@ -187,12 +209,15 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
                 (big.workers_cpu - small.workers_cpu) / margin_pages_n * 1000, 2
             ),
             "server_cpu_ms_per_page": round((big.server_cpu - small.server_cpu) / margin_pages_n * 1000, 2),
+            "main_cpu_ms_per_page_by_stage": ib.main_cpu_per_page(small, big),
+            "cpu_bound_ratio": round(cpu_ratio, 3),
         },
         trafilatura_alone={
             "pages": len(margin_pages),
             "seconds": round(base_seconds, 3),
             "pages_per_second": round(base_rate, 2),
             "ms_per_page": round(1000 / base_rate, 2),
+            "cpu_ms_per_page": round(base_cpu / len(margin_pages) * 1000, 2),
             "mean_page_kb": round(sum(len(p.body) for p in margin_pages) / len(margin_pages) / 1000, 1),
             "pages_200kb_or_more": sum(len(p.body) >= 200_000 for p in margin_pages),
         },
@@ -209,6 +234,10 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
         ),
         Row("trafilatura.extract JSON+metadata alone, pages/s", f"{base_rate:.1f} (one process)"),
         Row("cold-ingest ratio (pipeline / trafilatura alone)", f"{ratio:.2f}", ">= 1.5", ratio >= 1.5),
+        Row(
+            f"  the same from CPU per page ({cores} cores x trafilatura CPU / pipeline CPU)",
+            f"{cpu_ratio:.2f} ({pipeline_cpu / margin_pages_n * 1000:.0f} vs {base_cpu / len(margin_pages) * 1000:.0f} ms)",
+        ),
         Row(
             "cold ingest stored every page",
             f"{big.stored}/{big.pages} stored, {big.duplicate} as duplicates, {big.failed} failed",
@@ -285,10 +314,15 @@ def profile_text(details: dict[str, Any]) -> str:
     marginal = details.get("marginal") or {}
     if marginal:
         out.append("")
+        out.append("Main-process CPU per marginal page, by stage (ms):")
+        out.append("")
+        for name, ms in marginal["main_cpu_ms_per_page_by_stage"].items():
+            out.append(f"- {name}: {ms}")
+        out.append("")
         out.append(
             "CPU per marginal page: main process {main_cpu_ms_per_page} ms, analysis workers "
             "{workers_cpu_ms_per_page} ms, simulator {server_cpu_ms_per_page} ms; trafilatura alone "
-            "{base} ms.".format(**marginal, base=details["trafilatura_alone"]["ms_per_page"])
+            "{base} ms.".format(**marginal, base=details["trafilatura_alone"]["cpu_ms_per_page"])
         )
     return "\n".join(out)
 
@@ -316,12 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     workdir = HERE / "work"
     workdir.mkdir(exist_ok=True)
     rows, details = bench(plan, args.quick, workdir)
-    for name in ("bench_dedup", "bench_search"):
+    names = ("bench_dedup", "bench_search")
+    for i, name in enumerate(names):
         if args.no_scale:
             result: dict[str, Any] = {"skipped": "--no-scale"}
         else:
-            say(f"{name}.run(quick={args.quick})")
-            result = scale_bench(name, args.quick, plan.scale_timeout)
+            left = plan.budget - (time.perf_counter() - started)
+            timeout = max(60.0, min(plan.scale_timeout, left / (len(names) - i)))
+            say(f"{name}.run(quick={args.quick}), at most {timeout:.0f} s")
+            result = scale_bench(name, args.quick, timeout)
         details[name] = result
         rows += _scale_rows(name.removeprefix("bench_"), result)
     total = time.perf_counter() - started
