@@ -62,6 +62,8 @@ _MACROS = (
     f" WHEN regexp_matches(w, '{_CJK}') THEN w"
     " ELSE stem(strip_accents(w), 'english') END",
     "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
+    # a token's first two letters as its term starts (stemmers change only the end)
+    "CREATE OR REPLACE TEMP MACRO nw_head(w) AS left(strip_accents(replace(w, 'ё', 'е')), 2)",
 )
 
 
@@ -389,15 +391,18 @@ ORDER BY key DESC, id LIMIT $limit
 
 
 _DETAILS_SQL = """
-WITH d AS (
-    SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
-           is_relevant, coalesce(text, '') AS text
-    FROM article WHERE id IN (SELECT unnest($ids))
-),
-t AS (SELECT id, unnest(list_distinct(nw_tokens(coalesce(title, '') || ' ' || text))) AS w FROM d),
-hit AS (SELECT w FROM (SELECT DISTINCT w FROM t) WHERE list_contains($terms, nw_hash(w))),
-m AS (SELECT id, list(w) AS matched FROM t SEMI JOIN hit USING (w) GROUP BY id)
-SELECT d.*, coalesce(m.matched, []) FROM d LEFT JOIN m USING (id)
+SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
+       is_relevant, coalesce(text, '')
+FROM article WHERE id IN (SELECT unnest($ids))
+"""
+
+# The words of each text whose term is a query term. Stemming only touches a word's end, so the
+# first letters are compared before paying for the stemmer.
+_MATCHED_SQL = """
+SELECT [list_filter(list_distinct(nw_tokens(s)),
+                    w -> CASE WHEN list_contains($heads, nw_head(w)) THEN list_contains($terms, nw_hash(w))
+                              ELSE false END)
+        FOR s IN $texts]
 """
 
 
@@ -418,6 +423,10 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
                 f"{store.path}: the search index was built by another version; run `newswatch search --reindex`"
             )
         terms = query_terms(con, req.terms)[:MAX_QUERY_TERMS]
+        row = con.execute(
+            "SELECT list_distinct([nw_head(w) FOR w IN nw_tokens($q)])", {"q": req.terms}
+        ).fetchone()
+        heads = list(row[0]) if row and row[0] else []
         if not terms:
             return []
         params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(terms)}
@@ -426,10 +435,11 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
         ranked = con.execute(sql, params).fetchall()
         if not ranked:
             return []
-        details = {
-            r[0]: r
-            for r in con.execute(_DETAILS_SQL, {"terms": terms, "ids": [r[0] for r in ranked]}).fetchall()
-        }
+        details = {r[0]: r for r in con.execute(_DETAILS_SQL, {"ids": [r[0] for r in ranked]}).fetchall()}
+        found = [details[r[0]] for r in ranked if r[0] in details]
+        texts = [f"{d[2] or ''} {d[10]}" for d in found]
+        row = con.execute(_MATCHED_SQL, {"texts": texts, "terms": terms, "heads": heads}).fetchone()
+        matched_by_id = {d[0]: list(m or []) for d, m in zip(found, row[0] if row else [], strict=True)}
     hits = []
     for id_, score, matched, copies in ranked:
         d = details.get(id_)
@@ -452,7 +462,7 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
                 countries=d[8],
                 is_relevant=d[9],
                 text=d[10],
-                matched_tokens=list(d[11] or []),
+                matched_tokens=matched_by_id.get(id_, []),
             )
         )
     return hits
