@@ -322,9 +322,16 @@ class LakeStore(Store):
 
     def migrate(self) -> list[str]:
         """The numbered migrations, adapted (`lake_statements`), each in a guarded transaction."""
+        pending = migrations()
+        with contextlib.suppress(duckdb.Error), self.connect() as con:  # a new lake has no tables yet
+            done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+            if con.execute("SELECT count(*) FROM lake_writer").fetchone() != (0,):
+                pending = [m for m in pending if m.version not in done]
+        if not pending:
+            return []  # the common case: no transaction, so no turn taken from the writers
         self.retrying(self._bootstrap)
         applied: list[str] = []
-        for mig in migrations():
+        for mig in pending:
             if self.retrying(lambda m=mig: self._apply(m)):  # type: ignore[misc]
                 applied.append(f"{mig.version:03d}_{mig.name}")
         return applied
@@ -411,7 +418,16 @@ class LakeStore(Store):
         self.retrying(attempt)
 
     def sync_sources(self, sources: Any) -> None:
-        items = list(sources)
+        """Only the sources whose settings changed: every writer syncs at start, and rewriting all
+        rows would make each start conflict with every other writer's."""
+        with self.connect() as con:
+            stored = {
+                r[0]: tuple(r[1:])
+                for r in con.execute("SELECT name, url, language, enabled, tags FROM source").fetchall()
+            }
+        items = [s for s in sources if stored.get(s.name) != (s.url, s.language, s.enabled, ",".join(s.tags))]
+        if not items:
+            return
 
         def attempt() -> None:
             with self.unguarded():

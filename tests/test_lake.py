@@ -22,7 +22,7 @@ from flows.cli import main
 from flows.lake import reconcile, shard_sources
 from flows.pipeline import insert_with_dedup
 from storage import Store, search
-from storage.db import ArticleRecord, migrations
+from storage.db import ArticleRecord, InsertResult, migrations
 from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, open_store
 from tests.conftest import ROOT, NewsServer
 from tests.pages import TEMPLATES, Article, rss, story
@@ -162,7 +162,7 @@ def test_a_lost_commit_is_retried_on_a_fresh_snapshot(lake: LakeConfig, tmp_path
     a.migrate()
     url = "http://a.test/shared"
     text = story("shared", "Shared").text
-    interleaved = []
+    interleaved: list[list[InsertResult]] = []
 
     def b_commits_meanwhile(con: duckdb.DuckDBPyConnection) -> None:
         if not interleaved:
