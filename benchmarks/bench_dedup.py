@@ -1,13 +1,16 @@
 """Near-duplicate index at scale: 1,000,000 stored articles (synthetic), then real inserts.
 
 The fixture (cached in benchmarks/work/) holds 1M articles with short synthetic texts and their
-32M band rows (random keys, as real MinHash bands are), indexed as migration 002 indexes them.
+32M band rows (random keys, as real MinHash bands are), as migration 002 stores them (no index).
 Measured on a fresh copy, in a child process so that its peak memory is the measurement's own:
-- lookup: the band query of one article (32 keys) against the 1M-article index;
-- insert: whole batches through the pipeline's insert path (`insert_with_dedup`: exact hash,
-  band lookup, text verification of candidates, article row, band rows, one transaction),
-  per article, for batches of 100 (the pipeline's batch) and of 1 (an article on its own);
-- the index's size on disk (the band table with and without its ART index) and peak RSS.
+- lookup: the band query of one article (32 keys) and of a batch of 100 (3,200 keys);
+- insert: whole batches through the pipeline's insert path (`insert_with_dedup`: a connection
+  opened and closed (checkpointed) per batch, URL and text-hash checks, band lookup, text
+  verification of candidates, article rows, band rows, one transaction), per article, for
+  batches of 100 (the pipeline's batch) and of 1 (an article on its own), in wall-clock and in
+  CPU time (this process and DuckDB's threads; on a loaded machine wall-clock time inflates);
+- the file's size, peak RSS and the load average (1 min) before and after;
+- `dedup --rebuild` per article, over 10,000 realistic texts (2,000 with --quick).
 
     python -m benchmarks.bench_dedup [--quick]
 """
@@ -30,7 +33,7 @@ WORK = Path(__file__).resolve().parent / "work"
 
 
 def _build(path: Path, articles: int, bands: int) -> dict[str, float]:
-    """The fixture: articles and band rows by bulk SQL, the ART index created after the load."""
+    """The fixture: articles and band rows by bulk SQL, in the schema the migrations make."""
     import duckdb
 
     from storage import Store
@@ -40,7 +43,6 @@ def _build(path: Path, articles: int, bands: int) -> dict[str, float]:
     Store(path).migrate()
     con = duckdb.connect(str(path))
     started = time.monotonic()
-    con.execute("DROP INDEX dedup_band_key")
     con.execute(
         "INSERT INTO article (id, url, canonical_url, source, title, first_seen_at, text, word_count,"
         " cluster_id, text_hash, extraction)"
@@ -57,14 +59,8 @@ def _build(path: Path, articles: int, bands: int) -> dict[str, float]:
     )
     con.execute("CHECKPOINT")
     con.close()
-    table_only = path.stat().st_size
-    con = duckdb.connect(str(path))
-    con.execute("CREATE INDEX dedup_band_key ON dedup_band (band_key)")
-    con.execute("CHECKPOINT")
-    con.close()
     return {
         "build_seconds": round(time.monotonic() - started, 1),
-        "file_mb_without_band_index": round(table_only / 1e6, 1),
         "file_mb": round(path.stat().st_size / 1e6, 1),
     }
 
@@ -87,21 +83,17 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
 
     texts = _texts()
     rng = random.Random(5)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 2)}
     con = duckdb.connect(path)
-    keys = [rng.randrange(-(2**31), 2**31) for _ in range(32 * 200)]
-    index.band_members(con, keys[:32])  # the first query loads the index
-    t = time.perf_counter()
-    for i in range(200):
-        index.band_members(con, keys[i * 32 : (i + 1) * 32])
-    out["lookup_ms_one_article"] = round((time.perf_counter() - t) / 200 * 1000, 3)
-    t = time.perf_counter()
-    for i in range(20):
-        index.band_members(con, keys[i * 320 : (i + 1) * 320])
-    out["lookup_ms_per_article_in_batch_of_10"] = round((time.perf_counter() - t) / 200 * 1000, 3)
-    out["duckdb_memory_after_lookups"] = con.execute(
-        "SELECT memory_usage FROM pragma_database_size()"
-    ).fetchone()[0]  # type: ignore[index]
+    keys = [rng.randrange(-(2**31), 2**31) for _ in range(32 * 400)]
+    index.band_members(con, keys[:32])  # the first query reads the table in
+    for name, size, rounds in (("one_article", 32, 20), ("per_article_in_batch_of_100", 3200, 4)):
+        t, cpu = time.perf_counter(), time.process_time()
+        for i in range(rounds):
+            index.band_members(con, keys[i * size : (i + 1) * size])
+        articles = rounds * size // 32
+        out[f"lookup_ms_{name}"] = round((time.perf_counter() - t) / articles * 1000, 3)
+        out[f"lookup_cpu_ms_{name}"] = round((time.process_time() - cpu) / articles * 1000, 3)
     con.close()
 
     store = Store(path)
@@ -127,25 +119,71 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
             )
         return batch
 
-    for size, rounds in ((100, n_batches), (1, 50)):
+    for size, rounds in ((100, n_batches), (1, 30)):
         batches = [records(size) for _ in range(rounds)]
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         duplicates = 0
         for b in batches:
             duplicates += sum(1 for r in insert_with_dedup(store, b) if r.duplicate_of is not None)
         per = (time.perf_counter() - t) / (size * rounds) * 1000
         out[f"insert_ms_per_article_batch_{size}"] = round(per, 3)
+        out[f"insert_cpu_ms_per_article_batch_{size}"] = round(
+            (time.process_time() - cpu) / (size * rounds) * 1000, 3
+        )
         out[f"duplicates_found_batch_{size}"] = f"{duplicates}/{size * rounds}"
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["file_mb_after"] = round(Path(path).stat().st_size / 1e6, 1)
+    out["load_average_after"] = round(os.getloadavg()[0], 2)
     queue.put(out)
+
+
+def _rebuild_speed(path: str, articles: int, queue: Any) -> None:
+    """In a child process: `dedup --rebuild` over `articles` realistic texts (the labelled set's,
+    varied), stored first through the pipeline's insert path."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from flows.dedup import band_keys, rebuild
+    from flows.pipeline import insert_with_dedup
+    from storage import ArticleRecord, Store
+
+    texts = _texts()
+    store = Store(path)
+    store.migrate()
+    for start in range(0, articles, 100):
+        batch = []
+        for i in range(start, min(start + 100, articles)):
+            source, text = texts[i % len(texts)]
+            text = text.replace(" the ", f" the{i // len(texts)} ", 1 + i % 5)
+            batch.append(
+                ArticleRecord(
+                    url=f"https://r.example/{i}",
+                    canonical_url=f"https://r.example/{i}",
+                    source=source,
+                    title=None,
+                    text=text,
+                    first_seen_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i),
+                    band_keys=band_keys(text),
+                )
+            )
+        insert_with_dedup(store, batch)
+    t = time.perf_counter()
+    done = rebuild(store)
+    seconds = time.perf_counter() - t
+    queue.put(
+        {
+            "rebuild_articles": done.articles,
+            "rebuild_ms_per_article": round(seconds / done.articles * 1000, 3),
+            "rebuild_stories": done.clusters,
+            "rebuild_load_average": round(os.getloadavg()[0], 2),
+        }
+    )
 
 
 def run(quick: bool = False) -> dict[str, Any]:
     articles = 100_000 if quick else 1_000_000
     WORK.mkdir(parents=True, exist_ok=True)
-    fixture = WORK / f"dedup-{articles}.duckdb"
+    fixture = WORK / f"dedup-v2-{articles}.duckdb"  # v2: no ART index on the band keys
     figures: dict[str, Any] = {"stored_articles": articles, "band_rows": articles * 32}
-    meta = WORK / f"dedup-{articles}.json"
+    meta = WORK / f"dedup-v2-{articles}.json"
     if not fixture.exists() or not meta.exists():
         meta.write_text(json.dumps(_build(fixture, articles, 32)))
     figures.update(json.loads(meta.read_text()))
@@ -160,6 +198,16 @@ def run(quick: bool = False) -> dict[str, Any]:
         proc.join()
     finally:
         for p in (copy, Path(str(copy) + ".wal")):
+            if p.exists():
+                os.unlink(p)
+    small = WORK / "dedup-rebuild.duckdb"
+    try:
+        proc = ctx.Process(target=_rebuild_speed, args=(str(small), 2_000 if quick else 10_000, queue))
+        proc.start()
+        figures.update(queue.get(timeout=1800))
+        proc.join()
+    finally:
+        for p in (small, Path(str(small) + ".wal")):
             if p.exists():
                 os.unlink(p)
     figures["target_insert_ms"] = 5.0

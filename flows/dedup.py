@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -117,8 +120,10 @@ class Doc:
     k: int  # shingle size used for this text
 
     @classmethod
-    def of(cls, text: str, params: DedupParams = DEFAULT_PARAMS) -> Doc:
-        cache: dict[str, int] = {}
+    def of(cls, text: str, params: DedupParams = DEFAULT_PARAMS, cache: dict[str, int] | None = None) -> Doc:
+        """`cache` (token -> hash) may be shared by many texts: most of their words are common."""
+        if cache is None:
+            cache = {}
         lines: list[np.ndarray] = []
         keys: list[int] = []
         no_space = total = 0
@@ -157,6 +162,22 @@ class Doc:
     @cached_property
     def all_shingles(self) -> np.ndarray:
         return self.shingles()
+
+
+def line_keys(text: str, cache: dict[str, int] | None = None) -> list[int]:
+    """`Doc.of(text).line_keys` without hashing every token: all a site's template needs."""
+    keys = []
+    for raw in text.splitlines():
+        toks = tokenize(raw)
+        if toks:
+            line = " ".join(toks)
+            key = cache.get(line) if cache is not None else None
+            if key is None:
+                key = _token_hash(line)
+                if cache is not None:
+                    cache[line] = key
+            keys.append(key)
+    return keys
 
 
 # --- signatures and bands ----------------------------------------------------------------------
@@ -227,9 +248,12 @@ class NearDuplicates:
     """Finds a new article's near-duplicate among everything stored, inside the insert transaction.
 
     Used by `Store.insert_articles` (and the rebuild) as its `near_duplicate`, `on_inserted` and
-    `before_commit` callbacks for one batch: band keys are looked up once for the whole batch,
-    the batch's own articles are matched from memory, and the new band rows are written in one
-    statement just before the batch commits, so the index never disagrees with the articles.
+    `before_commit` callbacks for one batch. Everything stored that the batch needs is read with
+    a few statements per batch, not per article: the band keys of all its articles in one scan,
+    then the candidates they name (with their clusters) and the recent articles of the sites
+    involved (for their page templates). The batch's own articles are matched from memory, and
+    the new band rows are written in one statement just before the batch commits, so the index
+    never disagrees with the articles. Clusters merged meanwhile are followed in memory too.
     """
 
     def __init__(
@@ -241,56 +265,63 @@ class NearDuplicates:
         self.params = params
         self.context_before = context_before  # the rebuild: only articles already placed are context
         self.records = list(records)
+        self._tokens: dict[str, int] = {}  # token hashes, shared by every text of the batch
         for rec in self.records:
             if not rec.band_keys:
                 rec.band_keys = band_keys(rec.text, params)
+        self._urls = {r.canonical_url for r in self.records}
         self._stored: dict[int, list[int]] | None = None  # band key -> stored article ids
         self._batch: dict[int, list[int]] = {}  # band key -> ids inserted by this batch
         self._pending: list[tuple[int, int]] = []
         self._docs: dict[int, Doc] = {}
-        self._contexts: dict[str, list[tuple[int | str, frozenset[int]]]] = {}
+        self._cands: dict[int, index.Candidate] = {}  # stored candidates and placed batch articles
+        self._cluster: dict[int, int] = {}  # article id -> its cluster, as far as known
+        self._head_seen: dict[int, datetime | None] = {}  # cluster -> its head's first sighting
+        self._contexts: dict[str, dict[int, list[int | str]]] | None = None  # site -> line -> stories
         self._clusters: dict[str, int] = {}  # canonical url -> cluster, for this batch's articles
+        self._consulted: set[str] = set()
         self._matched: dict[str, tuple[int, datetime | None]] = {}
+        self._mine: tuple[str, Doc] | None = None  # the last article looked up, and its text cut up
         self.merged_clusters = 0
 
     # callbacks --------------------------------------------------------------------------------
 
     def find(self, con: duckdb.DuckDBPyConnection, rec: ArticleRecord) -> int | None:
         """The id of a stored article `rec` copies (clusters it bridges are merged first), or None."""
+        self._consulted.add(rec.canonical_url)
         if not rec.band_keys:
             return None
-        if self._stored is None:
-            keys = sorted({k for r in self.records for k in r.band_keys})
-            self._stored = index.band_members(con, keys)
+        stored = self._lookup(con)
         votes: Counter[int] = Counter()
         for key in rec.band_keys:
-            votes.update(self._stored.get(key, ()))
+            votes.update(stored.get(key, ()))
             votes.update(self._batch.get(key, ()))
         if not votes:
             return None
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
-        rows = index.candidates(con, [aid for aid, _ in ranked])
-        mine = Doc.of(rec.text, self.params)
-        matches: list[tuple[float, index.Candidate]] = []
-        for cand in sorted(rows, key=lambda c: -votes[c.id]):
+        mine = self._doc_of(rec.text)
+        self._mine = (rec.canonical_url, mine)
+        matches: list[tuple[float, int, index.Candidate]] = []
+        for aid, _ in ranked:
+            cand = self._candidate(con, aid)
+            if cand is None or any(self._cluster[c.id] == self._cluster[aid] for _, _, c in matches):
+                continue  # a copy in this cluster is verified: another changes neither cluster nor merge
             score = self._verify(con, rec, mine, cand)
             if score is not None:
-                matches.append((score, cand))
+                matches.append((score, aid, cand))
         if not matches:
             return None
-        matches.sort(key=lambda m: (-m[0], m[1].id))
-        best = matches[0][1]
-        clusters = {c.cluster_id for _, c in matches}
-        cluster = best.cluster_id
+        matches.sort(key=lambda m: (-m[0], m[1]))
+        best = matches[0][2]
+        clusters = {self._cluster[c.id] for _, _, c in matches}
+        cluster = self._cluster[best.id]
         if len(clusters) > 1:
-            cluster = index.merge_clusters(con, sorted(clusters))
+            cluster = self._merge(con, sorted(clusters))
             self.merged_clusters += len(clusters) - 1
-            for url, c in list(self._clusters.items()):
-                if c in clusters:
-                    self._clusters[url] = cluster
-        head_seen = index.first_seen(con, cluster)
+        if cluster not in self._head_seen:
+            self._head_seen[cluster] = index.first_seen(con, cluster)
         self._clusters[rec.canonical_url] = cluster
-        self._matched[rec.canonical_url] = (cluster, head_seen)
+        self._matched[rec.canonical_url] = (cluster, self._head_seen[cluster])
         return best.id
 
     def inserted(self, con: duckdb.DuckDBPyConnection, rec: ArticleRecord, article_id: int) -> None:
@@ -298,13 +329,21 @@ class NearDuplicates:
         for key in rec.band_keys:
             self._batch.setdefault(key, []).append(article_id)
             self._pending.append((key, article_id))
-        self._clusters.setdefault(rec.canonical_url, article_id)
+        self._cands[article_id] = index.Candidate(
+            article_id, rec.canonical_url, rec.source, rec.text, article_id, None, rec.first_seen_at
+        )
+        if self._mine is not None and self._mine[0] == rec.canonical_url:
+            self._docs[article_id] = self._mine[1]
         matched = self._matched.get(rec.canonical_url)
-        if matched is not None and matched[1] is not None and rec.first_seen_at < matched[1]:
-            new = index.merge_clusters(con, [matched[0]])
-            for url, c in list(self._clusters.items()):
-                if c == matched[0]:
-                    self._clusters[url] = new
+        if matched is not None:
+            self._cluster[article_id] = matched[0]
+            if matched[1] is not None and rec.first_seen_at < matched[1]:
+                self._merge(con, [matched[0]])
+        elif rec.canonical_url in self._consulted:  # no copy of anything: a story of its own
+            self._cluster[article_id] = article_id
+            self._clusters[rec.canonical_url] = article_id
+            self._head_seen[article_id] = rec.first_seen_at
+        # else an exact duplicate, placed by the store: its cluster is read if it is ever a candidate
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
         if self._pending:
@@ -312,12 +351,62 @@ class NearDuplicates:
             self._pending = []
         index.ensure_params(con, self.params.fingerprint(), datetime.now(UTC))
 
+    # what is stored ---------------------------------------------------------------------------
+
+    def _lookup(self, con: duckdb.DuckDBPyConnection) -> dict[int, list[int]]:
+        """At the first article: the stored ids of every band key of the batch, and the stored
+        articles that can be among anyone's candidates (a record's best by votes, stored only)."""
+        if self._stored is not None:
+            return self._stored
+        keys = {k for r in self.records for k in r.band_keys}
+        self._stored = stored = index.band_members(con, sorted(keys))
+        wanted: set[int] = set()
+        for r in self.records:
+            votes: Counter[int] = Counter()
+            for key in r.band_keys:
+                votes.update(stored.get(key, ()))
+            ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
+            wanted.update(aid for aid, _ in ranked)
+        self._fetch(con, wanted)
+        return stored
+
+    def _fetch(self, con: duckdb.DuckDBPyConnection, ids: set[int]) -> None:
+        for cand in index.candidates(con, sorted(ids - self._cands.keys())):
+            self._cands[cand.id] = cand
+            self._cluster[cand.id] = cand.cluster_id
+            self._head_seen.setdefault(cand.cluster_id, cand.head_first_seen_at)
+
+    def _candidate(self, con: duckdb.DuckDBPyConnection, article_id: int) -> index.Candidate | None:
+        if article_id not in self._cands or article_id not in self._cluster:
+            self._cands.pop(article_id, None)  # a batch article placed by its text hash alone
+            self._fetch(con, {article_id})
+        return self._cands.get(article_id)
+
+    def _merge(self, con: duckdb.DuckDBPyConnection, clusters: list[int]) -> int:
+        """Merge in the database, and in what this batch remembers of the clusters."""
+        head, seen = index.merge_clusters(con, clusters)
+        merged = set(clusters)
+        for aid, c in self._cluster.items():
+            if c in merged:
+                self._cluster[aid] = head
+        for url, c in self._clusters.items():
+            if c in merged:
+                self._clusters[url] = head
+        for url, (c, _) in self._matched.items():
+            if c in merged:
+                self._matched[url] = (head, seen)
+        self._head_seen[head] = seen
+        return head
+
     # verification -------------------------------------------------------------------------------
+
+    def _doc_of(self, text: str) -> Doc:
+        return Doc.of(text, self.params, self._tokens)
 
     def _doc(self, cand: index.Candidate) -> Doc:
         doc = self._docs.get(cand.id)
         if doc is None:
-            doc = self._docs[cand.id] = Doc.of(cand.text or "", self.params)
+            doc = self._docs[cand.id] = self._doc_of(cand.text or "")
         return doc
 
     def _verify(
@@ -325,8 +414,9 @@ class NearDuplicates:
     ) -> float | None:
         """A score when `cand` is a copy of `rec`, compared without either site's template lines."""
         theirs = self._doc(cand)
-        ours = self._template(con, rec.source, mine, rec.canonical_url, cand.cluster_id)
-        other = self._template(con, cand.source, theirs, rec.canonical_url, cand.cluster_id)
+        cluster = self._cluster[cand.id]
+        ours = self._template(con, rec.source, mine, rec.canonical_url, cluster)
+        other = self._template(con, cand.source, theirs, rec.canonical_url, cluster)
         sim = similarity(
             mine.shingles(ours) if ours else mine.all_shingles,
             theirs.shingles(other) if other else theirs.all_shingles,
@@ -341,31 +431,48 @@ class NearDuplicates:
         One other story is not enough: a site's roundup may quote this story, or its copy of another
         story may share a background paragraph.
         """
-        lines = set(doc.line_keys)
-        seen: dict[int, set[int | str]] = {}
-        for who, keys in self._context(con, source):
-            if who == url:
-                continue
-            other = self._clusters.get(who, who) if isinstance(who, str) else who
-            if other != cluster:
-                for key in lines & keys:
-                    seen.setdefault(key, set()).add(other)
-        return {key for key, stories in seen.items() if len(stories) >= self.params.template_stories}
+        printed = self._context(con, source)
+        template = set()
+        for key in set(doc.line_keys):
+            stories: set[int | str] = set()
+            for who in printed.get(key, ()):
+                if who == url:
+                    continue
+                other = self._clusters.get(who, who) if isinstance(who, str) else who
+                if other != cluster:
+                    stories.add(other)
+            if len(stories) >= self.params.template_stories:
+                template.add(key)
+        return template
 
-    def _context(self, con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[int | str, frozenset[int]]]:
-        """A site's recent stored articles (by cluster) and this batch's (by URL until stored)."""
-        ctx = self._contexts.get(source)
-        if ctx is None:
-            ctx = []
-            seen: set[str] = set()
-            for row in index.recent_of_source(con, source, self.params.template_window, self.context_before):
-                seen.add(row.canonical_url)
-                ctx.append((row.cluster_id, frozenset(Doc.of(row.text or "", self.params).line_keys)))
-            for r in self.records:
-                if r.source == source and r.canonical_url not in seen:
-                    ctx.append((r.canonical_url, frozenset(Doc.of(r.text, self.params).line_keys)))
-            self._contexts[source] = ctx
-        return ctx
+    def _context(self, con: duckdb.DuckDBPyConnection, source: str) -> dict[int, list[int | str]]:
+        """Which of a site's recent stored articles (by cluster) and of this batch's (by URL until
+        stored) print each line.
+
+        Read for every site of the batch and of its candidates at once, at the first need.
+        """
+        if self._contexts is None or source not in self._contexts:
+            sources = {r.source for r in self.records} | {c.source for c in self._cands.values()}
+            if self._contexts is not None:
+                sources = {source}
+            found = index.recent_of_sources(
+                con,
+                sorted(sources),
+                self.params.template_window,
+                self.context_before,
+                exclude_urls=self._urls,
+            )
+            contexts = self._contexts if self._contexts is not None else {}
+            for name, rows in found.items():
+                printed: dict[int, list[int | str]] = {}
+                stories: list[tuple[int | str, str]] = [(row.cluster_id, row.text or "") for row in rows]
+                stories += [(r.canonical_url, r.text) for r in self.records if r.source == name]
+                for who, text in stories:
+                    for key in set(line_keys(text, self._tokens)):
+                        printed.setdefault(key, []).append(who)
+                contexts[name] = printed
+            self._contexts = contexts
+        return self._contexts[source]
 
 
 # --- rebuild -----------------------------------------------------------------------------------
@@ -385,16 +492,43 @@ class RebuildSummary:
     seconds: float
 
 
+def _keys_and_hashes(texts: list[str], params: DedupParams) -> list[tuple[list[int], str | None]]:
+    """The CPU-bound part of the rebuild, for a worker process: band keys and text hash per text."""
+    return [(band_keys(t, params), text_hash(t)) for t in texts]
+
+
+class _Keys:
+    """Band keys and hashes of one page, computed meanwhile by worker processes (or here)."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, texts: list[str], params: DedupParams) -> None:
+        self.params = params
+        self.texts = texts if pool is None else []
+        step = max(1, -(-len(texts) // 8))
+        self.futures = (
+            [pool.submit(_keys_and_hashes, texts[i : i + step], params) for i in range(0, len(texts), step)]
+            if pool is not None
+            else []
+        )
+
+    def result(self) -> list[tuple[list[int], str | None]]:
+        if not self.futures:
+            return _keys_and_hashes(self.texts, self.params)
+        return [kh for f in self.futures for kh in f.result()]
+
+
 def rebuild(
     store: Store,
     reporter: Progress | None = None,
     params: DedupParams = DEFAULT_PARAMS,
-    batch_size: int = 500,
+    batch_size: int = 1000,
+    workers: int | None = None,
 ) -> RebuildSummary:
     """Recompute text hashes, band keys and every cluster, in (first_seen_at, id) order.
 
     Deterministic, so running it twice gives the same clusters. Each batch commits on its own;
     an interrupted rebuild leaves a partial index that the next rebuild starts over from.
+    Batches are placed as an ingest places them (a few statements per batch); meanwhile worker
+    processes (`workers`, default one per core, 0 for none) compute the next batch's band keys.
     """
     started = time.monotonic()
     store.migrate()
@@ -403,46 +537,78 @@ def rebuild(
         total = index.index_stats(con)["articles"]
     if reporter is not None:
         reporter.phase("dedup rebuild", total)
-    after: tuple[datetime, int] | None = None
-    while True:
-        with store.transaction() as con:
-            rows = index.rebuild_page(con, after, batch_size)
-            if not rows:
-                index.set_params(con, params.fingerprint(), datetime.now(UTC))
-                stats = index.index_stats(con)
-                break
-            records = [
-                ArticleRecord(
-                    url=r.canonical_url,
-                    canonical_url=r.canonical_url,
-                    source=r.source,
-                    title=None,
-                    text=r.text or "",
-                    first_seen_at=r.first_seen_at,
-                    text_hash=text_hash(r.text or ""),
-                )
-                for r in rows
-            ]
-            nd = NearDuplicates(records, params, context_before=(rows[0].first_seen_at, rows[0].id))
-            for row, rec in zip(rows, records, strict=True):
-                match = None
-                if rec.text_hash:
-                    match = index.earliest_with_hash(con, rec.text_hash, (row.first_seen_at, row.id))
-                if match is None:
-                    match = nd.find(con, rec)
-                head = index.head_of(con, match) if match is not None else row.id
-                index.assign(con, row.id, head, rec.text_hash, row.text_hash)
-                nd.inserted(con, rec, row.id)
-            nd.flush(con)
-        after = (rows[-1].first_seen_at, rows[-1].id)
-        if reporter is not None:
-            reporter.advance(len(rows))
+    n_workers = (os.cpu_count() or 1) if workers is None else workers
+    pool = None
+    if n_workers > 0 and total > 2 * batch_size:
+        pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        with store.connect(read_only=True) as con:
+            rows = index.rebuild_page(con, None, batch_size)
+        keys = _Keys(pool, [r.text or "" for r in rows], params)
+        while rows:
+            with store.connect(read_only=True) as con:
+                following = index.rebuild_page(con, (rows[-1].first_seen_at, rows[-1].id), batch_size)
+            upcoming = _Keys(pool, [r.text or "" for r in following], params)
+            with store.transaction() as con:
+                _place(con, rows, keys.result(), params)
+            if reporter is not None:
+                reporter.advance(len(rows))
+            rows, keys = following, upcoming
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    with store.transaction() as con:
+        index.set_params(con, params.fingerprint(), datetime.now(UTC))
+        stats = index.index_stats(con)
     return RebuildSummary(
         stats["articles"],
         stats["clusters"],
         stats["duplicates"],
         stats["band_rows"],
         time.monotonic() - started,
+    )
+
+
+def _place(
+    con: duckdb.DuckDBPyConnection,
+    rows: list[index.RebuildRow],
+    keys: list[tuple[list[int], str | None]],
+    params: DedupParams,
+) -> None:
+    """One batch of the rebuild, as `Store.insert_articles` places new articles: exact copies by
+    text hash first (the earliest placed article with it), then near-duplicates."""
+    records = [
+        ArticleRecord(
+            url=r.canonical_url,
+            canonical_url=r.canonical_url,
+            source=r.source,
+            title=None,
+            text=r.text or "",
+            first_seen_at=r.first_seen_at,
+            text_hash=h,
+            band_keys=k,
+        )
+        for r, (k, h) in zip(rows, keys, strict=True)
+    ]
+    start = (rows[0].first_seen_at, rows[0].id)
+    nd = NearDuplicates(records, params, context_before=start)
+    earliest = index.earliest_with_hashes(con, [r.text_hash for r in records if r.text_hash], start)
+    for row, rec in zip(rows, records, strict=True):
+        hit = earliest.get(rec.text_hash) if rec.text_hash else None
+        match = hit[1] if hit is not None else nd.find(con, rec)
+        if match is not None:
+            index.join_cluster_of(con, row.id, match)
+        if rec.text_hash and hit is None:
+            earliest[rec.text_hash] = (row.first_seen_at, row.id)
+        nd.inserted(con, rec, row.id)
+    nd.flush(con)
+    index.set_text_hashes(
+        con,
+        [
+            (row.id, rec.text_hash)
+            for row, rec in zip(rows, records, strict=True)
+            if rec.text_hash != row.text_hash
+        ],
     )
 
 

@@ -166,6 +166,87 @@ def backoff_delay(consecutive_failures: int) -> timedelta:
     return min(delay, BACKOFF_MAX)
 
 
+def _stored_by_url(
+    con: duckdb.DuckDBPyConnection, urls: Sequence[str]
+) -> dict[str, tuple[int, int, int | None]]:
+    """(id, cluster, duplicate_of) of the stored articles among `urls`, in one join."""
+    import pyarrow as pa  # loaded already by storage.dedup
+
+    con.register("batch_urls", pa.table({"url": pa.array(list(dict.fromkeys(urls)), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT a.canonical_url, a.id, coalesce(a.cluster_id, a.id), a.duplicate_of"
+            " FROM article a JOIN batch_urls b ON a.canonical_url = b.url"
+        ).fetchall()
+    finally:
+        con.unregister("batch_urls")
+    return {r[0]: (int(r[1]), int(r[2]), r[3]) for r in rows}
+
+
+def _earliest_by_hash(
+    con: duckdb.DuckDBPyConnection, hashes: Sequence[str], below_id: int
+) -> dict[str, tuple[datetime, int]]:
+    """Per text hash, the earliest stored article (below `below_id`) that has it: (first seen, id)."""
+    import pyarrow as pa
+
+    if not hashes:
+        return {}
+    con.register("batch_hashes", pa.table({"h": pa.array(list(dict.fromkeys(hashes)), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT a.text_hash, min(a.first_seen_at), arg_min(a.id, (a.first_seen_at, a.id)) FROM article a"
+            f" JOIN batch_hashes b ON a.text_hash = b.h WHERE a.id < {int(below_id)} GROUP BY a.text_hash"
+        ).fetchall()
+    finally:
+        con.unregister("batch_hashes")
+    return {r[0]: (r[1], int(r[2])) for r in rows}
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[ArticleRecord, int]], run_id: int | None
+) -> None:
+    """The batch's new articles in one INSERT, each heading a cluster of its own for now."""
+    import pyarrow as pa
+
+    if not rows:
+        return
+    ts = pa.timestamp("us", tz="UTC")
+    text = pa.string()
+    recs = [r for r, _ in rows]
+    table = pa.table(
+        {
+            "id": pa.array([i for _, i in rows], pa.int64()),
+            "url": pa.array([r.url for r in recs], text),
+            "canonical_url": pa.array([r.canonical_url for r in recs], text),
+            "source": pa.array([r.source for r in recs], text),
+            "title": pa.array([r.title for r in recs], text),
+            "author": pa.array([r.author for r in recs], text),
+            "published_at": pa.array([r.published_at for r in recs], ts),
+            "first_seen_at": pa.array([r.first_seen_at for r in recs], ts),
+            "language": pa.array([r.language for r in recs], text),
+            "text": pa.array([r.text for r in recs], text),
+            "word_count": pa.array([r.word_count for r in recs], pa.int32()),
+            "is_seed": pa.array([r.is_seed for r in recs], pa.bool_()),
+            "relevance": pa.array([r.relevance for r in recs], pa.float64()),
+            "is_relevant": pa.array([r.is_relevant for r in recs], pa.bool_()),
+            "countries": pa.array([r.countries for r in recs], pa.list_(text)),
+            "cluster_id": pa.array([i for _, i in rows], pa.int64()),
+            "duplicate_of": pa.nulls(len(rows), pa.int64()),
+            "text_hash": pa.array([r.text_hash for r in recs], text),
+            "site_name": pa.array([r.site_name for r in recs], text),
+            "feed_summary": pa.array([r.feed_summary for r in recs], text),
+            "extraction": pa.array([r.extraction for r in recs], text),
+            "guid": pa.array([r.guid for r in recs], text),
+            "run_id": pa.array([run_id] * len(rows), pa.int64()),
+        }
+    )
+    con.register("batch_articles", table)
+    try:
+        con.execute(f"INSERT INTO article ({', '.join(table.column_names)}) SELECT * FROM batch_articles")
+    finally:
+        con.unregister("batch_articles")
+
+
 class Store:
     """All database access. Holds a path, not a connection: each operation opens and closes one."""
 
@@ -476,80 +557,75 @@ class Store:
         or two copies in one batch). Exact duplicates (same text hash) join the earliest article's
         cluster; `near_duplicate` may name another article whose cluster the record joins.
         `before_commit` runs last inside the transaction (the near-duplicate index writes its rows).
+
+        A batch costs a few statements, not a few per article: the rows go in as one Arrow table
+        (each a story of its own), URLs and text hashes are looked up for the whole batch, and
+        only an article that joins a cluster costs one more statement. Every Python value bound
+        as a parameter costs DuckDB a failed `import pandas`, so ids go in as integer literals.
         """
-        results: list[InsertResult] = []
         if not records:
-            return results
+            return []
         with self.transaction() as con:
             row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
-            next_id = int(row[0]) + 1 if row else 1
+            first_id = next_id = int(row[0]) + 1 if row else 1
+            stored = _stored_by_url(con, [r.canonical_url for r in records])
+            ids: list[int | None] = []  # per record: its new id, or None when its URL is known
+            batch_ids: dict[str, int] = {}
+            new: list[tuple[ArticleRecord, int]] = []
             for rec in records:
-                existing = con.execute(
-                    "SELECT id, cluster_id, duplicate_of FROM article WHERE canonical_url = ?",
-                    [rec.canonical_url],
-                ).fetchone()
-                if existing:
-                    results.append(
-                        InsertResult(existing[0], rec.canonical_url, existing[1], existing[2], inserted=False)
-                    )
+                if rec.canonical_url in stored or rec.canonical_url in batch_ids:
+                    ids.append(None)
                     continue
+                batch_ids[rec.canonical_url] = next_id
+                new.append((rec, next_id))
+                ids.append(next_id)
+                next_id += 1
+            _insert_rows(con, new, run_id)
+            earliest = _earliest_by_hash(con, [r.text_hash for r, _ in new if r.text_hash], first_id)
+            for rec, article_id in new:
                 match_id: int | None = None
-                if rec.text_hash:
-                    hit = con.execute(
-                        "SELECT id FROM article WHERE text_hash = ? ORDER BY first_seen_at, id LIMIT 1",
-                        [rec.text_hash],
-                    ).fetchone()
-                    match_id = int(hit[0]) if hit else None
-                if match_id is None and near_duplicate is not None:
+                hit = earliest.get(rec.text_hash) if rec.text_hash else None
+                if hit is not None:
+                    match_id = hit[1]
+                elif near_duplicate is not None:
                     match_id = near_duplicate(con, rec)
-                cluster_id, duplicate_of = next_id, None
                 if match_id is not None:
                     # every member's duplicate_of names the head: no scan of the cluster needed
-                    head = con.execute(
-                        "SELECT coalesce(cluster_id, id), coalesce(duplicate_of, id) FROM article WHERE id = ?",
-                        [match_id],
-                    ).fetchone()
-                    if head:
-                        cluster_id, duplicate_of = int(head[0]), int(head[1])
-                con.execute(
-                    "INSERT INTO article (id, url, canonical_url, source, title, author, published_at,"
-                    " first_seen_at, language, text, word_count, is_seed, relevance, is_relevant, countries,"
-                    " cluster_id, duplicate_of, text_hash, site_name, feed_summary, extraction, guid, run_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        next_id,
-                        rec.url,
-                        rec.canonical_url,
-                        rec.source,
-                        rec.title,
-                        rec.author,
-                        rec.published_at,
-                        rec.first_seen_at,
-                        rec.language,
-                        rec.text,
-                        rec.word_count,
-                        rec.is_seed,
-                        rec.relevance,
-                        rec.is_relevant,
-                        rec.countries,
-                        cluster_id,
-                        duplicate_of,
-                        rec.text_hash,
-                        rec.site_name,
-                        rec.feed_summary,
-                        rec.extraction,
-                        rec.guid,
-                        run_id,
-                    ],
-                )
+                    con.execute(
+                        "UPDATE article SET cluster_id = h.cluster_id, duplicate_of = h.head FROM"
+                        " (SELECT coalesce(cluster_id, id) AS cluster_id, coalesce(duplicate_of, id) AS head"
+                        f" FROM article WHERE id = {int(match_id)}) h WHERE article.id = {int(article_id)}"
+                    )
+                if rec.text_hash and (hit is None or (rec.first_seen_at, article_id) < hit):
+                    earliest[rec.text_hash] = (rec.first_seen_at, article_id)
                 if on_inserted is not None:
-                    on_inserted(con, rec, next_id)
-                results.append(
-                    InsertResult(next_id, rec.canonical_url, cluster_id, duplicate_of, inserted=True)
-                )
-                next_id += 1
+                    on_inserted(con, rec, article_id)
             if before_commit is not None:
                 before_commit(con)
+            placed = {
+                int(r[0]): (int(r[1]), r[2])
+                for r in con.execute(
+                    f"SELECT id, cluster_id, duplicate_of FROM article WHERE id >= {first_id}"
+                ).fetchall()
+            }
+        results: list[InsertResult] = []
+        for rec, new_id in zip(records, ids, strict=True):
+            if new_id is not None:
+                cluster_id, duplicate_of = placed[new_id]
+                results.append(
+                    InsertResult(new_id, rec.canonical_url, cluster_id, duplicate_of, inserted=True)
+                )
+            elif rec.canonical_url in stored:
+                known_id, cluster_id, duplicate_of = stored[rec.canonical_url]
+                results.append(
+                    InsertResult(known_id, rec.canonical_url, cluster_id, duplicate_of, inserted=False)
+                )
+            else:
+                first = batch_ids[rec.canonical_url]
+                cluster_id, duplicate_of = placed[first]
+                results.append(
+                    InsertResult(first, rec.canonical_url, cluster_id, duplicate_of, inserted=False)
+                )
         return results
 
     def count_articles(self) -> int:

@@ -8,7 +8,7 @@ first_seen_at, then id), `duplicate_of` is that id for every other member and NU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,23 +25,35 @@ class Candidate:
     cluster_id: int
     duplicate_of: int | None
     first_seen_at: datetime
+    head_first_seen_at: datetime | None = None  # of the article heading its cluster
 
 
 _CANDIDATE_COLS = "id, canonical_url, source, text, coalesce(cluster_id, id), duplicate_of, first_seen_at"
 
 
+def _keys_table(keys: Sequence[int]) -> pa.Table:
+    return pa.table({"band_key": pa.array([int(k) for k in keys], pa.int32())})
+
+
 def band_members(con: duckdb.DuckDBPyConnection, keys: Sequence[int]) -> dict[int, list[int]]:
-    """Stored article ids per band key. The keys go in as literals: only then does DuckDB use the index."""
+    """Stored article ids per band key, for a whole batch's keys in one scan.
+
+    No index: DuckDB scans `dedup_band` for a list of keys instead of probing an ART index with
+    them, and an ART index of tens of millions of keys made every checkpoint rewrite it. One scan
+    per batch (a hash join against the batch's keys) is the cheapest form of this lookup.
+    """
     found: dict[int, list[int]] = {}
-    for start in range(0, len(keys), 2000):
-        chunk = [int(k) for k in keys[start : start + 2000]]
-        if not chunk:
-            continue
+    if not keys:
+        return found
+    con.register("dedup_lookup", _keys_table(sorted(set(keys))))
+    try:
         rows = con.execute(
-            f"SELECT band_key, article_id FROM dedup_band WHERE band_key IN ({','.join(map(str, chunk))})"
+            "SELECT b.band_key, b.article_id FROM dedup_band b JOIN dedup_lookup k ON b.band_key = k.band_key"
         ).fetchall()
-        for key, aid in rows:
-            found.setdefault(int(key), []).append(int(aid))
+    finally:
+        con.unregister("dedup_lookup")
+    for key, aid in rows:
+        found.setdefault(int(key), []).append(int(aid))
     return found
 
 
@@ -64,10 +76,16 @@ def add_bands(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, int]]) -
 
 
 def candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> list[Candidate]:
+    """Articles by id, with the first sighting of their cluster's head. Ids go in as integer
+    literals (they are ints): a parameter would cost a failed `import pandas` each."""
     if not ids:
         return []
-    literal = ",".join(str(int(i)) for i in ids)
-    rows = con.execute(f"SELECT {_CANDIDATE_COLS} FROM article WHERE id IN ({literal})").fetchall()
+    literal = ",".join(str(int(i)) for i in sorted(set(ids)))
+    rows = con.execute(
+        f"SELECT a.id, a.canonical_url, a.source, a.text, coalesce(a.cluster_id, a.id), a.duplicate_of,"
+        f" a.first_seen_at, h.first_seen_at FROM article a"
+        f" LEFT JOIN article h ON h.id = coalesce(a.cluster_id, a.id) WHERE a.id IN ({literal})"
+    ).fetchall()
     return [Candidate(*row) for row in rows]
 
 
@@ -76,42 +94,62 @@ def first_seen(con: duckdb.DuckDBPyConnection, article_id: int) -> datetime | No
     return row[0] if row else None
 
 
-def recent_of_source(
+def recent_of_sources(
     con: duckdb.DuckDBPyConnection,
-    source: str,
+    sources: Sequence[str],
     limit: int,
     before: tuple[datetime, int] | None = None,
+    exclude_urls: Iterable[str] = (),
     window: int = 200_000,
-) -> list[Candidate]:
-    """A source's latest articles (seen before `before`) among the last `window` ids.
+) -> dict[str, list[Candidate]]:
+    """Each source's latest `limit` articles (seen before `before`, other than `exclude_urls`)
+    among the last `window` ids, newest first, for all `sources` in one query.
 
     Ids only grow, so the id floor lets zone maps skip all but the newest row groups.
     """
+    out: dict[str, list[Candidate]] = {s: [] for s in sources}
+    if not sources:
+        return out
     row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
     floor = (int(row[0]) if row else 0) - window
-    sql = f"SELECT {_CANDIDATE_COLS} FROM article WHERE id > ? AND source = ?"
-    params: list[object] = [floor, source]
+    where = f"id > {int(floor)} AND source IN (SELECT name FROM dedup_sources)"
+    where += " AND canonical_url NOT IN (SELECT url FROM dedup_exclude)"
+    params: list[object] = []
     if before is not None:
-        sql += " AND (first_seen_at, id) < (?, ?)"
+        where += " AND (first_seen_at, id) < (?, ?)"
         params += [before[0], before[1]]
-    rows = con.execute(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
-    return [Candidate(*r) for r in rows]
+    con.register("dedup_sources", pa.table({"name": pa.array(list(sources), pa.string())}))
+    con.register("dedup_exclude", pa.table({"url": pa.array(list(exclude_urls), pa.string())}))
+    try:
+        rows = con.execute(
+            f"SELECT {_CANDIDATE_COLS} FROM (SELECT *, row_number() OVER (PARTITION BY source ORDER BY id DESC)"
+            f" AS n FROM article WHERE {where}) WHERE n <= {int(limit)} ORDER BY id DESC",
+            params,
+        ).fetchall()
+    finally:
+        con.unregister("dedup_sources")
+        con.unregister("dedup_exclude")
+    for r in rows:
+        out[r[2]].append(Candidate(*r))
+    return out
 
 
-def merge_clusters(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -> int:
-    """Make the given clusters one, headed by their earliest article; returns the new cluster id."""
+def merge_clusters(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -> tuple[int, datetime]:
+    """Make the given clusters one, headed by their earliest article; returns the new cluster id
+    and when its head was first seen. (Members by cluster and heads by id are separate statements:
+    the id filter can then skip all but a few row groups.)"""
     ids = ",".join(str(int(c)) for c in cluster_ids)
     row = con.execute(
-        f"SELECT min_by(id, (first_seen_at, id)) FROM article WHERE cluster_id IN ({ids}) OR id IN ({ids})"
+        "SELECT arg_min(id, (first_seen_at, id)), min(first_seen_at) FROM ("
+        f" SELECT id, first_seen_at FROM article WHERE cluster_id IN ({ids})"
+        f" UNION ALL SELECT id, first_seen_at FROM article WHERE id IN ({ids}))"
     ).fetchone()
     assert row is not None and row[0] is not None
     head = int(row[0])
-    con.execute(
-        "UPDATE article SET cluster_id = ?, duplicate_of = CASE WHEN id = ? THEN NULL ELSE ? END"
-        f" WHERE cluster_id IN ({ids}) OR id IN ({ids})",
-        [head, head, head],
-    )
-    return head
+    set_head = f"SET cluster_id = {head}, duplicate_of = CASE WHEN id = {head} THEN NULL ELSE {head} END"
+    con.execute(f"UPDATE article {set_head} WHERE cluster_id IN ({ids})")
+    con.execute(f"UPDATE article {set_head} WHERE id IN ({ids})")
+    return head, row[1]
 
 
 # --- state and rebuild -------------------------------------------------------------------------
@@ -151,7 +189,14 @@ def index_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:
-    """Forget every band and cluster: each article its own story, until the rebuild reaches it."""
+    """Forget every band and cluster: each article its own story, until the rebuild reaches it.
+
+    Drops the indexes that databases migrated before migration 002 lost them still carry:
+    lookups never used them, and every checkpoint rewrote them."""
+    for (name,) in con.execute(
+        "SELECT index_name FROM duckdb_indexes() WHERE index_name IN ('dedup_band_key', 'article_text_hash')"
+    ).fetchall():
+        con.execute(f"DROP INDEX {name}")
     con.execute("DELETE FROM dedup_band")
     con.execute(
         "UPDATE article SET cluster_id = id, duplicate_of = NULL"
@@ -184,30 +229,48 @@ def rebuild_page(
     return [RebuildRow(*r) for r in rows.fetchall()]
 
 
-def earliest_with_hash(
-    con: duckdb.DuckDBPyConnection, text_hash: str, before: tuple[datetime, int]
-) -> int | None:
-    row = con.execute(
-        "SELECT id FROM article WHERE text_hash = ? AND (first_seen_at, id) < (?, ?)"
-        " ORDER BY first_seen_at, id LIMIT 1",
-        [text_hash, before[0], before[1]],
-    ).fetchone()
-    return int(row[0]) if row else None
+def earliest_with_hashes(
+    con: duckdb.DuckDBPyConnection, hashes: Sequence[str], before: tuple[datetime, int]
+) -> dict[str, tuple[datetime, int]]:
+    """Per text hash, the earliest article placed before `before` that has it: (first seen, id)."""
+    if not hashes:
+        return {}
+    con.register("dedup_hashes", pa.table({"h": pa.array(sorted(set(hashes)), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT a.text_hash, min(a.first_seen_at), arg_min(a.id, (a.first_seen_at, a.id))"
+            " FROM article a JOIN dedup_hashes d ON a.text_hash = d.h"
+            " WHERE (a.first_seen_at, a.id) < (?, ?) GROUP BY a.text_hash",
+            [before[0], before[1]],
+        ).fetchall()
+    finally:
+        con.unregister("dedup_hashes")
+    return {r[0]: (r[1], int(r[2])) for r in rows}
+
+
+def join_cluster_of(con: duckdb.DuckDBPyConnection, article_id: int, match_id: int) -> None:
+    """Put an article into the cluster of `match_id` (whose head every member's duplicate_of names)."""
+    con.execute(
+        "UPDATE article SET cluster_id = h.cluster_id, duplicate_of = h.head FROM"
+        " (SELECT coalesce(cluster_id, id) AS cluster_id, coalesce(duplicate_of, id) AS head"
+        f" FROM article WHERE id = {int(match_id)}) h WHERE article.id = {int(article_id)}"
+    )
+
+
+def set_text_hashes(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, str | None]]) -> None:
+    if not rows:
+        return
+    table = pa.table(
+        {"id": pa.array([r[0] for r in rows], pa.int64()), "h": pa.array([r[1] for r in rows], pa.string())}
+    )
+    con.register("dedup_new_hashes", table)
+    try:
+        con.execute("UPDATE article SET text_hash = n.h FROM dedup_new_hashes n WHERE article.id = n.id")
+    finally:
+        con.unregister("dedup_new_hashes")
 
 
 def head_of(con: duckdb.DuckDBPyConnection, article_id: int) -> int:
     row = con.execute("SELECT coalesce(duplicate_of, id) FROM article WHERE id = ?", [article_id]).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def assign(
-    con: duckdb.DuckDBPyConnection, article_id: int, head: int, text_hash: str | None, old_hash: str | None
-) -> None:
-    """Put one article into the cluster headed by `head` (itself: a story of its own)."""
-    if head != article_id:
-        con.execute(
-            "UPDATE article SET cluster_id = ?, duplicate_of = ? WHERE id = ?", [head, head, article_id]
-        )
-    if text_hash != old_hash:
-        con.execute("UPDATE article SET text_hash = ? WHERE id = ?", [text_hash, article_id])
