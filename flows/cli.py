@@ -277,7 +277,9 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
     config = _config(args)
     reporter = ConsoleReporter(console)
     try:
-        summary = rescore(config, _store(args, reporter, lock_timeout=300), reporter, batch_size=args.batch_size)
+        summary = rescore(
+            config, _store(args, reporter, lock_timeout=300), reporter, batch_size=args.batch_size
+        )
     finally:
         reporter.close()
     console.print(
@@ -641,7 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser(
-        "dedup", parents=[common], help="near-duplicate index status; --rebuild recomputes every story cluster"
+        "dedup",
+        parents=[common],
+        help="near-duplicate index status; --rebuild recomputes every story cluster",
     )
     p.add_argument(
         "--rebuild", action="store_true", help="recompute band keys and clusters (after a parameter change)"

@@ -126,7 +126,9 @@ class Analyzer:
     def __init__(self, topic: Topic, threshold: float, seeds: Sequence[str] = ()) -> None:
         self.scorer = Scorer(topic, threshold, seeds)
 
-    def analyse(self, title: str | None, text: str, language_hint: str | None = None) -> tuple[str | None, Score]:
+    def analyse(
+        self, title: str | None, text: str, language_hint: str | None = None
+    ) -> tuple[str | None, Score]:
         """Language, then relevance and countries (which use the language)."""
         # the first LANGUAGE_SAMPLE characters: the answer is settled long before, the cost is not
         language = detect_language(f"{title or ''}\n{text[:LANGUAGE_SAMPLE]}", language_hint)
@@ -688,7 +690,9 @@ def seed(
     store.migrate()
     docs = load_seed_dir(seed_dir)
     known = store.known_canonical_urls(d.url for d in docs)
-    analyzer = Analyzer(config.topic, config.settings.relevance_threshold, [f"{d.title}\n{d.text}" for d in docs])
+    analyzer = Analyzer(
+        config.topic, config.settings.relevance_threshold, [f"{d.title}\n{d.text}" for d in docs]
+    )
     reporter.phase("seeds", len(docs))
     records = []
     for doc in docs:

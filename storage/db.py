@@ -752,7 +752,12 @@ class Store:
                 )
 
     def claim_digest_send(
-        self, day: date, recipients: str, *, force: bool = False, stale_after: timedelta = timedelta(minutes=15)
+        self,
+        day: date,
+        recipients: str,
+        *,
+        force: bool = False,
+        stale_after: timedelta = timedelta(minutes=15),
     ) -> dict[str, Any] | None:
         """Mark a day's digest 'sending' to this list, so two runs cannot both mail it.
 
