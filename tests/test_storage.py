@@ -142,3 +142,34 @@ def test_busy_database_gives_up_with_a_message(db_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_unique_indexes_survive_a_crashed_writer(db_path: Path) -> None:
+    """A writer killed before checkpointing leaves a WAL; the next open must keep its rows indexed."""
+    import os
+    import subprocess
+    import sys
+
+    store = Store(db_path)
+    store.migrate()
+    store.insert_articles([rec("https://a/0", "the first story of this test, long enough to hash")])
+    child = (
+        "import duckdb, os, datetime;"
+        f"c = duckdb.connect({str(db_path)!r});"
+        'c.execute("INSERT INTO article (id, url, canonical_url, source, first_seen_at) '
+        "SELECT i, 'https://a/' || i, 'https://a/' || i, 'S', now() FROM range(100, 120) t(i)\");"
+        "os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", child], check=True)
+    assert os.path.exists(str(db_path) + ".wal")
+    Store(db_path).migrate()  # an ordinary open after the crash, which checkpoints on close
+    con = duckdb.connect(str(db_path))
+    try:
+        assert con.execute("SELECT count(*) FROM article WHERE id = 110").fetchone() == (1,)
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(
+                "INSERT INTO article (id, url, canonical_url, source, first_seen_at) "
+                "VALUES (999, 'x', 'https://a/105', 'S', now())"
+            )
+    finally:
+        con.close()
