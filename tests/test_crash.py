@@ -24,7 +24,7 @@ from tests.conftest import NewsServer
 from tests.pages import TEMPLATES, rss, story
 
 ARTICLES = 40
-PAGE_DELAY = 0.1  # per page, two at a time: kills land while pages are still coming
+PAGE_DELAY = 0.4  # per page, two at a time: fetching alone takes 8 s, longer than any random kill delay
 
 
 def slow_site(server: NewsServer) -> list[str]:
@@ -88,13 +88,14 @@ def test_sigkill_at_random_moments_loses_nothing(server: NewsServer, tmp_path: P
     killed = 0
     for attempt in range(6):
         proc = start_ingest(tmp_path, db_path, sources)
-        if attempt == 0:
-            # one kill aimed at the write phase: as soon as a batch is on its way to the database
-            deadline = time.monotonic() + 60
+        if attempt == 5:
+            # the last kill aims at the write phase: as soon as a batch is on its way to the database
+            # (last, because a kill that lands just after the commit leaves later runs nothing to do)
+            deadline = time.monotonic() + 90
             while not spool.pending() and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.005)
         else:
-            time.sleep(rng.uniform(0.5, 7.0))
+            time.sleep(rng.uniform(0.5, 6.0))
         killed += kill(proc)
     assert killed >= 3, f"the kills must land mid-run (seed {seed})"
 
