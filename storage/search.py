@@ -16,11 +16,13 @@ words have accents stripped and get the English stemmer.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,6 +31,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import duckdb
+import numpy as np
+from snowballstemmer.english_stemmer import EnglishStemmer
+from snowballstemmer.russian_stemmer import RussianStemmer
 
 from storage.db import StorageError, Store
 
@@ -46,7 +51,9 @@ MAX_RUNS = 48  # beyond this, merge all runs into one (a full sort: rare)
 REBUILD_BATCH = 100_000  # articles tokenized at a time by a rebuild
 
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
-_MACROS = (
+# The tokenizer, in SQL so that articles and queries are cut by the same code. These macros need
+# no extension; only the stemming of an index term does (nw_term, below).
+_TOKEN_MACROS = (
     # words: every non-CJK run of letters, digits and combining marks, lower-cased
     "CREATE OR REPLACE TEMP MACRO nw_words(s) AS regexp_extract_all("
     f"lower(regexp_replace(coalesce(s, ''), '{_CJK}+', ' ', 'g')), '[\\p{{L}}\\p{{N}}\\p{{M}}]+')",
@@ -55,16 +62,26 @@ _MACROS = (
     " ELSE [substr(r, i, 2) FOR i IN range(1, length(r))] END"
     f" FOR r IN regexp_extract_all(coalesce(s, ''), '{_CJK}+')])",
     "CREATE OR REPLACE TEMP MACRO nw_tokens(s) AS list_concat(nw_words(s), nw_bigrams(s))",
-    # a token's index term, stemmed by its script
-    "CREATE OR REPLACE TEMP MACRO nw_term(w) AS CASE"
-    " WHEN regexp_matches(w, '[әғқңөұүһіӣӯҳҷ]') THEN w"
-    " WHEN regexp_matches(w, '\\p{Cyrillic}') THEN stem(replace(w, 'ё', 'е'), 'russian')"
-    f" WHEN regexp_matches(w, '{_CJK}') THEN w"
-    " ELSE stem(strip_accents(w), 'english') END",
-    "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
+    # a token's stemmer by its script: 0 none (Kazakh, Kyrgyz, Tajik letters; CJK), 1 Russian, 2 English
+    "CREATE OR REPLACE TEMP MACRO nw_kind(w) AS CASE"
+    " WHEN regexp_matches(w, '[әғқңөұүһіӣӯҳҷ]') THEN 0"
+    " WHEN regexp_matches(w, '\\p{Cyrillic}') THEN 1"
+    f" WHEN regexp_matches(w, '{_CJK}') THEN 0"
+    " ELSE 2 END",
+    # what the stemmer of that kind is given
+    "CREATE OR REPLACE TEMP MACRO nw_stem_input(w, kind) AS CASE kind"
+    " WHEN 1 THEN replace(w, 'ё', 'е') WHEN 2 THEN strip_accents(w) ELSE w END",
     # a token's first two letters as its term starts (stemmers change only the end)
     "CREATE OR REPLACE TEMP MACRO nw_head(w) AS left(strip_accents(replace(w, 'ё', 'е')), 2)",
 )
+_STEM_MACROS = (
+    # a token's index term, stemmed by its script (Snowball, from the fts extension)
+    "CREATE OR REPLACE TEMP MACRO nw_term(w) AS CASE nw_kind(w)"
+    " WHEN 1 THEN stem(nw_stem_input(w, 1), 'russian')"
+    " WHEN 2 THEN stem(nw_stem_input(w, 2), 'english') ELSE w END",
+    "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
+)
+_PROBE = "Қазақстан президенты, presidents running 西安宣言"
 
 
 def fts_extension_path() -> Path:
@@ -87,23 +104,107 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     path = fts_extension_path()
     con.execute(f"SET extension_directory = '{_quote(str(path.parent.parent))}'")
     con.execute("SET autoinstall_known_extensions = false")
-    con.execute("SET enable_progress_bar = false")
     con.execute(f"LOAD '{_quote(str(path))}'")
-    for macro in _MACROS:
+    define_tokenizer(con)
+    for macro in _STEM_MACROS:
+        con.execute(macro)
+
+
+def define_tokenizer(con: duckdb.DuckDBPyConnection) -> None:
+    """The tokenizer macros that need no extension: enough to cut a query into words."""
+    con.execute("SET enable_progress_bar = false")
+    for macro in _TOKEN_MACROS:
         con.execute(macro)
 
 
 def tokenizer_tag(con: duckdb.DuckDBPyConnection) -> str:
     """Changes when the tokenizer or DuckDB's hash() changes: then the index must be rebuilt."""
-    row = con.execute(
-        "SELECT hash([nw_term(w) FOR w IN nw_tokens('Қазақстан президенты, presidents running 西安宣言')])"
-    ).fetchone()
+    row = con.execute("SELECT hash([nw_term(w) FOR w IN nw_tokens($p)])", {"p": _PROBE}).fetchone()
     assert row is not None
     return f"{TOKENIZER_VERSION}:{row[0]}"
 
 
+class Stemmer:
+    """The index's stemming in Python: the Snowball release that duckdb-extension-fts carries
+    (snowballstemmer 2.2.0; tests compare the two word by word), so that a search needs no
+    extension (loading and checking its signature costs more than the whole ranking)."""
+
+    def __init__(self) -> None:
+        self._by_kind = {1: RussianStemmer(), 2: EnglishStemmer()}
+        self._memo: dict[tuple[str, int], str] = {}
+
+    def term(self, stem_input: str, kind: int) -> str:
+        """The index term of a token, given nw_kind(token) and nw_stem_input(token, kind)."""
+        stemmer = self._by_kind.get(kind)
+        if stemmer is None:
+            return stem_input
+        key = (stem_input, kind)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = str(stemmer.stemWord(stem_input))
+        return found
+
+    def word(self, token: str) -> str:
+        """The index term of a token, its script told in Python (for highlighting and tests)."""
+        kind, stem_input = _kind_and_input(token)
+        return self.term(stem_input, kind)
+
+
 def _quote(text: str) -> str:
     return text.replace("'", "''")
+
+
+# The same words in Python, for highlighting only: the matched words of a hit's text are found
+# without another pass of the SQL tokenizer over it. A near copy is enough here: a word it cut
+# differently would at worst not be highlighted.
+_PY_CJK = (
+    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_PY_CJK_RUN = re.compile(f"[{_PY_CJK}]+")
+_PY_WORD = re.compile(
+    "(?:[^\\W_]|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+)
+_PY_KAZAKH = re.compile("[әғқңөұүһіӣӯҳҷ]")
+_PY_CYRILLIC = re.compile("[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]")
+
+
+def _strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
+    bare = "".join(
+        c for c in unicodedata.normalize("NFD", word) if not unicodedata.category(c).startswith("M")
+    )
+    return unicodedata.normalize("NFC", bare)
+
+
+def _head(word: str) -> str:
+    """nw_head: the first two letters, without accents, ё as е."""
+    return _strip_accents(word[:4].replace("ё", "е"))[:2]
+
+
+def _kind_and_input(word: str) -> tuple[int, str]:
+    """nw_kind and nw_stem_input of a token."""
+    if _PY_KAZAKH.search(word):
+        return 0, word
+    if _PY_CYRILLIC.search(word):
+        return 1, word.replace("ё", "е")
+    if _PY_CJK_RUN.search(word):
+        return 0, word
+    return 2, _strip_accents(word)
+
+
+def matched_words(text: str, terms: set[str], heads: set[str], stem: Stemmer) -> list[str]:
+    """The words (lower-cased) and CJK bigrams of `text` whose index term is one of `terms`;
+    `heads` (the query words' first letters) spares the stemmer the other words."""
+    found = []
+    for word in dict.fromkeys(_PY_WORD.findall(_PY_CJK_RUN.sub(" ", text).lower())):
+        if _head(word) in heads and stem.word(word) in terms:
+            found.append(word)
+    for run in _PY_CJK_RUN.findall(text):
+        grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+        found.extend(g for g in dict.fromkeys(grams) if g in terms and g not in found)
+    return found
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -336,6 +437,7 @@ class SearchHit:
 
 
 def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
+    """The request's filters on `article a` as SQL ('' when there are none)."""
     where = []
     if req.since is not None:
         where.append("coalesce(a.published_at, a.first_seen_at) >= $since")
@@ -348,111 +450,183 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
         params["country"] = req.country.upper()
     if req.relevant:
         where.append("a.is_relevant")
-    return " AND ".join(where) or "true"
+    return " AND ".join(where)
 
 
-def _ranking_sql(nterms: int, where: str, all_copies: bool) -> str:
-    # $tN::UBIGINT: an uncast Python int below 2**63 binds as BIGINT, and DuckDB then casts the
-    # column instead, which turns off the min/max pruning the whole design rests on
-    lookups = " UNION ALL ".join(
-        f"SELECT term, id, tf, len FROM {table} WHERE term = $t{i}::UBIGINT"
-        for i in range(nterms)
-        for table in ("search_posting", "search_delta")
-    )
-    collapse = (
-        "" if all_copies else " QUALIFY row_number() OVER (PARTITION BY story ORDER BY key DESC, id) = 1"
-    )
-    copies = "1" if all_copies else "count(*) OVER (PARTITION BY story)"
-    # key: more query terms matched first, then the BM25 score (below 10,000 for any query)
-    return f"""
-WITH p AS MATERIALIZED ({lookups}),
-st AS (SELECT count(*)::DOUBLE AS n, coalesce(avg(len), 1)::DOUBLE AS avgdl FROM search_doc),
-df AS (
-    SELECT term, ln(1 + (st.n - count(*) + 0.5) / (count(*) + 0.5)) AS idf
-    FROM p CROSS JOIN st GROUP BY term, st.n
-),
-scored AS (
-    SELECT p.id,
-           sum(df.idf * p.tf * {K1 + 1:.6g}::DOUBLE
-               / (p.tf + {K1 * (1 - B):.6g}::DOUBLE + {K1 * B:.6g}::DOUBLE * p.len / st.avgdl)) AS score,
-           count(*) AS matched
-    FROM p JOIN df USING (term) CROSS JOIN st
-    GROUP BY p.id
-),
-hits AS (
-    SELECT s.id, s.score, s.matched, s.matched * 10000 + s.score AS key,
-           coalesce(a.cluster_id, a.id) AS story
-    FROM scored s JOIN article a ON a.id = s.id
-    WHERE {where}
-)
-SELECT id, score, matched, {copies} AS copies FROM hits{collapse}
-ORDER BY key DESC, id LIMIT $limit
+# The index's state and statistics, and the query's and the probe's tokens with what their
+# stemming needs (the stemming itself is done in Python: see Stemmer).
+_QUERY_SQL = """
+SELECT s.tokenizer,
+       (SELECT count(*) FROM search_doc)::DOUBLE,
+       (SELECT coalesce(avg(len), 1) FROM search_doc)::DOUBLE,
+       [(w, nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw_tokens($q)],
+       [(nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw_tokens($probe)]
+FROM (SELECT 1) LEFT JOIN search_state s ON true
 """
-
 
 _DETAILS_SQL = """
 SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
        is_relevant, coalesce(text, '')
-FROM article WHERE id IN (SELECT unnest($ids))
+FROM article WHERE id IN ({ids})
 """
 
-# The words of each text whose term is a query term. Stemming only touches a word's end, so the
-# first letters are compared before paying for the stemmer.
-_MATCHED_SQL = """
-SELECT [list_filter(list_distinct(nw_tokens(s)),
-                    w -> CASE WHEN list_contains($heads, nw_head(w)) THEN list_contains($terms, nw_hash(w))
-                              ELSE false END)
-        FOR s IN $texts]
-"""
+_FIRST_WALK = 64  # candidates looked up first: enough for 20 stories unless filters or copies thin them
+_IN_LIST_MAX = 2048  # longer id lists are joined as an Arrow table instead of an IN list
 
 
-def query_terms(con: duckdb.DuckDBPyConnection, text: str) -> list[int]:
-    row = con.execute("SELECT list_distinct([nw_hash(w) FOR w IN nw_tokens($q)])", {"q": text}).fetchone()
-    return list(row[0]) if row and row[0] else []
+def _postings_sql(nterms: int) -> str:
+    # $tN::UBIGINT: an uncast Python int below 2**63 binds as BIGINT, and DuckDB then casts the
+    # column instead, which turns off the min/max pruning the whole design rests on
+    return " UNION ALL ".join(
+        f"SELECT {i}::UTINYINT AS q, id, tf, len FROM {table} WHERE term = $t{i}::UBIGINT"
+        for i in range(nterms)
+        for table in ("search_posting", "search_delta")
+    )
+
+
+def _per_article(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum the postings per article: (article ids ascending, BM25 score, terms matched). An
+    article has at most one posting per term, so the count is the number of terms it holds."""
+    size = int(ids.max()) + 1
+    if int(ids.min()) >= 0 and size <= max(1 << 22, 16 * len(ids)):
+        matched = np.bincount(ids, minlength=size)
+        found = np.flatnonzero(matched)
+        return found, np.bincount(ids, weights=weights, minlength=size)[found], matched[found]
+    found, inverse = np.unique(ids, return_inverse=True)
+    return found, np.bincount(inverse, weights=weights), np.bincount(inverse)
+
+
+def _best_first(ids: np.ndarray, key: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` best candidates (and any tied with the last), by key descending
+    then id: a partial sort, since a common word has hundreds of thousands of candidates."""
+    if count < len(key):
+        kth = np.partition(key, len(key) - count)[len(key) - count]
+        sel = np.flatnonzero(key >= kth)
+    else:
+        sel = np.arange(len(key))
+    return sel[np.lexsort((ids[sel], -key[sel]))]
+
+
+def _id_list(ids: Iterable[int]) -> str:
+    return ",".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _stories(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> dict[int, int]:
+    """Story (cluster, else the article itself) of each id that is still an article."""
+    if len(ids) <= _IN_LIST_MAX:
+        sql = f"SELECT id, coalesce(cluster_id, id) FROM article WHERE id IN ({_id_list(ids)})"
+        return dict(con.execute(sql).fetchall())
+    import pyarrow as pa
+
+    con.register("nw_ids", pa.table({"id": ids}))
+    try:
+        sql = "SELECT a.id, coalesce(a.cluster_id, a.id) FROM article a SEMI JOIN nw_ids n ON n.id = a.id"
+        return dict(con.execute(sql).fetchall())
+    finally:
+        con.unregister("nw_ids")
+
+
+def _copies(con: duckdb.DuckDBPyConnection, stories: list[int], candidates: np.ndarray) -> dict[int, int]:
+    """How many candidates (matching articles that pass the filters) each story holds."""
+    listed = _id_list(stories)
+    rows = con.execute(
+        f"SELECT id, cluster_id FROM article WHERE cluster_id IN ({listed})"
+        f" UNION ALL SELECT id, id FROM article WHERE id IN ({listed}) AND cluster_id IS NULL"
+    ).fetchnumpy()
+    members, story = rows["id"].astype(np.int64), rows["cluster_id"].astype(np.int64)
+    at = np.minimum(np.searchsorted(candidates, members), len(candidates) - 1)
+    hit = candidates[at] == members
+    counted = np.unique(story[hit], return_counts=True)
+    return {int(s): int(c) for s, c in zip(*counted, strict=True)}
 
 
 def search(store: Store, req: SearchRequest) -> list[SearchHit]:
-    """Rank articles by BM25 over title and text; those holding more of the terms come first."""
+    """Rank articles by BM25 over title and text; those holding more of the terms come first.
+
+    The postings of the query's terms are summed per article in numpy (a hash aggregate in SQL
+    costs ten times as much for a common word); only the best candidates are then looked up in
+    the article table, more of them while story collapsing leaves fewer than `limit`.
+    """
     with store.connect(read_only=True) as con:
-        prepare(con)
-        state = _state(con)
-        if state is None:
+        # one thread: a search is a dozen small queries on a cold buffer pool, and waking a second
+        # thread for each costs more than it saves (measured: 140 ms against 300 ms at 1M articles)
+        con.execute("SET threads = 1")
+        define_tokenizer(con)
+        row = con.execute(_QUERY_SQL, {"q": req.terms, "probe": _PROBE}).fetchone()
+        assert row is not None
+        tokenizer, docs, avgdl, query_tokens, probe_tokens = row
+        if tokenizer is None:
             raise StorageError(f"{store.path}: no search index yet (run `newswatch search --reindex`)")
-        if state[0] != tokenizer_tag(con):
+        stem = Stemmer()
+        words = list(dict.fromkeys(stem.term(inp, kind) for _, kind, inp in query_tokens))[:MAX_QUERY_TERMS]
+        row = con.execute(
+            "SELECT [hash(t) FOR t IN $terms::VARCHAR[]], hash($probe::VARCHAR[])",
+            {"terms": words, "probe": [stem.term(inp, kind) for kind, inp in probe_tokens]},
+        ).fetchone()
+        assert row is not None
+        if tokenizer != f"{TOKENIZER_VERSION}:{row[1]}":
             raise StorageError(
                 f"{store.path}: the search index was built by another version; run `newswatch search --reindex`"
             )
-        terms = query_terms(con, req.terms)[:MAX_QUERY_TERMS]
-        row = con.execute(
-            "SELECT list_distinct([nw_head(w) FOR w IN nw_tokens($q)])", {"q": req.terms}
-        ).fetchone()
-        heads = list(row[0]) if row and row[0] else []
+        terms = list(dict.fromkeys(int(t) for t in row[0]))
         if not terms:
             return []
         params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(terms)}
-        params["limit"] = req.limit
-        sql = _ranking_sql(len(terms), _filters(req, params), req.all_copies)
-        ranked = con.execute(sql, params).fetchall()
-        if not ranked:
+        found = con.execute(_postings_sql(len(terms)), params).fetchnumpy()
+        if not len(found["id"]):
             return []
-        details = {r[0]: r for r in con.execute(_DETAILS_SQL, {"ids": [r[0] for r in ranked]}).fetchall()}
-        found = [details[r[0]] for r in ranked if r[0] in details]
-        texts = [f"{d[2] or ''} {d[10]}" for d in found]
-        row = con.execute(_MATCHED_SQL, {"texts": texts, "terms": terms, "heads": heads}).fetchone()
-        matched_by_id = {d[0]: list(m or []) for d, m in zip(found, row[0] if row else [], strict=True)}
+        q = found["q"].astype(np.intp)
+        tf = found["tf"].astype(np.float64)
+        df = np.bincount(q, minlength=len(terms)).astype(np.float64)
+        idf = np.log(1 + (docs - df + 0.5) / (df + 0.5))
+        weights = idf[q] * tf * (K1 + 1) / (tf + K1 * (1 - B) + K1 * B * found["len"] / avgdl)
+        candidates, scores, matched = _per_article(found["id"].astype(np.int64), weights)
+
+        filter_params: dict[str, Any] = {}
+        where = _filters(req, filter_params)
+        if where:
+            passing = con.execute(f"SELECT id FROM article a WHERE {where}", filter_params).fetchnumpy()["id"]
+            keep = np.isin(candidates, passing)
+            candidates, scores, matched = candidates[keep], scores[keep], matched[keep]
+        # more query terms matched first, then the BM25 score (below 10,000 for any query)
+        key = matched * 10000.0 + scores
+
+        chosen: list[tuple[int, int]] = []  # (candidate position, story)
+        seen: set[int] = set()
+        walked, count = 0, max(_FIRST_WALK, 2 * req.limit)
+        while len(chosen) < req.limit and walked < len(candidates):
+            order = _best_first(candidates, key, count)
+            batch = order[walked:]
+            story_of = _stories(con, candidates[batch])
+            for pos in batch:
+                story = story_of.get(int(candidates[pos]))
+                if story is None or (not req.all_copies and story in seen):
+                    continue
+                seen.add(story)
+                chosen.append((int(pos), story))
+                if len(chosen) == req.limit:
+                    break
+            walked, count = len(order), count * 8
+        if not chosen:
+            return []
+        copies = {} if req.all_copies else _copies(con, [s for _, s in chosen], candidates)
+        hit_ids = [int(candidates[pos]) for pos, _ in chosen]
+        details = {r[0]: r for r in con.execute(_DETAILS_SQL.format(ids=_id_list(hit_ids))).fetchall()}
+    wanted = set(words)
+    heads = {_head(w) for w, _, _ in query_tokens}
     hits = []
-    for id_, score, matched, copies in ranked:
+    for (pos, story), id_ in zip(chosen, hit_ids, strict=True):
         d = details.get(id_)
         if d is None:
             continue
         hits.append(
             SearchHit(
-                id=int(id_),
+                id=id_,
                 cluster_id=d[1],
-                score=float(score),
-                matched=int(matched),
+                score=float(scores[pos]),
+                matched=int(matched[pos]),
                 terms=len(terms),
-                copies=int(copies),
+                copies=1 if req.all_copies else copies.get(story, 1),
                 title=d[2],
                 source=d[3],
                 url=d[4],
@@ -462,7 +636,7 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
                 countries=d[8],
                 is_relevant=d[9],
                 text=d[10],
-                matched_tokens=matched_by_id.get(id_, []),
+                matched_tokens=matched_words(f"{d[2] or ''} {d[10]}", wanted, heads, stem),
             )
         )
     return hits
