@@ -18,6 +18,9 @@ from functools import lru_cache
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
+# The answer is settled within the first few hundred words; langdetect's cost grows with the text.
+SAMPLE_CHARS = 1200
+
 REGIONAL = frozenset({"kk", "ky", "tg", "tk", "uz"})
 OWN = REGIONAL | {"az", "mn", "be"}  # what langdetect cannot name and we can
 
@@ -324,7 +327,7 @@ def _factory_ready() -> bool:
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code of `text` (langdetect's zh-cn/zh-tw kept); the same text always gets the same answer."""
-    sample = text[:5000]
+    sample = text[:SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 3:
         return hint
     own = _regional(sample, hint)

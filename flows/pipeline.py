@@ -45,7 +45,6 @@ from storage.db import (
 from storage.spool import Spool, WriterLock
 
 BATCH_SIZE = 100
-LANGUAGE_SAMPLE = 2000  # characters of an article's text its language is detected from (about 300 words)
 
 
 class Reporter(Protocol):
@@ -130,8 +129,7 @@ class Analyzer:
         self, title: str | None, text: str, language_hint: str | None = None
     ) -> tuple[str | None, Score]:
         """Language, then relevance and countries (which use the language)."""
-        # the first LANGUAGE_SAMPLE characters: the answer is settled long before, the cost is not
-        language = detect_language(f"{title or ''}\n{text[:LANGUAGE_SAMPLE]}", language_hint)
+        language = detect_language(f"{title or ''}\n{text}", language_hint)
         return language, self.scorer.score(title, text, language)
 
     def record(
