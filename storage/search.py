@@ -453,16 +453,48 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
     return " AND ".join(where)
 
 
-# The index's state and statistics, and the query's and the probe's tokens with what their
-# stemming needs (the stemming itself is done in Python: see Stemmer).
-_QUERY_SQL = """
+# The index's state and statistics.
+_STATE_SQL = """
 SELECT s.tokenizer,
        (SELECT count(*) FROM search_doc)::DOUBLE,
-       (SELECT coalesce(avg(len), 1) FROM search_doc)::DOUBLE,
-       [(w, nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw_tokens($q)],
-       [(nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw_tokens($probe)]
+       (SELECT coalesce(avg(len), 1) FROM search_doc)::DOUBLE
 FROM (SELECT 1) LEFT JOIN search_state s ON true
 """
+
+# A text's tokens with what their stemming needs, by the SQL tokenizer.
+_TOKENS_SQL = "SELECT [(w, nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw_tokens($s)]"
+
+# Text the SQL tokenizer treats plainly: ASCII, Cyrillic letters, CJK unified ideographs. In
+# these, a letter or digit is [0-9A-Za-z] or a Cyrillic letter, lower() maps one letter to one,
+# and no accent is stripped, so Python cuts such a query exactly as SQL does (tested), without
+# compiling the tokenizer's Unicode regular expressions (5 ms a search).
+_PLAIN = re.compile("[\\x00-\\x7f\u0400-\u0481\u048a-\u052f\u3400-\u4dbf\u4e00-\u9fef]*")
+_PLAIN_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fef]+")
+_PLAIN_WORD = re.compile("[0-9a-z\u0400-\u0481\u048a-\u052f]+")
+
+
+def plain_tokens(text: str) -> list[tuple[str, int, str]] | None:
+    """(token, nw_kind, nw_stem_input) of each token of a plain text, as the SQL tokenizer makes
+    them; None if the text holds other characters."""
+    if not _PLAIN.fullmatch(text):
+        return None
+    words = _PLAIN_WORD.findall(_PLAIN_HAN.sub(" ", text).lower())
+    grams = [
+        g
+        for run in _PLAIN_HAN.findall(text)
+        for g in ([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    ]
+    return [(w, *_kind_and_input(w)) for w in words] + [(g, 0, g) for g in grams]
+
+
+def _tokens_of(con: duckdb.DuckDBPyConnection, text: str) -> list[tuple[str, int, str]]:
+    plain = plain_tokens(text)
+    if plain is not None:
+        return plain
+    define_tokenizer(con)
+    row = con.execute(_TOKENS_SQL, {"s": text}).fetchone()
+    return [(str(w), int(k), str(i)) for w, k, i in (row[0] if row else [])]
+
 
 _DETAILS_SQL = """
 SELECT id, cluster_id, title, source, url, published_at, first_seen_at, language, countries,
@@ -474,14 +506,19 @@ _FIRST_WALK = 64  # candidates looked up first: enough for 20 stories unless fil
 _IN_LIST_MAX = 2048  # longer id lists are joined as an Arrow table instead of an IN list
 
 
-def _postings_sql(nterms: int) -> str:
-    # $tN::UBIGINT: an uncast Python int below 2**63 binds as BIGINT, and DuckDB then casts the
+def _postings(con: duckdb.DuckDBPyConnection, terms: list[int]) -> dict[str, np.ndarray]:
+    """The postings of the terms as arrays: q (the term's position in `terms`), id, tf, len.
+    Read as one Arrow stream in large batches: fetchnumpy costs three times as much for the
+    million postings of two common words."""
+    # the hashes are inlined as UBIGINT literals: compared with a BIGINT, DuckDB would cast the
     # column instead, which turns off the min/max pruning the whole design rests on
-    return " UNION ALL ".join(
-        f"SELECT {i}::UTINYINT AS q, id, tf, len FROM {table} WHERE term = $t{i}::UBIGINT"
-        for i in range(nterms)
+    sql = " UNION ALL ".join(
+        f"SELECT {i}::UTINYINT AS q, id, tf, len FROM {table} WHERE term = {int(term)}::UBIGINT"
+        for i, term in enumerate(terms)
         for table in ("search_posting", "search_delta")
     )
+    table = con.execute(sql).to_arrow_reader(1 << 20).read_all()
+    return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
 def _per_article(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -551,17 +588,18 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
         # one thread: a search is a dozen small queries on a cold buffer pool, and waking a second
         # thread for each costs more than it saves (measured: 140 ms against 300 ms at 1M articles)
         con.execute("SET threads = 1")
-        define_tokenizer(con)
-        row = con.execute(_QUERY_SQL, {"q": req.terms, "probe": _PROBE}).fetchone()
+        row = con.execute(_STATE_SQL).fetchone()
         assert row is not None
-        tokenizer, docs, avgdl, query_tokens, probe_tokens = row
+        tokenizer, docs, avgdl = row
         if tokenizer is None:
             raise StorageError(f"{store.path}: no search index yet (run `newswatch search --reindex`)")
         stem = Stemmer()
+        query_tokens = _tokens_of(con, req.terms)
         words = list(dict.fromkeys(stem.term(inp, kind) for _, kind, inp in query_tokens))[:MAX_QUERY_TERMS]
+        probe = [stem.term(inp, kind) for _, kind, inp in _tokens_of(con, _PROBE)]
         row = con.execute(
             "SELECT [hash(t) FOR t IN $terms::VARCHAR[]], hash($probe::VARCHAR[])",
-            {"terms": words, "probe": [stem.term(inp, kind) for kind, inp in probe_tokens]},
+            {"terms": words, "probe": probe},
         ).fetchone()
         assert row is not None
         if tokenizer != f"{TOKENIZER_VERSION}:{row[1]}":
@@ -571,15 +609,20 @@ def search(store: Store, req: SearchRequest) -> list[SearchHit]:
         terms = list(dict.fromkeys(int(t) for t in row[0]))
         if not terms:
             return []
-        params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(terms)}
-        found = con.execute(_postings_sql(len(terms)), params).fetchnumpy()
+        found = _postings(con, terms)
         if not len(found["id"]):
             return []
         q = found["q"].astype(np.intp)
-        tf = found["tf"].astype(np.float64)
         df = np.bincount(q, minlength=len(terms)).astype(np.float64)
         idf = np.log(1 + (docs - df + 0.5) / (df + 0.5))
-        weights = idf[q] * tf * (K1 + 1) / (tf + K1 * (1 - B) + K1 * B * found["len"] / avgdl)
+        # BM25: idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl)), without temporaries
+        tf = found["tf"].astype(np.float64)
+        weights = found["len"] * (K1 * B / avgdl)
+        weights += K1 * (1 - B)
+        weights += tf
+        np.divide(tf, weights, out=weights)
+        weights *= idf[q]
+        weights *= K1 + 1
         candidates, scores, matched = _per_article(found["id"].astype(np.int64), weights)
 
         filter_params: dict[str, Any] = {}

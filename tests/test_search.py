@@ -418,6 +418,35 @@ def _token_store() -> Store:
     return _STORE[0]
 
 
+plain_chars = st.one_of(
+    st.characters(max_codepoint=0x7F),
+    st.characters(min_codepoint=0x400, max_codepoint=0x52F),
+    st.characters(min_codepoint=0x3400, max_codepoint=0x3410),
+    st.characters(min_codepoint=0x9FE0, max_codepoint=0x9FEF),
+    st.sampled_from(list("西安宣言中亚 Қазақстан ӘӀӏЁё")),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(plain_chars, max_size=40).map("".join))
+def test_plain_queries_are_cut_in_python_as_in_sql(text: str) -> None:
+    python = fts.plain_tokens(text)
+    if python is None:  # a combining mark or a sign of the Cyrillic block: SQL cuts it
+        assert any(0x482 <= ord(c) <= 0x489 for c in text)
+        return
+    stem = fts.Stemmer()
+    assert [(w, stem.term(stem_input, kind)) for w, kind, stem_input in python] == fts.tokens(
+        _token_store(), text
+    )
+
+
+def test_other_text_is_cut_in_sql(corpus: Path) -> None:
+    assert fts.plain_tokens("Rogun Dam, Рогунская ГЭС 西安") is not None
+    for text in ("café", "Ро́гун", "々", "Ｒｏｇｕｎ", "dam\u00a0rogun"):
+        assert fts.plain_tokens(text) is None
+    assert ids(find(corpus, "Rogun\u00a0DAM")) == ids(find(corpus, "rogun dam"))  # the SQL path
+
+
 def test_find_matches_words_and_bigrams() -> None:
     text = "The Rogun dam. ROGUN's dams; rogunskiy 西安宣言 and 西安"
     spans = find_matches(text, ["rogun", "dam", "西安", "宣言"])
