@@ -492,6 +492,18 @@ async def _ingest_locked(
         raise
 
 
+def interleave_by_host(
+    todo: list[tuple[Poll, FeedEntry, str]],
+) -> list[tuple[Poll, FeedEntry, str]]:
+    """Round-robin over hosts, so pages in flight spread over many hosts instead of queueing
+    behind one host's per-host limit while the analysis workers wait."""
+    by_host: dict[str, list[tuple[Poll, FeedEntry, str]]] = {}
+    for item in todo:
+        by_host.setdefault(host_of(item[1].link), []).append(item)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
 async def _ingest_entries(
     polls: list[Poll],
     store: Store,
@@ -527,6 +539,7 @@ async def _ingest_entries(
                 todo.append((poll, entry, canonical))
     if not todo:
         return busy[0] if busy else None
+    todo = interleave_by_host(todo)
     reporter.phase("articles", len(todo))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     pending: list[tuple[Poll, ArticleRecord]] = []

@@ -178,3 +178,23 @@ def test_make_run_style_command_exits_zero_without_network(tmp_path: Path) -> No
     assert "Traceback" not in proc.stderr
     health = rows(db, "SELECT consecutive_failures, last_error FROM source WHERE name = 'Nowhere'")
     assert health[0][0] == 1 and "connection" in health[0][1]
+
+
+def test_pages_are_fetched_round_robin_over_hosts() -> None:
+    from flows.feeds import FeedEntry
+    from flows.pipeline import interleave_by_host
+
+    def item(host: str, n: int) -> tuple[object, FeedEntry, str]:
+        link = f"http://{host}/{n}"
+        return (None, FeedEntry(link, link, None, None, None, None, None, None), link)
+
+    todo = [item("a.test", i) for i in range(3)] + [item("b.test", i) for i in range(2)] + [item("c.test", 0)]
+    order = [e.link for _, e, _ in interleave_by_host(todo)]  # type: ignore[arg-type]
+    assert order == [
+        "http://a.test/0",
+        "http://b.test/0",
+        "http://c.test/0",
+        "http://a.test/1",
+        "http://b.test/1",
+        "http://a.test/2",
+    ]
