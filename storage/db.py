@@ -51,6 +51,45 @@ def lock_holder(exc: BaseException) -> str:
     return f"another process (PID {pid}: {command})" if command else f"another process (PID {pid})"
 
 
+class Held(Exception):
+    """Raised by a `wait_with_backoff` attempt: the resource is held, by `holder`."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+def wait_with_backoff(
+    attempt: Callable[[], T],
+    timeout: float,
+    announce: Callable[[str], None],
+    give_up: Callable[[str], Exception],
+    waited: Callable[[float], None],
+) -> T:
+    """Retry `attempt` while it raises `Held`: 50 ms doubling to 2 s, announced once, for `timeout` s.
+
+    The database file and the writer lock both wait this way, so an analyst's open session or a
+    running ingest delays a run instead of failing it.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    announced = False
+    while True:
+        try:
+            return attempt()
+        except Held as held:
+            now = time.monotonic()
+            if now >= deadline:
+                raise give_up(held.holder) from None
+            if not announced:
+                announce(held.holder)
+                announced = True
+            pause = min(delay, deadline - now)
+            time.sleep(pause)
+            waited(pause)
+            delay = min(delay * 2, 2.0)
+
+
 def _rebind_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Checkpoint at once after a WAL replay (a crashed writer left a .wal behind).
 
@@ -281,10 +320,8 @@ class Store:
             raise StorageError(
                 f"{self.path}: no database here yet (run `newswatch seed` or `newswatch ingest`)"
             )
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.05
-        announced = False
-        while True:
+
+        def attempt() -> duckdb.DuckDBPyConnection:
             try:
                 replaying = not read_only and self.path.with_name(self.path.name + ".wal").exists()
                 con = duckdb.connect(str(self.path), read_only=read_only)
@@ -294,19 +331,22 @@ class Store:
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
                     raise StorageError(f"{self.path}: cannot open the database: {exc}") from exc
-                now = time.monotonic()
-                if now >= deadline:
-                    raise DatabaseBusy(
-                        f"{self.path} is held by {lock_holder(exc)} (an open DuckDB session or another "
-                        f"run); gave up after {self.lock_timeout:.0f} s. Close that session and retry."
-                    ) from exc
-                if not announced and self.on_wait is not None:
-                    self.on_wait(f"{self.path} is held by {lock_holder(exc)}; waiting")
-                    announced = True
-                pause = min(delay, deadline - now)
-                time.sleep(pause)
-                self.waited_seconds += pause
-                delay = min(delay * 2, 2.0)
+                raise Held(lock_holder(exc)) from exc
+
+        def give_up(holder: str) -> DatabaseBusy:
+            return DatabaseBusy(
+                f"{self.path} is held by {holder} (an open DuckDB session or another "
+                f"run); gave up after {self.lock_timeout:.0f} s. Close that session and retry."
+            )
+
+        def announce(holder: str) -> None:
+            if self.on_wait is not None:
+                self.on_wait(f"{self.path} is held by {holder}; waiting")
+
+        def waited(seconds: float) -> None:
+            self.waited_seconds += seconds
+
+        return wait_with_backoff(attempt, self.lock_timeout, announce, give_up, waited)
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

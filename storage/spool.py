@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from storage.db import ArticleRecord, DatabaseBusy
+from storage.db import ArticleRecord, DatabaseBusy, Held, wait_with_backoff
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ArticleRecord)}
 
@@ -152,28 +152,28 @@ class WriterLock:
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.timeout
-        delay = 0.05
-        announced = False
-        while True:
+
+        def attempt() -> None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                now = time.monotonic()
-                if now >= deadline:
-                    os.close(fd)
-                    raise DatabaseBusy(
-                        f"{self.path.with_suffix('')}: {self.holder()} has been writing for more than "
-                        f"{self.timeout:.0f} s; this run gave up waiting"
-                    ) from None
-                if not announced and self.on_wait is not None:
-                    self.on_wait(f"{self.holder()} is writing to {self.path.with_suffix('')}; waiting")
-                    announced = True
-                pause = min(delay, deadline - now)
-                time.sleep(pause)
-                self.waited_seconds += pause
-                delay = min(delay * 2, 2.0)
+                raise Held(self.holder()) from None
+
+        def give_up(holder: str) -> DatabaseBusy:
+            os.close(fd)
+            return DatabaseBusy(
+                f"{self.path.with_suffix('')}: {holder} has been writing for more than "
+                f"{self.timeout:.0f} s; this run gave up waiting"
+            )
+
+        def announce(holder: str) -> None:
+            if self.on_wait is not None:
+                self.on_wait(f"{holder} is writing to {self.path.with_suffix('')}; waiting")
+
+        def waited(seconds: float) -> None:
+            self.waited_seconds += seconds
+
+        wait_with_backoff(attempt, self.timeout, announce, give_up, waited)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"PID {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
         self._fd = fd
