@@ -628,17 +628,7 @@ def _deliver(
     sending = smtp is not None and send
     key = recipients_key(smtp.recipients) if sending and smtp is not None else ""
 
-    def save(recipients: str) -> None:
-        store.save_digest(
-            day,
-            recipients,
-            stories=len(digest.stories),
-            articles=digest.relevant_articles,
-            subject=digest.subject,
-            paths=paths.as_list(),
-        )
-
-    save("")
+    _record_files(store, day, "", digest, paths)
     outcome = DigestOutcome(
         day=day,
         paths=paths,
@@ -653,7 +643,7 @@ def _deliver(
     )
     if not sending or smtp is None:
         return outcome
-    save(key)
+    _record_files(store, day, key, digest, paths)
     blocker = store.claim_digest_send(day, key, force=force)
     if blocker is not None and blocker["status"] == "sent":
         sent_at = _local(blocker["sent_at"], digest.tz)
@@ -673,15 +663,7 @@ def _deliver(
             continue
         old = build_digest(config, store, earlier, now)
         old_rendered = render(old)
-        old_paths = write_files(old_rendered, out_dir, earlier)
-        store.save_digest(
-            earlier,
-            key,
-            stories=len(old.stories),
-            articles=old.relevant_articles,
-            subject=old.subject,
-            paths=old_paths.as_list(),
-        )
+        _record_files(store, earlier, key, old, write_files(old_rendered, out_dir, earlier))
         ok, text = _send_day(store, smtp, key, earlier, old, old_rendered, **send_options)
         outcome.retried.append(f"{earlier}: {'retried and ' if ok else 'retry failed: '}{text}")
         outcome.retry_failed = outcome.retry_failed or not ok
@@ -702,6 +684,18 @@ class DigestSendFailed(Exception):
 def default_out_dir(db_path: str | os.PathLike[str]) -> Path:
     """`digests/` beside the database: `storage/digests/` by default."""
     return Path(db_path).parent / "digests"
+
+
+def _record_files(store: Store, day: date, recipients: str, digest: Digest, paths: DigestPaths) -> None:
+    """The digest table row of a day and recipient list; an existing row keeps its send status."""
+    store.save_digest(
+        day,
+        recipients,
+        stories=len(digest.stories),
+        articles=digest.relevant_articles,
+        subject=digest.subject,
+        paths=paths.as_list(),
+    )
 
 
 def digest_for(
