@@ -122,6 +122,45 @@ class NewsServer:
         self.routes[path] = Route(handler=handler)
         return self.url(path)
 
+    def add_story_feed(
+        self,
+        prefix: str,
+        n: int,
+        title: Callable[[int], str],
+        before_page: Callable[[], None],
+        *,
+        summaries: bool = True,
+        etag: str | None = None,
+    ) -> list[str]:
+        """An RSS feed at /PREFIX/feed.xml of `n` article pages; each page calls `before_page`
+        (a delay, a gate) before it answers. Returns the article URLs."""
+        from tests.pages import TEMPLATES, rss, story
+
+        urls = []
+        items = []
+        for i in range(n):
+            art = story(f"{prefix}-{i}", title(i))
+            page = TEMPLATES[i % 3](art).encode()
+
+            def handle(h: BaseHTTPRequestHandler, page: bytes = page) -> None:
+                before_page()
+                h.send_response(200)
+                h.send_header("Content-Type", "text/html; charset=utf-8")
+                h.send_header("Content-Length", str(len(page)))
+                h.end_headers()
+                h.wfile.write(page)
+
+            url = self.add_handler(f"/{prefix}/{art.slug}", handle)
+            urls.append(url)
+            items.append((art.title, url, art.paragraphs[0] if summaries else "", art.published))
+        self.add(
+            f"/{prefix}/feed.xml",
+            rss(prefix.title(), self.url(f"/{prefix}/"), items),
+            content_type="application/rss+xml",
+            etag=etag,
+        )
+        return urls
+
     def hits(self, path: str) -> int:
         with self._lock:
             return sum(1 for r in self.requests if r.path.split("?")[0] == path)

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import duckdb
@@ -26,7 +25,6 @@ from flows.urls import canonicalize
 from storage import Store
 from storage.spool import Spool, WriterLock
 from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, rss, story
 
 HOLDER = """
 import sys, time, duckdb
@@ -96,25 +94,9 @@ class Recorder:
 
 def gated_site(server: NewsServer, gate: threading.Event, n: int = 12) -> list[str]:
     """A feed of `n` articles whose pages are only served once `gate` is set."""
-    urls = []
-    items = []
-    for i in range(n):
-        art = story(f"busy-{i}", f"Story {i} on Central Asian trade")
-        page = TEMPLATES[i % 3](art).encode()
-
-        def handle(h: BaseHTTPRequestHandler, page: bytes = page) -> None:
-            gate.wait(30)
-            h.send_response(200)
-            h.send_header("Content-Type", "text/html; charset=utf-8")
-            h.send_header("Content-Length", str(len(page)))
-            h.end_headers()
-            h.wfile.write(page)
-
-        url = server.add_handler(f"/busy/{art.slug}", handle)
-        urls.append(url)
-        items.append((art.title, url, "", art.published))
-    server.add("/busy/feed.xml", rss("Busy", server.url("/busy/"), items), content_type="application/rss+xml")
-    return urls
+    return server.add_story_feed(
+        "busy", n, lambda i: f"Story {i} on Central Asian trade", lambda: gate.wait(30), summaries=False
+    )
 
 
 def config_for(server: NewsServer) -> object:

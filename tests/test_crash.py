@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import duckdb
@@ -21,37 +20,19 @@ import duckdb
 from flows.urls import canonicalize
 from storage.spool import Spool
 from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, rss, story
 
 ARTICLES = 40
 PAGE_DELAY = 0.4  # per page, two at a time: fetching alone takes 8 s, longer than any random kill delay
 
 
 def slow_site(server: NewsServer) -> list[str]:
-    urls = []
-    items = []
-    for i in range(ARTICLES):
-        art = story(f"crash-{i}", f"Story {i}: Central Asian trade corridor news")
-        page = TEMPLATES[i % 3](art).encode()
-
-        def handle(h: BaseHTTPRequestHandler, page: bytes = page) -> None:
-            time.sleep(PAGE_DELAY)
-            h.send_response(200)
-            h.send_header("Content-Type", "text/html; charset=utf-8")
-            h.send_header("Content-Length", str(len(page)))
-            h.end_headers()
-            h.wfile.write(page)
-
-        url = server.add_handler(f"/c/{art.slug}", handle)
-        urls.append(url)
-        items.append((art.title, url, art.paragraphs[0], art.published))
-    server.add(
-        "/c/feed.xml",
-        rss("Crashy", server.url("/c/"), items),
-        content_type="application/rss+xml",
+    return server.add_story_feed(
+        "c",
+        ARTICLES,
+        lambda i: f"Story {i}: Central Asian trade corridor news",
+        lambda: time.sleep(PAGE_DELAY),
         etag='"v1"',
     )
-    return urls
 
 
 def start_ingest(tmp_path: Path, db: Path, sources: Path) -> subprocess.Popen[bytes]:
