@@ -111,6 +111,54 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+class _Line:
+    """One non-empty line, cut into tokens once however many texts of the batch print it."""
+
+    __slots__ = ("_hashes", "_joined", "key", "tokens")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self._joined = " ".join(tokens)
+        self.key = _token_hash(self._joined)
+        self._hashes: np.ndarray | None = None
+
+    def no_space(self) -> int:
+        """Tokens of scripts written without spaces (each such character is a token of its own)."""
+        return len(_NO_SPACE_CHAR.findall(self._joined))
+
+    def hashes(self, words: dict[str, int]) -> np.ndarray:
+        if self._hashes is None:
+            out = []
+            for t in self.tokens:
+                h = words.get(t)
+                if h is None:
+                    h = words[t] = _token_hash(t)
+                out.append(h)
+            self._hashes = np.array(out, dtype=np.uint64)
+        return self._hashes
+
+
+class Tokens:
+    """Tokens and line hashes shared by the texts of one batch: a batch compares each new text
+    with stored ones and with its sites' recent articles, so most words and many lines recur."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+        self._lines: dict[str, _Line | None] = {}
+
+    def lines(self, text: str) -> list[_Line]:
+        out = []
+        for raw in text.splitlines():
+            if raw in self._lines:
+                line = self._lines[raw]
+            else:
+                toks = tokenize(raw)
+                line = self._lines[raw] = _Line(toks) if toks else None
+            if line is not None:
+                out.append(line)
+        return out
+
+
 @dataclass
 class Doc:
     """A text cut into lines of hashed tokens: what shingles, signatures and verdicts are made of."""
@@ -120,29 +168,14 @@ class Doc:
     k: int  # shingle size used for this text
 
     @classmethod
-    def of(cls, text: str, params: DedupParams = DEFAULT_PARAMS, cache: dict[str, int] | None = None) -> Doc:
-        """`cache` (token -> hash) may be shared by many texts: most of their words are common."""
-        if cache is None:
-            cache = {}
-        lines: list[np.ndarray] = []
-        keys: list[int] = []
-        no_space = total = 0
-        for raw in text.splitlines():
-            toks = tokenize(raw)
-            if not toks:
-                continue
-            total += len(toks)
-            no_space += sum(1 for t in toks if len(t) == 1 and _NO_SPACE_CHAR.match(t))
-            hashes = []
-            for t in toks:
-                h = cache.get(t)
-                if h is None:
-                    h = cache[t] = _token_hash(t)
-                hashes.append(h)
-            lines.append(np.array(hashes, dtype=np.uint64))
-            keys.append(_token_hash(" ".join(toks)))
+    def of(cls, text: str, params: DedupParams = DEFAULT_PARAMS, tokens: Tokens | None = None) -> Doc:
+        """`tokens` may be shared by many texts: most of their words are common."""
+        tokens = tokens if tokens is not None else Tokens()
+        lines = tokens.lines(text)
+        total = sum(len(ln.tokens) for ln in lines)
+        no_space = sum(ln.no_space() for ln in lines)
         k = params.shingle_chars if total and no_space * 2 > total else params.shingle_words
-        return cls(lines, keys, k)
+        return cls([ln.hashes(tokens.words) for ln in lines], [ln.key for ln in lines], k)
 
     def shingles(self, without: frozenset[int] | set[int] = frozenset()) -> np.ndarray:
         """Sorted unique 32-bit shingle hashes of the text, leaving out the lines whose key is in `without`."""
@@ -164,20 +197,9 @@ class Doc:
         return self.shingles()
 
 
-def line_keys(text: str, cache: dict[str, int] | None = None) -> list[int]:
+def line_keys(text: str, tokens: Tokens | None = None) -> list[int]:
     """`Doc.of(text).line_keys` without hashing every token: all a site's template needs."""
-    keys = []
-    for raw in text.splitlines():
-        toks = tokenize(raw)
-        if toks:
-            line = " ".join(toks)
-            key = cache.get(line) if cache is not None else None
-            if key is None:
-                key = _token_hash(line)
-                if cache is not None:
-                    cache[line] = key
-            keys.append(key)
-    return keys
+    return [ln.key for ln in (tokens if tokens is not None else Tokens()).lines(text)]
 
 
 # --- signatures and bands ----------------------------------------------------------------------
@@ -265,7 +287,7 @@ class NearDuplicates:
         self.params = params
         self.context_before = context_before  # the rebuild: only articles already placed are context
         self.records = list(records)
-        self._tokens: dict[str, int] = {}  # token hashes, shared by every text of the batch
+        self._tokens = Tokens()  # shared by every text of the batch
         for rec in self.records:
             if not rec.band_keys:
                 rec.band_keys = band_keys(rec.text, params)
@@ -283,6 +305,7 @@ class NearDuplicates:
         self._matched: dict[str, tuple[int, datetime | None]] = {}
         self._mine: tuple[str, Doc] | None = None  # the last article looked up, and its text cut up
         self.merged_clusters = 0
+        self.joins = index.ClusterJoins()  # the batch's cluster joins, written when clusters are read
 
     # callbacks --------------------------------------------------------------------------------
 
@@ -346,6 +369,7 @@ class NearDuplicates:
         # else an exact duplicate, placed by the store: its cluster is read if it is ever a candidate
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.joins.flush(con)
         if self._pending:
             index.add_bands(con, self._pending)
             self._pending = []
@@ -371,6 +395,7 @@ class NearDuplicates:
         return stored
 
     def _fetch(self, con: duckdb.DuckDBPyConnection, ids: set[int]) -> None:
+        self.joins.flush(con)
         for cand in index.candidates(con, sorted(ids - self._cands.keys())):
             self._cands[cand.id] = cand
             self._cluster[cand.id] = cand.cluster_id
@@ -384,6 +409,7 @@ class NearDuplicates:
 
     def _merge(self, con: duckdb.DuckDBPyConnection, clusters: list[int]) -> int:
         """Merge in the database, and in what this batch remembers of the clusters."""
+        self.joins.flush(con)
         head, seen = index.merge_clusters(con, clusters)
         merged = set(clusters)
         for aid, c in self._cluster.items():
@@ -465,7 +491,7 @@ class NearDuplicates:
             contexts = self._contexts if self._contexts is not None else {}
             for name, rows in found.items():
                 printed: dict[int, list[int | str]] = {}
-                stories: list[tuple[int | str, str]] = [(row.cluster_id, row.text or "") for row in rows]
+                stories: list[tuple[int | str, str]] = list(rows)
                 stories += [(r.canonical_url, r.text) for r in self.records if r.source == name]
                 for who, text in stories:
                     for key in set(line_keys(text, self._tokens)):
@@ -597,7 +623,7 @@ def _place(
         hit = earliest.get(rec.text_hash) if rec.text_hash else None
         match = hit[1] if hit is not None else nd.find(con, rec)
         if match is not None:
-            index.join_cluster_of(con, row.id, match)
+            nd.joins.add(row.id, match)
         if rec.text_hash and hit is None:
             earliest[rec.text_hash] = (row.first_seen_at, row.id)
         nd.inserted(con, rec, row.id)

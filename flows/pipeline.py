@@ -345,7 +345,12 @@ def insert_with_dedup(
     def attempt() -> list[InsertResult]:
         nd = NearDuplicates(records)
         return store.insert_articles(
-            records, run_id=run_id, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush
+            records,
+            run_id=run_id,
+            near_duplicate=nd.find,
+            on_inserted=nd.inserted,
+            before_commit=nd.flush,
+            joins=nd.joins,
         )
 
     return store.retrying(attempt)

@@ -39,7 +39,9 @@ def canonicalize(url: str) -> str:
     """Lower-case scheme and host, default port, sorted query without tracking, no fragment."""
     url = url.strip()
     try:
-        normalized = normalize_url(url)
+        # A SplitResult, not the string: courlan HTML-unescapes strings, which turns
+        # real parameters such as "&gt=0" or "&copy=1" into ">=0" and "©=1".
+        normalized = normalize_url(urlsplit(url))
     except (ValueError, AttributeError):
         normalized = url
     parts = urlsplit(normalized)

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from storage.dedup import ClusterJoins
+
 T = TypeVar("T")
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
@@ -88,16 +90,6 @@ def wait_with_backoff(
             time.sleep(pause)
             waited(pause)
             delay = min(delay * 2, 2.0)
-
-
-def _rebind_indexes(con: duckdb.DuckDBPyConnection) -> None:
-    """Checkpoint at once after a WAL replay (a crashed writer left a .wal behind).
-
-    DuckDB 1.5.5 can drop replayed rows from a table's ART indexes when the checkpoint happens
-    implicitly at close: unique canonical URLs and ids would then stop being enforced and
-    lookups by id miss rows. An explicit CHECKPOINT right after the replay keeps them.
-    """
-    con.execute("CHECKPOINT")
 
 
 @dataclass(frozen=True)
@@ -323,11 +315,7 @@ class Store:
 
         def attempt() -> duckdb.DuckDBPyConnection:
             try:
-                replaying = not read_only and self.path.with_name(self.path.name + ".wal").exists()
-                con = duckdb.connect(str(self.path), read_only=read_only)
-                if replaying:
-                    _rebind_indexes(con)
-                return con
+                return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
                     raise StorageError(f"{self.path}: cannot open the database: {exc}") from exc
@@ -604,6 +592,7 @@ class Store:
         near_duplicate: NearDuplicateFinder | None = None,
         on_inserted: Callable[[duckdb.DuckDBPyConnection, ArticleRecord, int], None] | None = None,
         before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+        joins: ClusterJoins | None = None,
     ) -> list[InsertResult]:
         """Store a batch in one transaction, assigning ids and story clusters.
 
@@ -611,14 +600,16 @@ class Store:
         or two copies in one batch). Exact duplicates (same text hash) join the earliest article's
         cluster; `near_duplicate` may name another article whose cluster the record joins.
         `before_commit` runs last inside the transaction (the near-duplicate index writes its rows).
+        Cluster joins wait in `joins` (the finder's own, which it flushes before it merges).
 
         A batch costs a few statements, not a few per article: the rows go in as one Arrow table
         (each a story of its own), URLs and text hashes are looked up for the whole batch, and
-        only an article that joins a cluster costs one more statement. Every Python value bound
-        as a parameter costs DuckDB a failed `import pandas`, so ids go in as integer literals.
+        the articles that join a cluster cost one more. Every Python value bound as a parameter
+        costs DuckDB a failed `import pandas`, so ids go in as integer literals.
         """
         if not records:
             return []
+        joins = joins if joins is not None else ClusterJoins()
         with self.transaction() as con:
             row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
             first_id = next_id = int(row[0]) + 1 if row else 1
@@ -644,18 +635,14 @@ class Store:
                 elif near_duplicate is not None:
                     match_id = near_duplicate(con, rec)
                 if match_id is not None:
-                    # every member's duplicate_of names the head: no scan of the cluster needed
-                    con.execute(
-                        "UPDATE article SET cluster_id = h.cluster_id, duplicate_of = h.head FROM"
-                        " (SELECT coalesce(cluster_id, id) AS cluster_id, coalesce(duplicate_of, id) AS head"
-                        f" FROM article WHERE id = {int(match_id)}) h WHERE article.id = {int(article_id)}"
-                    )
+                    joins.add(article_id, match_id)
                 if rec.text_hash and (hit is None or (rec.first_seen_at, article_id) < hit):
                     earliest[rec.text_hash] = (rec.first_seen_at, article_id)
                 if on_inserted is not None:
                     on_inserted(con, rec, article_id)
             if before_commit is not None:
                 before_commit(con)
+            joins.flush(con)
             placed = {
                 int(r[0]): (int(r[1]), r[2])
                 for r in con.execute(

@@ -50,6 +50,7 @@ from storage.db import (
     Store,
     migrations,
 )
+from storage.dedup import ClusterJoins
 
 T = TypeVar("T")
 
@@ -456,13 +457,14 @@ class LakeStore(Store):
         near_duplicate: NearDuplicateFinder | None = None,
         on_inserted: Callable[[duckdb.DuckDBPyConnection, ArticleRecord, int], None] | None = None,
         before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+        joins: ClusterJoins | None = None,
     ) -> list[InsertResult]:
         """Guarded: the canonical-URL check, the ids and the clusters see every committed article.
 
         One attempt only: the callbacks carry state from this attempt, so the caller retries
         with fresh ones (`retrying`, as flows.pipeline.insert_with_dedup does).
         """
-        return Store.insert_articles(self, records, run_id, near_duplicate, on_inserted, before_commit)
+        return Store.insert_articles(self, records, run_id, near_duplicate, on_inserted, before_commit, joins)
 
     def update_scores(self, rows: Sequence[tuple[int, str | None, float, bool, list[str]]]) -> None:
         def attempt() -> None:

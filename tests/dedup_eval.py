@@ -255,6 +255,8 @@ def ingest(
     for start in range(0, len(records), batch):
         chunk = records[start : start + batch]
         nd = NearDuplicates(chunk, p)
-        store.insert_articles(chunk, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush)
+        store.insert_articles(
+            chunk, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush, joins=nd.joins
+        )
     _, rows = store.query("SELECT canonical_url, cluster_id FROM article")
     return {r[0]: int(r[1]) for r in rows}

@@ -193,7 +193,9 @@ def _record(url: str, text: str, minutes: int, source: str = "Outlet") -> Articl
 
 def _insert(store: Store, records: list[ArticleRecord]) -> None:
     nd = NearDuplicates(records)
-    store.insert_articles(records, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush)
+    store.insert_articles(
+        records, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush, joins=nd.joins
+    )
 
 
 def test_an_article_matching_two_clusters_merges_them_under_the_earliest(db_path: Path) -> None:
@@ -222,7 +224,9 @@ def test_a_failed_batch_leaves_neither_articles_nor_index_rows(db_path: Path) ->
         raise RuntimeError("crash before commit")
 
     with pytest.raises(RuntimeError):
-        store.insert_articles(records, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=explode)
+        store.insert_articles(
+            records, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=explode, joins=nd.joins
+        )
     _, rows = store.query("SELECT (SELECT count(*) FROM article), (SELECT count(*) FROM dedup_band)")
     assert rows == [(0, 0)]
 
