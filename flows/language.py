@@ -16,7 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect import DetectorFactory, LangDetectException
+from langdetect.detector import Detector
+from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.language import Language
+from langdetect.utils.ngram import NGram
+from langdetect.utils.unicode_block import unicode_block
 
 # The answer is settled within the first few hundred words; langdetect's cost grows with the text.
 SAMPLE_CHARS = 1200
@@ -319,10 +324,84 @@ def _regional(text: str, hint: str | None) -> str | None:
     return top
 
 
+class _CharClasses(dict[str, tuple[str, bool, bool]]):
+    """Per character: langdetect's normalised form, and whether it counts as Latin or as
+    non-Latin script. langdetect works these out for every character of every text."""
+
+    def __missing__(self, ch: str) -> tuple[str, bool, bool]:
+        value = (
+            NGram.normalize(ch),
+            "A" <= ch <= "z",
+            ch >= "\u0300" and unicode_block(ch) != "Latin Extended Additional",
+        )
+        self[ch] = value
+        return value
+
+
+class _Detector(Detector):  # type: ignore[misc]
+    """langdetect's detector with its two per-character loops written tighter: the same n-grams
+    and the same answers (tests/test_language.py compares them), in about two thirds the time."""
+
+    chars = _CharClasses()  # a memo of a pure function of the character, shared by every detector
+    text: str
+
+    def cleaning_text(self) -> None:
+        chars = self.chars
+        latin = non_latin = 0
+        for ch in self.text:
+            _, is_latin, is_other = chars[ch]
+            if is_latin:
+                latin += 1
+            elif is_other:
+                non_latin += 1
+        if latin * 2 < non_latin:
+            self.text = "".join(ch for ch in self.text if ch < "A" or ch > "z")
+
+    def _extract_ngrams(self) -> list[str]:
+        chars = self.chars
+        known = self.word_lang_prob_map
+        result: list[str] = []
+        grams = " "
+        capital = False
+        for raw in self.text:
+            ch = chars[raw][0]
+            last = grams[-1]
+            if last == " ":
+                grams = " "
+                capital = False
+                if ch == " ":
+                    continue
+            elif len(grams) >= NGram.N_GRAM:
+                grams = grams[1:]
+            grams += ch
+            if ch.isupper():
+                if last.isupper():
+                    capital = True
+            else:
+                capital = False
+            if capital:
+                continue
+            for n in range(1, min(len(grams), NGram.N_GRAM) + 1):
+                gram = grams[-n:]
+                if gram != " " and gram in known:
+                    result.append(gram)
+        return result
+
+
 @lru_cache(maxsize=1)
-def _factory_ready() -> bool:
-    DetectorFactory.seed = 0
-    return True
+def _factory() -> DetectorFactory:
+    """langdetect's profiles, loaded once per process; seeded, so one text gets one answer."""
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory
+
+
+def detect_langs(text: str) -> list[Language]:
+    """langdetect's ranked guesses for `text`."""
+    detector = _Detector(_factory())
+    detector.append(text)
+    return list(detector.get_probabilities())
 
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
@@ -333,7 +412,6 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     own = _regional(sample, hint)
     if own:
         return own
-    _factory_ready()
     try:
         langs = detect_langs(sample)
     except LangDetectException:

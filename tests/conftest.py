@@ -22,6 +22,19 @@ for _var in [v for v in os.environ if v.startswith("NEWSWATCH_")]:
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop Prefect's temporary servers while pytest's output is still open: stopped at exit,
+    they log to a closed stream and print a traceback after the summary."""
+    import sys
+
+    module = sys.modules.get("prefect.server.api.server")
+    if module is None:
+        return
+    for server in list(module.SubprocessASGIServer._instances.values()):
+        server.stop()
+
+
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 

@@ -284,3 +284,44 @@ def test_any_text_gets_a_code_or_the_hint(text: str) -> None:
 
 def test_own_languages_listed() -> None:
     assert {"kk", "ky", "tg", "tk", "uz", "az", "mn"} <= OWN
+
+
+_SCRIPTS = st.sampled_from(
+    [
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+        "әғқңөұүһіӘҒҚҢӨҰҮҺІ",
+        "çğışöüÇĞİŞÖÜșțăâîàéèêëïôœÀÉ",
+        "中文测试新闻哈萨克斯坦乌兹别克",
+        "ひらがなカタカナ한국어",
+        "  .,;:!?-—–«»\"'()0123456789\n\t@/",
+        "\u2010\u2019\u201c\u00a0\u0300\u1ea0\u1ef9",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SCRIPTS, st.integers(1, 40), st.randoms(use_true_random=False)), max_size=12))
+def test_our_detector_matches_langdetects_own(parts: list[tuple[str, int, object]]) -> None:
+    """flows.language._Detector only rewrites langdetect's per-character loops: same n-grams, same answer."""
+    from langdetect.detector import Detector
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from flows.language import _Detector, _factory
+
+    text = "".join("".join(rnd.choice(alphabet) for _ in range(n)) for alphabet, n, rnd in parts)  # type: ignore[attr-defined]
+    ours, theirs = _Detector(_factory()), Detector(_factory())
+    for detector in (ours, theirs):
+        detector.append(text)
+        detector.cleaning_text()
+    assert ours.text == theirs.text
+    assert ours._extract_ngrams() == theirs._extract_ngrams()
+    answers = []
+    for cls in (_Detector, Detector):
+        detector = cls(_factory())
+        detector.append(text)
+        try:
+            answers.append([(p.lang, round(p.prob, 9)) for p in detector.get_probabilities()])
+        except LangDetectException as exc:
+            answers.append([("error", str(exc))])
+    assert answers[0] == answers[1]
