@@ -283,8 +283,10 @@ class NearDuplicates:
         records: Sequence[ArticleRecord],
         params: DedupParams = DEFAULT_PARAMS,
         context_before: tuple[datetime, int] | None = None,
+        site_lines: SiteLines | None = None,
     ) -> None:
         self.params = params
+        self.site_lines = site_lines if site_lines is not None else SiteLines()
         self.context_before = context_before  # the rebuild: only articles already placed are context
         self.records = list(records)
         self._tokens = Tokens()  # shared by every text of the batch
@@ -299,7 +301,8 @@ class NearDuplicates:
         self._cands: dict[int, index.Candidate] = {}  # stored candidates and placed batch articles
         self._cluster: dict[int, int] = {}  # article id -> its cluster, as far as known
         self._head_seen: dict[int, datetime | None] = {}  # cluster -> its head's first sighting
-        self._contexts: dict[str, dict[int, list[int | str]]] | None = None  # site -> line -> stories
+        self._recent: dict[str, list[tuple[int, int]]] | None = None  # site -> its recent (id, cluster)
+        self._contexts: dict[str, dict[int, list[int | str]]] = {}  # site -> line -> stories
         self._clusters: dict[str, int] = {}  # canonical url -> cluster, for this batch's articles
         self._consulted: set[str] = set()
         self._matched: dict[str, tuple[int, datetime | None]] = {}
@@ -475,11 +478,12 @@ class NearDuplicates:
         """Which of a site's recent stored articles (by cluster) and of this batch's (by URL until
         stored) print each line.
 
-        Read for every site of the batch and of its candidates at once, at the first need.
+        The recent articles of every site of the batch and of its candidates are read at once, at
+        the first need; a site's lines are counted when it is first asked about.
         """
-        if self._contexts is None or source not in self._contexts:
+        if self._recent is None or source not in self._recent:
             sources = {r.source for r in self.records} | {c.source for c in self._cands.values()}
-            if self._contexts is not None:
+            if self._recent is not None:
                 sources = {source}
             found = index.recent_of_sources(
                 con,
@@ -488,17 +492,43 @@ class NearDuplicates:
                 self.context_before,
                 exclude_urls=self._urls,
             )
-            contexts = self._contexts if self._contexts is not None else {}
-            for name, rows in found.items():
-                printed: dict[int, list[int | str]] = {}
-                stories: list[tuple[int | str, str]] = list(rows)
-                stories += [(r.canonical_url, r.text) for r in self.records if r.source == name]
-                for who, text in stories:
-                    for key in set(line_keys(text, self._tokens)):
-                        printed.setdefault(key, []).append(who)
-                contexts[name] = printed
-            self._contexts = contexts
-        return self._contexts[source]
+            self.site_lines.load(con, {aid for rows in found.values() for aid, _ in rows}, self._tokens)
+            self._recent = {**(self._recent or {}), **found}
+        printed = self._contexts.get(source)
+        if printed is None:
+            printed = self._contexts[source] = {}
+            for aid, cluster in self._recent[source]:
+                for key in self.site_lines.keys(aid):
+                    printed.setdefault(key, []).append(cluster)
+            for r in self.records:
+                if r.source == source:
+                    for key in set(line_keys(r.text, self._tokens)):
+                        printed.setdefault(key, []).append(r.canonical_url)
+        return printed
+
+
+class SiteLines:
+    """The line keys of stored articles, kept across the batches of one run.
+
+    A site's template is read off its recent articles, and those change by a few per batch: each
+    is cut into lines once per run instead of once per batch (which was most of an insert's
+    time). Only the newest `limit` articles are kept.
+    """
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._keys: dict[int, tuple[int, ...]] = {}
+
+    def load(self, con: duckdb.DuckDBPyConnection, ids: set[int], tokens: Tokens) -> None:
+        for aid, text in index.texts_of(con, sorted(ids - self._keys.keys())).items():
+            self._keys[aid] = tuple(set(line_keys(text, tokens)))
+        if len(self._keys) > self.limit:
+            older = sorted(self._keys.keys() - ids)
+            for aid in older[: len(self._keys) - self.limit]:
+                del self._keys[aid]
+
+    def keys(self, article_id: int) -> tuple[int, ...]:
+        return self._keys.get(article_id, ())
 
 
 # --- rebuild -----------------------------------------------------------------------------------
@@ -563,6 +593,7 @@ def rebuild(
         total = index.index_stats(con)["articles"]
     if reporter is not None:
         reporter.phase("dedup rebuild", total)
+    site_lines = SiteLines()
     n_workers = (os.cpu_count() or 1) if workers is None else workers
     pool = None
     if n_workers > 0 and total > 2 * batch_size:
@@ -576,7 +607,7 @@ def rebuild(
                 following = index.rebuild_page(con, (rows[-1].first_seen_at, rows[-1].id), batch_size)
             upcoming = _Keys(pool, [r.text or "" for r in following], params)
             with store.transaction() as con:
-                _place(con, rows, keys.result(), params)
+                _place(con, rows, keys.result(), params, site_lines)
             if reporter is not None:
                 reporter.advance(len(rows))
             rows, keys = following, upcoming
@@ -600,6 +631,7 @@ def _place(
     rows: list[index.RebuildRow],
     keys: list[tuple[list[int], str | None]],
     params: DedupParams,
+    site_lines: SiteLines,
 ) -> None:
     """One batch of the rebuild, as `Store.insert_articles` places new articles: exact copies by
     text hash first (the earliest placed article with it), then near-duplicates."""
@@ -617,7 +649,7 @@ def _place(
         for r, (k, h) in zip(rows, keys, strict=True)
     ]
     start = (rows[0].first_seen_at, rows[0].id)
-    nd = NearDuplicates(records, params, context_before=start)
+    nd = NearDuplicates(records, params, context_before=start, site_lines=site_lines)
     earliest = index.earliest_with_hashes(con, [r.text_hash for r in records if r.text_hash], start)
     for row, rec in zip(rows, records, strict=True):
         hit = earliest.get(rec.text_hash) if rec.text_hash else None

@@ -24,7 +24,7 @@ from typing import Protocol
 import httpx
 
 from flows.config import Config, Source, Topic
-from flows.dedup import NearDuplicates, band_keys, text_hash
+from flows.dedup import NearDuplicates, SiteLines, band_keys, text_hash
 from flows.extract import Extracted, extract_page, normalize_space
 from flows.feeds import FeedEntry, FeedError, parse_feed
 from flows.fetch import FEED_TYPES, Fetcher, FetchResult, Resolver, host_of
@@ -329,21 +329,25 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
 
 
 def _to_thread_store_insert(
-    store: Store, records: Sequence[ArticleRecord], run_id: int
+    store: Store, records: Sequence[ArticleRecord], run_id: int, site_lines: SiteLines | None = None
 ) -> list[InsertResult]:
-    return insert_with_dedup(store, records, run_id)
+    return insert_with_dedup(store, records, run_id, site_lines)
 
 
 def insert_with_dedup(
-    store: Store, records: Sequence[ArticleRecord], run_id: int | None = None
+    store: Store,
+    records: Sequence[ArticleRecord],
+    run_id: int | None = None,
+    site_lines: SiteLines | None = None,
 ) -> list[InsertResult]:
     """Store a batch; each article joins the story cluster of its exact or near duplicate.
 
+    `site_lines` carries what the batches of one run learn about the sites' recent articles.
     A lake runs the attempt again when another writer committed first, with fresh dedup state.
     """
 
     def attempt() -> list[InsertResult]:
-        nd = NearDuplicates(records)
+        nd = NearDuplicates(records, site_lines=site_lines)
         return store.insert_articles(
             records,
             run_id=run_id,
@@ -549,6 +553,7 @@ async def _ingest_entries(
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
+    site_lines = SiteLines()
 
     async def flush() -> None:
         if not pending:
@@ -560,7 +565,9 @@ async def _ingest_entries(
         async with write_lock:
             if not busy:
                 try:
-                    results = await asyncio.to_thread(_to_thread_store_insert, store, records, run_id)
+                    results = await asyncio.to_thread(
+                        _to_thread_store_insert, store, records, run_id, site_lines
+                    )
                 except DatabaseBusy as exc:
                     busy.append(str(exc))
                     reporter.message(f"{exc}; fetched articles are kept in {spool.dir}")

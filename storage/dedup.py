@@ -134,13 +134,13 @@ def recent_of_sources(
     before: tuple[datetime, int] | None = None,
     exclude_urls: Iterable[str] = (),
     window: int = 200_000,
-) -> dict[str, list[tuple[int, str]]]:
+) -> dict[str, list[tuple[int, int]]]:
     """Each source's latest `limit` articles (seen before `before`, other than `exclude_urls`)
-    among the last `window` ids, newest first, for all `sources` in one query: (cluster, text).
+    among the last `window` ids, newest first, for all `sources` in one query: (id, cluster).
 
     Ids only grow, so the id floor lets zone maps skip all but the newest row groups.
     """
-    out: dict[str, list[tuple[int, str]]] = {s: [] for s in sources}
+    out: dict[str, list[tuple[int, int]]] = {s: [] for s in sources}
     if not sources:
         return out
     row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
@@ -155,7 +155,7 @@ def recent_of_sources(
     con.register("dedup_exclude", pa.table({"url": pa.array(list(exclude_urls), pa.string())}))
     try:
         rows = con.execute(
-            "SELECT source, coalesce(cluster_id, id), coalesce(text, '') FROM (SELECT source, cluster_id, id, text,"
+            "SELECT source, id, coalesce(cluster_id, id) FROM (SELECT source, cluster_id, id,"
             " row_number() OVER (PARTITION BY source ORDER BY id DESC)"
             f" AS n FROM article WHERE {where}) WHERE n <= {int(limit)} ORDER BY id DESC",
             params,
@@ -163,9 +163,18 @@ def recent_of_sources(
     finally:
         con.unregister("dedup_sources")
         con.unregister("dedup_exclude")
-    for source, cluster, text in rows:
-        out[source].append((int(cluster), text))
+    for source, aid, cluster in rows:
+        out[source].append((int(aid), int(cluster)))
     return out
+
+
+def texts_of(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> dict[int, str]:
+    """Stored texts by article id (ids as integer literals, as in `candidates`)."""
+    if not ids:
+        return {}
+    literal = ",".join(str(int(i)) for i in ids)
+    rows = con.execute(f"SELECT id, coalesce(text, '') FROM article WHERE id IN ({literal})").fetchall()
+    return {int(r[0]): r[1] for r in rows}
 
 
 def merge_clusters(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -> tuple[int, datetime]:
