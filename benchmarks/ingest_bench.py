@@ -146,12 +146,12 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
     )
 
 
-def cold(web: NewsWeb, per_feed: int, workdir: Path, tag: str) -> tuple[IngestRun, Path]:
-    """One ingest of `per_feed` new links on each feed into a new database."""
+def cold(web: NewsWeb, per_feed: int, workdir: Path, tag: str, **settings: object) -> tuple[IngestRun, Path]:
+    """One ingest of `per_feed` new links on each feed into a new database (with `settings`)."""
     db = workdir / f"{tag}.duckdb"
     for leftover in (db, db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
-    config = parse_config(web.sources_yaml(per_feed), f"<bench {tag}>")
+    config = parse_config(web.sources_yaml(per_feed, **settings), f"<bench {tag}>")
     return run_ingest(web, config, db, per_feed * web.spec.outlets), db
 
 

@@ -155,6 +155,21 @@ def _scale_rows(name: str, result: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _margin(
+    small: ib.IngestRun, big: ib.IngestRun, base_rate: float, base_cpu_per_page: float, cores: int
+) -> tuple[float, int, float, float, float, float]:
+    """The marginal pages of `big` over `small`: (seconds, pages, pages/s, ratio to the baseline,
+    CPU seconds in every process, and the ratio from CPU per page on `cores` whole cores, which
+    does not move with other load on the machine)."""
+    seconds = big.seconds - small.seconds
+    pages = big.pages - small.pages
+    rate = pages / seconds if seconds > 0 else float("nan")
+    cpu = (big.main_cpu + big.workers_cpu + big.server_cpu) - (
+        small.main_cpu + small.workers_cpu + small.server_cpu
+    )
+    return seconds, pages, rate, rate / base_rate, cpu, cores * base_cpu_per_page / (cpu / pages)
+
+
 def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, Any]]:
     n, outlets = plan.per_feed, plan.outlets
     details: dict[str, Any] = {"plan": plan.__dict__}
@@ -168,7 +183,10 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
         small, _ = ib.cold(web, n, workdir, "cold-n")
         say(f"  {small.seconds:.1f} s; cold ingest of {outlets * 2 * n} pages (memory sampled)")
         big, big_db = ib.cold(web, 2 * n, workdir, "cold-2n")
-        say(f"  {big.seconds:.1f} s; no-op ingest (every feed 304)")
+        say(f"  {big.seconds:.1f} s; the same two with `extraction: fast`")
+        fast_small, _ = ib.cold(web, n, workdir, "cold-n-fast", extraction="fast")
+        fast_big, _ = ib.cold(web, 2 * n, workdir, "cold-2n-fast", extraction="fast")
+        say(f"  {fast_small.seconds:.1f} s and {fast_big.seconds:.1f} s; no-op ingest (every feed 304)")
         config_2n = parse_config(web.sources_yaml(2 * n), "<bench cold-2n>")
         web.stats(reset=True)
         noop = ib.run_ingest(web, config_2n, big_db, 0)
@@ -187,21 +205,28 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
             config_2n, margin_pages[:: max(1, len(margin_pages) // plan.worker_sample)], web.port
         )
 
-    margin_seconds = big.seconds - small.seconds
-    margin_pages_n = big.pages - small.pages
-    rate = margin_pages_n / margin_seconds if margin_seconds > 0 else float("nan")
-    ratio = rate / base_rate
-    fixed = small.seconds - margin_seconds * small.pages / margin_pages_n
-    # what the ratio would be with two whole cores: it does not move with other load on the machine
-    pipeline_cpu = (big.main_cpu + big.workers_cpu + big.server_cpu) - (
-        small.main_cpu + small.workers_cpu + small.server_cpu
-    )
     cores = min(os.cpu_count() or 1, 2)
-    cpu_ratio = cores * (base_cpu / len(margin_pages)) / (pipeline_cpu / margin_pages_n)
+    base_cpu_per_page = base_cpu / len(margin_pages)
+    margin_seconds, margin_pages_n, rate, ratio, pipeline_cpu, cpu_ratio = _margin(
+        small, big, base_rate, base_cpu_per_page, cores
+    )
+    fixed = small.seconds - margin_seconds * small.pages / margin_pages_n
+    fast_seconds, _, fast_rate, fast_ratio, fast_cpu, fast_cpu_ratio = _margin(
+        fast_small, fast_big, base_rate, base_cpu_per_page, cores
+    )
     complete = big.stored == big.pages and small.stored == small.pages and not big.failed
     details.update(
         cold_n=ib.as_dict(small),
         cold_2n=ib.as_dict(big),
+        cold_n_fast=ib.as_dict(fast_small),
+        cold_2n_fast=ib.as_dict(fast_big),
+        marginal_fast={
+            "seconds": round(fast_seconds, 3),
+            "pages_per_second": round(fast_rate, 2),
+            "ratio": round(fast_ratio, 3),
+            "cpu_ms_per_page": round(fast_cpu / margin_pages_n * 1000, 2),
+            "cpu_bound_ratio": round(fast_cpu_ratio, 3),
+        },
         marginal={
             "pages": margin_pages_n,
             "seconds": round(margin_seconds, 3),
@@ -242,6 +267,12 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
         Row(
             f"  the same from CPU per page ({cores} cores x trafilatura CPU / pipeline CPU)",
             f"{cpu_ratio:.2f} ({pipeline_cpu / margin_pages_n * 1000:.0f} vs {base_cpu / len(margin_pages) * 1000:.0f} ms)",
+        ),
+        Row(
+            "  with `extraction: fast` (no readability/jusText second opinion): ratio, by CPU",
+            f"{fast_ratio:.2f}, {fast_cpu_ratio:.2f} ({fast_rate:.1f} pages/s; {fast_cpu / margin_pages_n * 1000:.0f} ms CPU)",
+            ">= 1.5",
+            fast_ratio >= 1.5,
         ),
         Row(
             "cold ingest stored every page",

@@ -122,8 +122,11 @@ class PageJob:
 class Analyzer:
     """Everything done to a text after extraction: language, relevance, hashes. Pure."""
 
-    def __init__(self, topic: Topic, threshold: float, seeds: Sequence[str] = ()) -> None:
+    def __init__(
+        self, topic: Topic, threshold: float, seeds: Sequence[str] = (), fast_extraction: bool = False
+    ) -> None:
         self.scorer = Scorer(topic, threshold, seeds)
+        self.fast_extraction = fast_extraction
 
     def analyse(
         self, title: str | None, text: str, language_hint: str | None = None
@@ -164,7 +167,12 @@ class Analyzer:
         entry = job.entry
         if job.body:
             extracted = extract_page(
-                job.body, job.final_url, job.content_type, feed_title=entry.title, feed_text=entry.feed_text
+                job.body,
+                job.final_url,
+                job.content_type,
+                feed_title=entry.title,
+                feed_text=entry.feed_text,
+                fast=self.fast_extraction,
             )
         else:
             extracted = Extracted(entry.feed_text, entry.title, entry.author, None, None, "feed")
@@ -187,9 +195,9 @@ class Analyzer:
 _WORKER: Analyzer | None = None  # one per worker process, built by its initializer
 
 
-def _init_worker(topic_json: str, threshold: float, seeds: tuple[str, ...] = ()) -> None:
+def _init_worker(topic_json: str, threshold: float, seeds: tuple[str, ...], fast_extraction: bool) -> None:
     global _WORKER
-    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds)
+    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, fast_extraction)
 
 
 def _analyse_in_worker(job: PageJob) -> ArticleRecord:
@@ -217,13 +225,19 @@ class AnalysisPool:
                     self.config.topic.model_dump_json(),
                     self.config.settings.relevance_threshold,
                     self.seeds,
+                    self.config.settings.extraction == "fast",
                 ),
             )
         return self._pool
 
     def local(self) -> Analyzer:
         if self._local is None:
-            self._local = Analyzer(self.config.topic, self.config.settings.relevance_threshold, self.seeds)
+            self._local = Analyzer(
+                self.config.topic,
+                self.config.settings.relevance_threshold,
+                self.seeds,
+                self.config.settings.extraction == "fast",
+            )
         return self._local
 
     async def analyse(self, job: PageJob) -> ArticleRecord:

@@ -16,6 +16,8 @@ def test_only_sources_gives_defaults_and_builtin_topic() -> None:
     assert cfg.settings.timezone == "Asia/Almaty"
     assert cfg.settings.max_concurrency == 16
     assert cfg.settings.allow_private_networks is False
+    assert cfg.settings.extraction == "thorough"
+    assert parse_config("settings:\n  extraction: fast\nsources: []\n").settings.extraction == "fast"
     assert "KZ" in cfg.topic.countries and "en" in cfg.topic.keywords
     assert cfg.enabled_sources[0].name == "A"
 
@@ -34,6 +36,7 @@ def test_topic_section_replaces_only_what_it_names() -> None:
         ("settings:\n  max_concurrency: zero\nsources: []\n", 2, "settings.max_concurrency"),
         ("settings:\n  timezone: Mars/Olympus\nsources: []\n", 2, "settings.timezone"),
         ("settings:\n  colour: blue\nsources: []\n", 2, "settings.colour"),
+        ("settings:\n  extraction: quick\nsources: []\n", 2, "settings.extraction"),
         (
             "sources:\n  - name: A\n    url: https://a/f\n  - name: A\n    url: https://b/f\n",
             4,

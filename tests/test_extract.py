@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,10 +24,11 @@ RU = Article(
 )
 
 
-def test_each_template_extracts_the_article_only() -> None:
+@pytest.mark.parametrize("fast", [False, True])
+def test_each_template_extracts_the_article_only(fast: bool) -> None:
     for template in TEMPLATES:
         page = template(RU, charset="utf-8").encode("utf-8")
-        out = extract_page(page, "https://outlet.kz/news/1", "text/html; charset=utf-8")
+        out = extract_page(page, "https://outlet.kz/news/1", "text/html; charset=utf-8", fast=fast)
         assert out.method == "page"
         for para in RU.paragraphs:
             assert para in out.text, template.__name__
