@@ -92,6 +92,16 @@ def wait_with_backoff(
             delay = min(delay * 2, 2.0)
 
 
+def _rebind_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Checkpoint at once after a WAL replay (a crashed writer left a .wal behind).
+
+    DuckDB 1.5.5 can drop replayed rows from a table's ART indexes when the checkpoint happens
+    implicitly at close: unique ids would then stop being enforced and lookups by id miss rows.
+    An explicit CHECKPOINT right after the replay keeps them.
+    """
+    con.execute("CHECKPOINT")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -315,7 +325,11 @@ class Store:
 
         def attempt() -> duckdb.DuckDBPyConnection:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                replaying = not read_only and self.path.with_name(self.path.name + ".wal").exists()
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                if replaying:
+                    _rebind_indexes(con)
+                return con
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
                     raise StorageError(f"{self.path}: cannot open the database: {exc}") from exc
