@@ -229,10 +229,11 @@ def score(items: Sequence[Item], clusters: dict[str, int]) -> Score:
 
 
 def ingest(
-    items: Sequence[Item], db_path: Path, params: object | None = None, batch: int = 20
+    items: Sequence[Item], db_path: Path, params: object | None = None, batch: int = 20, one_run: bool = True
 ) -> dict[str, int]:
-    """Store the items as the pipeline does (seeds first, then batches); returns url -> cluster id."""
-    from flows.dedup import DEFAULT_PARAMS, DedupParams, NearDuplicates, text_hash
+    """Store the items as the pipeline does (seeds first, then batches, which share what they learn
+    of the sites' recent articles unless `one_run` is false); returns url -> cluster id."""
+    from flows.dedup import DEFAULT_PARAMS, DedupParams, NearDuplicates, SiteLines, text_hash
     from storage import ArticleRecord, Store
 
     p = params if isinstance(params, DedupParams) else DEFAULT_PARAMS
@@ -252,9 +253,10 @@ def ingest(
         )
         for i, it in enumerate(items)
     ]
+    site_lines = SiteLines()
     for start in range(0, len(records), batch):
         chunk = records[start : start + batch]
-        nd = NearDuplicates(chunk, p)
+        nd = NearDuplicates(chunk, p, site_lines=site_lines if one_run else None)
         store.insert_articles(
             chunk, near_duplicate=nd.find, on_inserted=nd.inserted, before_commit=nd.flush, joins=nd.joins
         )

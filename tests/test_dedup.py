@@ -16,6 +16,8 @@ from flows.dedup import (
     DEFAULT_PARAMS,
     Doc,
     NearDuplicates,
+    SiteLines,
+    Tokens,
     band_keys,
     is_near_duplicate,
     normalize_text,
@@ -119,6 +121,33 @@ def test_labelled_set_precision_and_recall(
         part = [it for it in items if it.language == lang]
         sub = dedup_eval.score(part, {it.url: clusters[it.url] for it in part})
         assert sub.precision == 1.0 and sub.recall >= 0.95, (lang, sub.missed)
+
+
+def test_what_a_run_remembers_of_the_sites_changes_no_cluster(
+    eval_run: tuple[list[dedup_eval.Item], dict[str, int], Path], tmp_path: Path
+) -> None:
+    """Batches sharing one SiteLines (as in an ingest) place every article as fresh ones would."""
+    items, clusters, _ = eval_run
+    assert dedup_eval.ingest(items, tmp_path / "fresh.duckdb", one_run=False) == clusters
+
+
+def test_site_lines_keep_the_newest_and_what_the_batch_needs(db_path: Path) -> None:
+    store = Store(db_path)
+    store.migrate()
+    store.insert_articles(
+        [
+            _record(f"https://a/{i}", f"line one of {i}\nshared template line\nline three {i}", i)
+            for i in range(6)
+        ]
+    )
+    lines = SiteLines(limit=3)
+    with store.connect() as con:
+        lines.load(con, {1, 2}, Tokens())
+        lines.load(con, {5, 6}, Tokens())
+        assert lines.keys(1) == () and len(lines.keys(5)) == 3  # the oldest went first
+        assert set(lines.keys(5)) & set(lines.keys(6))  # the template line, under one key
+        lines.load(con, {1, 2, 3, 4}, Tokens())  # more than the limit, all needed now: all kept
+        assert all(lines.keys(i) for i in (1, 2, 3, 4))
 
 
 def test_hard_negatives_stay_stories_of_their_own(
