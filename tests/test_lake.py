@@ -465,6 +465,16 @@ def test_cli_on_the_lake_and_migrate_from_a_file(
     assert analyst(lake, "SELECT count(*) FROM article") == [(len(file_rows),)]
     assert main(["lake", "reconcile", "--db", str(tmp_path / "state.duckdb")]) == 0
     assert "0 URLs stored twice" in capsys.readouterr().out
+    # the other commands that write: rescore, the dedup rebuild, the digest
+    state = ["--db", str(tmp_path / "state.duckdb")]
+    before = analyst(lake, "SELECT canonical_url, cluster_id, language FROM articles ORDER BY canonical_url")
+    assert main(["rescore", *state, "--sources", str(web["sources"])]) == 0
+    assert main(["dedup", *state, "--rebuild"]) == 0
+    after = analyst(lake, "SELECT canonical_url, cluster_id, language FROM articles ORDER BY canonical_url")
+    assert after == before
+    out = tmp_path / "digests"
+    assert main(["digest", *state, "--sources", str(web["sources"]), "--no-send", "--out", str(out)]) == 0
+    assert sorted(p.suffix for p in out.iterdir()) == [".html", ".md", ".txt"]
 
 
 def test_shard_sources_partition_the_config(tmp_path: Path) -> None:
