@@ -46,6 +46,8 @@ class IngestRun:
     loop_cpu: float = 0.0  # the event-loop thread alone
     stage_cpu: dict[str, float] = field(default_factory=dict)  # STAGES, in whatever thread ran them
     stage_off_loop: float = 0.0  # the part of stage_cpu spent in other threads than the loop's
+    samples: int = 0  # memory and CPU samples taken, and the ones that failed
+    sample_errors: list[str] = field(default_factory=list)
 
 
 # main-process work done outside the event loop, timed per call (CPU of the calling thread)
@@ -143,6 +145,8 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
         loop_cpu=loop_cpu,
         stage_cpu=dict(clock.cpu),
         stage_off_loop=sum(clock.off_loop.values()),
+        samples=sampler.samples,
+        sample_errors=sampler.errors,
     )
 
 

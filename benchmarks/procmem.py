@@ -19,9 +19,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def _stat(pid: int) -> list[str] | None:
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return raw[raw.rindex(")") + 2 :].split()  # fields from "state" on; comm may hold spaces
+    except (OSError, ValueError):  # gone, or read empty while exiting
         return None
-    return raw[raw.rindex(")") + 2 :].split()  # fields from "state" on; comm may hold spaces
 
 
 def parent_map() -> dict[int, int]:
@@ -89,6 +89,7 @@ class TreeSampler:
     peak_processes: int = 0
     cpu: dict[int, float] = field(default_factory=dict)
     samples: int = 0
+    errors: list[str] = field(default_factory=list)  # the first few samples that failed, and why
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _cpu_at_start: dict[int, float] = field(default_factory=dict)
@@ -103,8 +104,14 @@ class TreeSampler:
         self.samples += 1
 
     def _run(self) -> None:
+        # a process that exits between the listing and the reading can make one sample fail;
+        # the next must still happen, or the CPU and peak of the rest of the run go unseen
         while not self._stop.wait(self.interval):
-            self.sample()
+            try:
+                self.sample()
+            except Exception as exc:  # noqa: BLE001
+                if len(self.errors) < 5:
+                    self.errors.append(f"{type(exc).__name__}: {exc}")
 
     def __enter__(self) -> TreeSampler:
         self._cpu_at_start = {p: cpu_seconds(p) for p in tree(self.root, self.exclude)}
