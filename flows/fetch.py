@@ -27,8 +27,6 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0
-KEEPALIVE_CONNECTIONS = 200  # idle connections kept, over all hosts
-KEEPALIVE_SECONDS = 30.0
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
 FEED_TYPES = (
     "application/rss+xml",
@@ -213,14 +211,9 @@ class Fetcher:
     def make_client(
         settings: Settings, transport: httpx.AsyncBaseTransport | None = None
     ) -> httpx.AsyncClient:
-        # Requests in flight are bounded by the fetcher's semaphores (all hosts, and per host).
-        # The pool's own cap would be a second, lower one: with pages taken round-robin over
-        # hosts, 16 connections for 50 hosts meant a new connection (and TLS handshake) for
-        # nearly every page. Idle connections are kept for every host's next page instead.
         limits = httpx.Limits(
-            max_connections=None,
-            max_keepalive_connections=max(settings.max_concurrency, KEEPALIVE_CONNECTIONS),
-            keepalive_expiry=KEEPALIVE_SECONDS,
+            max_connections=settings.max_concurrency,
+            max_keepalive_connections=settings.max_concurrency,
         )
         return httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},

@@ -53,7 +53,6 @@ class SeenRequest:
     method: str
     path: str
     headers: dict[str, str]
-    client: tuple[str, int] = ("", 0)  # the connection it came on
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -85,12 +84,7 @@ class NewsServer:
             def do_GET(self) -> None:
                 with server._lock:
                     server.requests.append(
-                        SeenRequest(
-                            "GET",
-                            self.path,
-                            {k.lower(): v for k, v in self.headers.items()},
-                            (str(self.client_address[0]), int(self.client_address[1])),
-                        )
+                        SeenRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
                     )
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:

@@ -36,28 +36,6 @@ def test_ok_and_headers(server: NewsServer) -> None:
     assert server.requests[0].headers["user-agent"].startswith("newswatch/")
 
 
-def test_connections_are_kept_for_each_hosts_next_page() -> None:
-    """Pages taken round-robin over more hosts than `max_concurrency`: each host's connection is
-    reused, not closed to make room for another host's."""
-    servers = [NewsServer(f"127.0.0.{i}") for i in range(1, 7)]
-    settings = Settings(timeout_seconds=5, max_retries=0, allow_private_networks=True, max_concurrency=2)
-    urls = [s.add(f"/page-{n}", f"<html>{n}</html>") for n in range(8) for s in servers]
-
-    async def go() -> list[FetchResult]:
-        async with Fetcher.make_client(settings) as client:
-            fetcher = Fetcher(client, settings)
-            return list(await asyncio.gather(*(fetcher.get(u) for u in urls)))
-
-    try:
-        assert all(r.ok for r in asyncio.run(go()))
-        for s in servers:
-            assert len(s.requests) == 8
-            assert len({r.client for r in s.requests}) <= 2  # per_host_concurrency
-    finally:
-        for s in servers:
-            s.close()
-
-
 def test_retry_on_503_with_retry_after_then_success(server: NewsServer) -> None:
     calls = {"n": 0}
 
