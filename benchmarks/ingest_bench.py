@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.newsweb import NewsWeb, Page
-from benchmarks.procmem import TreeSampler, cpu_seconds
+from benchmarks.procmem import TreeSampler, cpu_seconds, machine_cpu_seconds
 from flows.config import Config, parse_config
 from storage import Store
 
@@ -46,6 +46,7 @@ class IngestRun:
     loop_cpu: float = 0.0  # the event-loop thread alone
     stage_cpu: dict[str, float] = field(default_factory=dict)  # STAGES, in whatever thread ran them
     stage_off_loop: float = 0.0  # the part of stage_cpu spent in other threads than the loop's
+    machine_cpu: float = 0.0  # every process on the machine (the simulator included)
     samples: int = 0  # memory and CPU samples taken, and the ones that failed
     sample_errors: list[str] = field(default_factory=list)
 
@@ -118,6 +119,7 @@ def _ingest(config: Config, store: Store) -> Any:
 def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
     store = Store(db)
     server_before = cpu_seconds(web.pid)
+    machine_before = machine_cpu_seconds()
     cpu_before = time.process_time()
     with TreeSampler(exclude={web.pid}) as sampler, StageClock() as clock:
         started = time.perf_counter()
@@ -139,6 +141,7 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
         main_cpu=main_cpu,
         workers_cpu=sampler.others_cpu(),
         server_cpu=cpu_seconds(web.pid) - server_before,
+        machine_cpu=machine_cpu_seconds() - machine_before,
         peak_rss_mb=sampler.peak_rss / 2**20,
         peak_pss_mb=sampler.peak_pss / 2**20,
         statuses=statuses,

@@ -159,14 +159,12 @@ def _margin(
     small: ib.IngestRun, big: ib.IngestRun, base_rate: float, base_cpu_per_page: float, cores: int
 ) -> tuple[float, int, float, float, float, float]:
     """The marginal pages of `big` over `small`: (seconds, pages, pages/s, ratio to the baseline,
-    CPU seconds in every process, and the ratio from CPU per page on `cores` whole cores, which
-    does not move with other load on the machine)."""
+    CPU seconds of the whole machine, and the ratio from CPU per page on `cores` whole cores,
+    which does not move with the machine's speed as wall time does)."""
     seconds = big.seconds - small.seconds
     pages = big.pages - small.pages
     rate = pages / seconds if seconds > 0 else float("nan")
-    cpu = (big.main_cpu + big.workers_cpu + big.server_cpu) - (
-        small.main_cpu + small.workers_cpu + small.server_cpu
-    )
+    cpu = big.machine_cpu - small.machine_cpu
     return seconds, pages, rate, rate / base_rate, cpu, cores * base_cpu_per_page / (cpu / pages)
 
 
@@ -233,8 +231,16 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
             "pages_per_second": round(rate, 2),
             "fixed_seconds_estimate": round(fixed, 3),
             "main_cpu_ms_per_page": round((big.main_cpu - small.main_cpu) / margin_pages_n * 1000, 2),
+            # the machine's CPU less the main process and the simulator: a walk of the process
+            # tree has missed the workers of a whole run
             "workers_cpu_ms_per_page": round(
-                (big.workers_cpu - small.workers_cpu) / margin_pages_n * 1000, 2
+                (
+                    (big.machine_cpu - big.main_cpu - big.server_cpu)
+                    - (small.machine_cpu - small.main_cpu - small.server_cpu)
+                )
+                / margin_pages_n
+                * 1000,
+                2,
             ),
             "server_cpu_ms_per_page": round((big.server_cpu - small.server_cpu) / margin_pages_n * 1000, 2),
             "main_cpu_ms_per_page_by_stage": ib.main_cpu_per_page(small, big),
