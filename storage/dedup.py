@@ -64,6 +64,11 @@ class ClusterJoins:
         self._pending.clear()
 
 
+def _id_list(ids: Iterable[int]) -> str:
+    """Ids as integer literals for an IN list: a bound parameter would cost a failed `import pandas`."""
+    return ",".join(str(int(i)) for i in ids)
+
+
 def _keys_table(keys: Sequence[int]) -> pa.Table:
     return pa.table({"band_key": pa.array([int(k) for k in keys], pa.int32())})
 
@@ -113,7 +118,7 @@ def candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> list[Candi
     literals (they are ints): a parameter would cost a failed `import pandas` each."""
     if not ids:
         return []
-    literal = ",".join(str(int(i)) for i in sorted(set(ids)))
+    literal = _id_list(sorted(set(ids)))
     rows = con.execute(
         f"SELECT a.id, a.canonical_url, a.source, a.text, coalesce(a.cluster_id, a.id), a.duplicate_of,"
         f" a.first_seen_at, h.first_seen_at FROM article a"
@@ -172,7 +177,7 @@ def texts_of(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> dict[int, st
     """Stored texts by article id (ids as integer literals, as in `candidates`)."""
     if not ids:
         return {}
-    literal = ",".join(str(int(i)) for i in ids)
+    literal = _id_list(ids)
     rows = con.execute(f"SELECT id, coalesce(text, '') FROM article WHERE id IN ({literal})").fetchall()
     return {int(r[0]): r[1] for r in rows}
 
@@ -181,7 +186,7 @@ def merge_clusters(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -
     """Make the given clusters one, headed by their earliest article; returns the new cluster id
     and when its head was first seen. (Members by cluster and heads by id are separate statements:
     the id filter can then skip all but a few row groups.)"""
-    ids = ",".join(str(int(c)) for c in cluster_ids)
+    ids = _id_list(cluster_ids)
     row = con.execute(
         "SELECT arg_min(id, (first_seen_at, id)), min(first_seen_at) FROM ("
         f" SELECT id, first_seen_at FROM article WHERE cluster_id IN ({ids})"
