@@ -179,6 +179,23 @@ def _rebuild_speed(path: str, articles: int, queue: Any) -> None:
     )
 
 
+def _in_child(target: Any, db: Path, size: int) -> dict[str, Any]:
+    """`target(db, size, queue)` in a new process (its peak memory is its own); the figures it
+    puts on the queue. The database and its WAL are removed afterwards."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    try:
+        proc = ctx.Process(target=target, args=(str(db), size, queue))
+        proc.start()
+        figures: dict[str, Any] = queue.get(timeout=1800)
+        proc.join()
+        return figures
+    finally:
+        for p in (db, Path(str(db) + ".wal")):
+            if p.exists():
+                os.unlink(p)
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     articles = 100_000 if quick else 1_000_000
     WORK.mkdir(parents=True, exist_ok=True)
@@ -190,27 +207,8 @@ def run(quick: bool = False) -> dict[str, Any]:
     figures.update(json.loads(meta.read_text()))
     copy = WORK / f"dedup-{articles}-run.duckdb"
     shutil.copyfile(fixture, copy)
-    try:
-        ctx = multiprocessing.get_context("spawn")
-        queue = ctx.Queue()
-        proc = ctx.Process(target=_measure, args=(str(copy), 5 if quick else 10, queue))
-        proc.start()
-        figures.update(queue.get(timeout=1800))
-        proc.join()
-    finally:
-        for p in (copy, Path(str(copy) + ".wal")):
-            if p.exists():
-                os.unlink(p)
-    small = WORK / "dedup-rebuild.duckdb"
-    try:
-        proc = ctx.Process(target=_rebuild_speed, args=(str(small), 2_000 if quick else 10_000, queue))
-        proc.start()
-        figures.update(queue.get(timeout=1800))
-        proc.join()
-    finally:
-        for p in (small, Path(str(small) + ".wal")):
-            if p.exists():
-                os.unlink(p)
+    figures.update(_in_child(_measure, copy, 5 if quick else 10))
+    figures.update(_in_child(_rebuild_speed, WORK / "dedup-rebuild.duckdb", 2_000 if quick else 10_000))
     figures["target_insert_ms"] = 5.0
     figures["target_peak_rss_mb"] = 2048
     return figures
