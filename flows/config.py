@@ -46,6 +46,9 @@ class Settings(_Strict):
     timeout_seconds: float = Field(default=20, gt=0, le=600)
     max_bytes: int = Field(default=10_000_000, ge=1024)
     allow_private_networks: bool = False
+    # whose certificates TLS trusts: certifi's bundle (httpx's default) or the system store, where a
+    # company's own CA is installed; SSL_CERT_FILE / SSL_CERT_DIR override both
+    trust_store: Literal["certifi", "system"] = "certifi"
     respect_robots_txt: bool = True
     max_retries: int = Field(default=2, ge=0, le=10)
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)

@@ -11,7 +11,7 @@ from typing import Any
 import feedparser
 
 from flows.extract import html_to_text
-from flows.urls import resolve_link
+from flows.urls import BadLink, resolve_link
 
 # An internal DTD subset is how entity-expansion ("billion laughs") and external-entity feeds
 # arrive; no real feed needs one, so it is removed before parsing.
@@ -46,7 +46,7 @@ class ParsedFeed:
     title: str | None
     entries: list[FeedEntry]
     problem: str | None = None
-    dropped: list[str] = field(default_factory=list)  # entries without a usable link, and why
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (link, why) of entries not taken
 
 
 def _text(value: Any) -> str | None:
@@ -110,7 +110,7 @@ def parse_feed(
         problems.append(f"malformed feed ({_bozo_message(bozo)}); {len(parsed.entries)} entries recovered")
 
     entries: list[FeedEntry] = []
-    dropped: list[str] = []
+    dropped: list[tuple[str, str]] = []
     seen_links: set[str] = set()
     for raw in parsed.entries:
         raw_link = raw.get("link") or ""
@@ -121,10 +121,12 @@ def parse_feed(
                     break
         if not raw_link and raw.get("id", "").startswith(("http://", "https://")):
             raw_link = raw["id"]
-        link = resolve_link(raw_link, base_url)
         title = _text(raw.get("title"))
-        if link is None:
-            dropped.append(f"entry {title or raw.get('id') or '?'!r}: no usable link ({raw_link or 'none'})")
+        try:
+            link = resolve_link(raw_link, base_url)
+        except BadLink as exc:
+            name = title or raw.get("id") or "?"
+            dropped.append((raw_link or "(none)", f"entry {str(name)[:200]!r}: {exc}"))
             continue
         if link in seen_links:
             continue

@@ -1,29 +1,45 @@
-"""HTTP: one `httpx.AsyncClient` per run, with the limits, retries and guards of SPEC 7.
+"""HTTP: the HTTP clients of a run, with the limits, retries and guards of SPEC 7.
 
-Every request goes through `Fetcher.get`, which never raises for a bad response: it returns a
-`FetchResult` whose `error` says what went wrong, so that one bad page cannot stop a run.
+Every request goes through `Fetcher.get`, which never raises, whatever the link or the response:
+it returns a `FetchResult` whose `error` says what went wrong, so one bad link cannot stop a run.
+Which addresses may be reached is decided when each connection is made (`flows.netguard`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
-import ipaddress
-import socket
+import logging
+import os
+import ssl
 import time
-import urllib.robotparser
+import urllib.request
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+import truststore
+from protego import Protego
 
 from flows.config import Settings
+from flows.netguard import (
+    AddressPolicy,
+    AddressRefused,
+    GuardedTransport,
+    Resolver,
+    is_public_address,
+    system_resolver,
+)
+from flows.urls import BadLink, host_of, request_url
 
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+__all__ = ["Fetcher", "FetchResult", "Resolver", "host_of", "is_public_address", "system_resolver"]
+
+log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0
@@ -128,42 +144,6 @@ class _BoundedDecoder:
                 break
 
 
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.IPv4Network("100.64.0.0/10"))
-    )
-
-
-def _unmapped(address: str) -> str:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return str(ip)
-
-
-def _pinned_url(url: str, address: str) -> str:
-    """`url` with its host replaced by the address it was checked to resolve to."""
-    parts = urlsplit(url)
-    host = f"[{address}]" if ":" in address else address
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     if not value:
         return None
@@ -180,47 +160,110 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now_ts)
 
 
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """Certificates as httpx users expect: SSL_CERT_FILE / SSL_CERT_DIR, else certifi or the system store."""
+    if settings.trust_store == "system" and not (
+        os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
+    ):
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return httpx.create_ssl_context(trust_env=True)
+
+
+def environment_proxies() -> dict[str, str]:
+    """HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (either case), as curl and httpx read them."""
+    return {
+        k: v
+        for k, v in urllib.request.getproxies_environment().items()
+        if k in ("http", "https", "all", "no")
+    }
 
 
 class Fetcher:
-    """Shared limits and guards for every request of a run."""
+    """Shared limits and guards for every request of a run.
+
+    Open it with `Fetcher.open(settings)`: it owns its HTTP clients (one direct, through the address
+    guard, and one for the proxies the environment names), its TLS context and its address policy.
+    """
 
     def __init__(
         self,
         client: httpx.AsyncClient,
         settings: Settings,
+        policy: AddressPolicy,
         *,
-        trusted_hosts: set[str] | None = None,
-        resolver: Resolver | None = None,
+        proxy_client: httpx.AsyncClient | None = None,
+        proxies: dict[str, str] | None = None,
+        precheck: bool = False,
         backoff_base: float = 0.5,
     ) -> None:
         self.client = client
+        self.proxy_client = proxy_client
+        self.proxies = proxies or {}
         self.settings = settings
-        self.trusted_hosts = {h.lower() for h in (trusted_hosts or set())}
-        self.resolver = resolver or system_resolver
-        # an injected resolver is the test's (or an embedder's) DNS: connections must follow it too
-        self.pin_always = resolver is not None
+        self.policy = policy
+        # without our backend (an injected transport) the address is checked before the request
+        self.precheck = precheck
         self.backoff_base = backoff_base
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
-        self._robots: dict[str, asyncio.Task[urllib.robotparser.RobotFileParser | None]] = {}
+        self._robots: dict[str, asyncio.Task[Protego | None]] = {}
 
-    @staticmethod
-    def make_client(
-        settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-    ) -> httpx.AsyncClient:
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        trusted_hosts: Iterable[str] = (),
+        resolver: Resolver | None = None,
+        backoff_base: float = 0.5,
+    ) -> AsyncIterator[Fetcher]:
+        policy = AddressPolicy(
+            allow_private=settings.allow_private_networks,
+            trusted_hosts={host_of(f"http://{h}/") or h for h in trusted_hosts},
+            resolver=resolver,
+        )
         limits = httpx.Limits(
             max_connections=settings.max_concurrency,
             max_keepalive_connections=settings.max_concurrency,
         )
+        context = ssl_context(settings)
+        proxies = environment_proxies() if transport is None else {}
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+        for scheme in ("http", "https"):
+            if proxy := proxies.get(scheme) or proxies.get("all"):
+                mounts[f"{scheme}://"] = httpx.AsyncHTTPTransport(
+                    proxy=proxy, verify=context, limits=limits, trust_env=False
+                )
+        direct = transport or GuardedTransport(policy, context, limits)
+        async with contextlib.AsyncExitStack() as stack:
+            client = await stack.enter_async_context(cls._client(settings, direct))
+            proxy_client = None
+            if mounts:
+                proxy_client = await stack.enter_async_context(cls._client(settings, None, mounts))
+            yield cls(
+                client,
+                settings,
+                policy,
+                proxy_client=proxy_client,
+                proxies=proxies,
+                precheck=transport is not None,
+                backoff_base=backoff_base,
+            )
+
+    @staticmethod
+    def _client(
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None,
+        mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None,
+    ) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
-            limits=limits,
             follow_redirects=False,
             transport=transport,
+            mounts=mounts,
             trust_env=False,
         )
 
@@ -230,42 +273,13 @@ class Fetcher:
             sem = self._per_host[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
         return sem
 
-    async def check_address(self, url: str) -> str | None:
-        """Refuse links that resolve to loopback, private or link-local addresses (SPEC 7, Safety).
-
-        Returns the checked address to connect to, so that a second DNS answer (rebinding) cannot
-        send the request elsewhere; None when the host is an address already or needs no check.
-        """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise _Refused(f"unsupported URL scheme {parts.scheme!r}", skipped=True)
-        host = (parts.hostname or "").lower()
-        if not host:
-            raise _Refused("URL has no host", skipped=True)
-        exempt = self.settings.allow_private_networks or host in self.trusted_hosts
-        try:
-            addresses = [str(ipaddress.ip_address(host))]
-            literal = True
-        except ValueError:
-            literal = False
-        if exempt and (literal or not self.pin_always):
-            return None
-        if not literal:
-            try:
-                addresses = await self.resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
-            except (OSError, UnicodeError) as exc:
-                raise _Retryable(f"cannot resolve {host}: {exc}") from exc
-        bad = [a for a in addresses if not is_public_address(a)]
-        if not exempt and (bad or not addresses):
-            raise _Refused(
-                f"refused: {host} resolves to a private, loopback or link-local address ({', '.join(bad)});"
-                " set allow_private_networks: true to allow",
-                skipped=True,
-            )
-        if literal or not addresses:
-            return None
-        plain = [_unmapped(a) for a in addresses]
-        return next((a for a in plain if ":" not in a), plain[0])
+    def _proxied(self, wire: str) -> bool:
+        if self.proxy_client is None:
+            return False
+        parts = urlsplit(wire)
+        if not (self.proxies.get(parts.scheme) or self.proxies.get("all")):
+            return False
+        return not urllib.request.proxy_bypass_environment(parts.netloc, self.proxies)  # type: ignore[attr-defined]
 
     async def get(
         self,
@@ -276,17 +290,19 @@ class Fetcher:
         check_robots: bool = False,
         retries: int | None = None,
     ) -> FetchResult:
-        """GET `url` with redirects, retries and every guard; never raises for the response's faults."""
+        """GET `url` with redirects, retries and every guard; never raises, whatever `url` holds."""
         result = FetchResult(url=url, final_url=url)
         started = time.monotonic()
         max_attempts = 1 + (self.settings.max_retries if retries is None else retries)
         try:
-            if check_robots and self.settings.respect_robots_txt and not await self.allowed_by_robots(url):
+            wire = _wire(url)
+            result.final_url = wire
+            if check_robots and self.settings.respect_robots_txt and not await self.allowed_by_robots(wire):
                 raise _Refused("disallowed by robots.txt", skipped=True)
             while True:
                 result.attempts += 1
                 try:
-                    await self._attempt(url, headers or {}, accept, result)
+                    await self._attempt(wire, headers or {}, accept, result)
                     break
                 except _Retryable as exc:
                     if result.attempts >= max_attempts:
@@ -303,6 +319,11 @@ class Fetcher:
             result.error = str(exc)
             result.skipped = exc.skipped
             result.body = b""
+        except Exception as exc:  # noqa: BLE001 - the promise: one URL never takes a run down
+            log.exception("unexpected error fetching %r", url[:300])
+            result.error = f"unexpected error: {type(exc).__name__}: {exc}"[:2000]
+            result.skipped = False
+            result.body = b""
         result.elapsed_ms = (time.monotonic() - started) * 1000
         return result
 
@@ -314,13 +335,14 @@ class Fetcher:
         # every hop counts against it (waiting for a concurrency slot does not)
         budget = self.settings.timeout_seconds
         for hop in range(MAX_REDIRECTS + 1):
-            pinned = await self.check_address(current)
             host = host_of(current)
             async with self._global, self._host_semaphore(host):
                 hop_started = time.monotonic()
                 try:
                     async with asyncio.timeout(max(budget, 0.001)):
-                        status, resp_headers, body = await self._request(current, headers, accept, pinned)
+                        status, resp_headers, body = await self._request(current, headers, accept)
+                except AddressRefused as exc:
+                    raise _Refused(str(exc), skipped=True) from exc
                 except TimeoutError as exc:
                     raise _Retryable(
                         f"timed out: no complete response within {self.settings.timeout_seconds:g} s"
@@ -337,9 +359,13 @@ class Fetcher:
                 location = resp_headers.get("location")
                 if not location:
                     raise _Refused(f"HTTP {status} without a Location header")
-                target = urljoin(current, location.strip())
+                try:
+                    given = urljoin(current, location.strip())
+                    target = _wire(given)
+                except (ValueError, _Refused) as exc:
+                    raise _Refused(f"HTTP {status} redirect to a bad link: {exc}") from exc
                 if hop == 0 and status in (301, 308):
-                    result.moved_to = target
+                    result.moved_to = given
                 if hop == MAX_REDIRECTS:
                     raise _Refused(f"too many redirects (more than {MAX_REDIRECTS})")
                 if target == current:
@@ -362,16 +388,19 @@ class Fetcher:
         raise _Refused(f"too many redirects (more than {MAX_REDIRECTS})")  # pragma: no cover
 
     async def _request(
-        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, pinned: str | None = None
+        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None
     ) -> tuple[int, dict[str, str], bytes]:
         limit = self.settings.max_bytes
-        extensions: dict[str, Any] = {}
-        if pinned is not None:
+        client = self.client
+        if self._proxied(url):
+            client = self.proxy_client or client
+        if client is not self.client or self.precheck:
+            # the connection is not ours to check (a proxy's, an injected transport's): check the name
             parts = urlsplit(url)
-            headers = {**headers, "Host": parts.netloc.rpartition("@")[2]}
-            extensions["sni_hostname"] = parts.hostname
-            url = _pinned_url(url, pinned)
-        async with self.client.stream("GET", url, headers=headers, extensions=extensions) as response:
+            await self.policy.addresses(
+                parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+            )
+        async with client.stream("GET", url, headers=headers) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
             if status in REDIRECT_CODES or status == 304 or status >= 400:
@@ -407,15 +436,25 @@ class Fetcher:
         parser = await task
         if parser is None:
             return True
-        return parser.can_fetch(self.settings.user_agent, url)
+        return bool(parser.can_fetch(url, self.settings.user_agent))
 
-    async def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    async def _load_robots(self, origin: str) -> Protego | None:
         res = await self.get(origin + "/robots.txt", accept=None, retries=0)
         if not res.ok or res.status != 200:
             return None  # no robots.txt, or unreachable: nothing forbids
-        parser = urllib.robotparser.RobotFileParser()
-        parser.parse(res.body.decode("utf-8", "replace").splitlines())
-        return parser
+        try:
+            return Protego.parse(res.body.decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - an unreadable robots.txt forbids nothing
+            log.warning("unreadable robots.txt at %s", origin, exc_info=True)
+            return None
+
+
+def _wire(url: str) -> str:
+    """`url` as requested, or _Refused with the reason (a bad link is the entry's fault, not the run's)."""
+    try:
+        return request_url(url)
+    except BadLink as exc:
+        raise _Refused(str(exc), skipped=exc.unsupported) from exc
 
 
 def now_utc() -> datetime:

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import logging
 import multiprocessing
 import os
 import time
@@ -45,6 +46,7 @@ from storage.db import (
 from storage.spool import Spool, WriterLock
 
 BATCH_SIZE = 100
+logger = logging.getLogger(__name__)
 
 
 class Reporter(Protocol):
@@ -326,6 +328,10 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
         outcome = PollOutcome(source.name, ok=False, status=res.status, error=str(exc), moved_to=res.moved_to)
         return Poll(source, report, outcome, log=log)
     report.problem = feed.problem
+    log.extend(
+        FetchLogEntry(source.name, "link", link[:2000], "skipped", error=reason)
+        for link, reason in feed.dropped
+    )
     entries = [(e, canonicalize(e.link)) for e in feed.entries[:max_entries]]
     outcome = PollOutcome(
         source.name,
@@ -337,6 +343,12 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
         moved_to=res.moved_to,
     )
     return Poll(source, report, outcome, entries=entries, log=log)
+
+
+def _failed_poll(source: Source, error: str) -> Poll:
+    report = SourceReport(source.name, status="error", error=error)
+    entry = FetchLogEntry(source.name, "feed", source.url, "error", error=error)
+    return Poll(source, report, PollOutcome(source.name, ok=False, error=error), log=[entry])
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -456,12 +468,17 @@ async def _ingest_locked(
                 )
         trusted = {host_of(s.url) for s in config.sources}
         pool = AnalysisPool(config, workers, seeds=store.seed_texts())
-        async with Fetcher.make_client(settings, transport) as client:
-            fetcher = Fetcher(client, settings, trusted_hosts=trusted, resolver=resolver)
+        async with Fetcher.open(
+            settings, transport=transport, trusted_hosts=trusted, resolver=resolver
+        ) as fetcher:
             reporter.phase("feeds", len(due))
 
             async def polled(s: Source) -> Poll:
-                poll = await poll_source(fetcher, s, states.get(s.name), settings.max_articles_per_source)
+                try:
+                    poll = await poll_source(fetcher, s, states.get(s.name), settings.max_articles_per_source)
+                except Exception as exc:  # noqa: BLE001 - a feed can only ever cost its own source
+                    logger.exception("polling %s failed", s.name)
+                    poll = _failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
                 reporter.advance()
                 return poll
 
@@ -599,6 +616,22 @@ async def _ingest_entries(
                     poll.report.new += 1
 
     async def handle(poll: Poll, entry: FeedEntry, canonical: str) -> None:
+        try:
+            await handle_one(poll, entry, canonical)
+        except Exception as exc:  # noqa: BLE001 - an entry can only ever cost itself
+            logger.exception("entry %s of %s failed", entry.link[:300], poll.source.name)
+            poll.report.failed += 1
+            poll.log.append(
+                FetchLogEntry(
+                    poll.source.name,
+                    "article",
+                    entry.link[:2000],
+                    "error",
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
+
+    async def handle_one(poll: Poll, entry: FeedEntry, canonical: str) -> None:
         async with inflight:
             res = await fetcher.get(entry.link, check_robots=True)
             poll.log.append(_log(poll.source.name, "article", res))

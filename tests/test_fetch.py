@@ -23,8 +23,12 @@ def fetch(
     settings = settings or Settings(timeout_seconds=3, max_retries=2, allow_private_networks=True)
 
     async def go() -> FetchResult:
-        async with Fetcher.make_client(settings) as client:
-            fetcher = Fetcher(client, settings, trusted_hosts=trusted, resolver=resolver, backoff_base=0.01)  # type: ignore[arg-type]
+        async with Fetcher.open(
+            settings,
+            trusted_hosts=trusted or (),
+            resolver=resolver,
+            backoff_base=0.01,  # type: ignore[arg-type]
+        ) as fetcher:
             return await fetcher.get(url, **kw)  # type: ignore[arg-type]
 
     return asyncio.run(go())

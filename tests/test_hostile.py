@@ -608,7 +608,13 @@ def test_odd_entries_links_guids_and_dates(world: World) -> None:
     row = world.source("Odd")
     assert row["consecutive_failures"] == 0
     assert "5 entries without a usable link skipped" in row["feed_problem"]
-    assert not any("javascript" in r[0] or "data:" in r[0] for r in world.rows("SELECT url FROM fetch_log"))
+    fetched = world.rows("SELECT url FROM fetch_log WHERE kind <> 'link'")
+    assert not any("javascript" in r[0] or "data:" in r[0] for r in fetched)
+    # each link not taken is in the fetch log with its reason, never fetched
+    reasons = {r[1]: r[4] for r in world.log("Odd") if r[0] == "link"}
+    assert "unsupported URL scheme 'javascript'" in reasons["javascript:alert(document.cookie)"]
+    assert "unsupported URL scheme 'mailto'" in reasons["mailto:editor@example.org"]
+    assert len(reasons) == 4  # the empty link and the missing one are both "(none)"
 
 
 def test_titles_with_markup_and_script_are_stored_as_plain_text(world: World) -> None:

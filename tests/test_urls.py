@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.urls import canonicalize, resolve_link
+from flows.urls import BadLink, canonicalize, resolve_link
 
 segment = st.text(
     alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), max_codepoint=0x4FFF),
@@ -56,10 +57,14 @@ def test_resolve_link() -> None:
     base = "https://outlet.kz/rss/feed.xml"
     assert resolve_link("/news/1", base) == "https://outlet.kz/news/1"
     assert resolve_link("2026/11/x", base) == "https://outlet.kz/rss/2026/11/x"
-    assert resolve_link("javascript:alert(1)", base) is None
-    assert resolve_link("mailto:a@b", base) is None
-    assert resolve_link("", base) is None
-    assert resolve_link(None, base) is None
+    for bad, reason in [
+        ("javascript:alert(1)", "unsupported URL scheme 'javascript'"),
+        ("mailto:a@b", "unsupported URL scheme 'mailto'"),
+        ("", "no link"),
+        (None, "no link"),
+    ]:
+        with pytest.raises(BadLink, match=reason):
+            resolve_link(bad, base)
 
 
 def test_parameters_named_like_html_entities_survive() -> None:
