@@ -5,6 +5,7 @@ Errors name the file, line and field, because analysts edit this file by hand.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import __version__
+from flows.urls import BadLink, ascii_host
 
 DEFAULT_SOURCES = "sources.yaml"
 DEFAULT_DB = "storage/newswatch.duckdb"
@@ -49,6 +51,9 @@ class Settings(_Strict):
     # whose certificates TLS trusts: certifi's bundle (httpx's default) or the system store, where a
     # company's own CA is installed; SSL_CERT_FILE / SSL_CERT_DIR override both
     trust_store: Literal["certifi", "system"] = "certifi"
+    # names answered here before DNS is asked, like /etc/hosts (a mirror, a split-horizon name);
+    # the private-address guard still applies to the addresses given
+    hosts: dict[str, str] = Field(default_factory=dict)
     respect_robots_txt: bool = True
     max_retries: int = Field(default=2, ge=0, le=10)
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)
@@ -66,6 +71,19 @@ class Settings(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_addresses(cls, value: dict[str, str]) -> dict[str, str]:
+        checked = {}
+        for name, address in value.items():
+            try:
+                checked[ascii_host(name)] = str(ipaddress.ip_address(str(address)))
+            except BadLink as exc:
+                raise ValueError(f"hosts: {exc}") from exc
+            except ValueError as exc:
+                raise ValueError(f"hosts: {name}: {address!r} is not an IP address") from exc
+        return checked
 
     @field_validator("digest_cron")
     @classmethod

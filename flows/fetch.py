@@ -265,6 +265,7 @@ class Fetcher:
             transport=transport,
             mounts=mounts,
             trust_env=False,
+            event_hooks={"response": [_hide_location]},
         )
 
     def _host_semaphore(self, host: str) -> asyncio.Semaphore:
@@ -402,6 +403,8 @@ class Fetcher:
             )
         async with client.stream("GET", url, headers=headers) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            if _HIDDEN_LOCATION in resp_headers:
+                resp_headers["location"] = resp_headers.pop(_HIDDEN_LOCATION)
             status = response.status_code
             if status in REDIRECT_CODES or status == 304 or status >= 400:
                 return status, resp_headers, b""
@@ -447,6 +450,17 @@ class Fetcher:
         except Exception:  # noqa: BLE001 - an unreadable robots.txt forbids nothing
             log.warning("unreadable robots.txt at %s", origin, exc_info=True)
             return None
+
+
+_HIDDEN_LOCATION = "x-newswatch-location"
+
+
+async def _hide_location(response: httpx.Response) -> None:
+    """httpx parses a redirect's Location even when it does not follow it, and a bad one raises
+    (an IDNA error, an invalid port) where the response is lost; the Fetcher reads it instead."""
+    if "location" in response.headers:
+        response.headers[_HIDDEN_LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 def _wire(url: str) -> str:

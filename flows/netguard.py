@@ -13,10 +13,12 @@ import ipaddress
 import socket
 import ssl
 import typing
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 import httpcore
 import httpx
+
+from flows.urls import ascii_host
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -82,6 +84,18 @@ async def system_resolver(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
+
+
+def hosts_resolver(mapping: Mapping[str, str], fallback: Resolver = system_resolver) -> Resolver:
+    """Names looked up in `mapping` (host, either spelling -> address) before DNS, like /etc/hosts."""
+    table = {ascii_host(k): v for k, v in mapping.items()}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host.lower() in table:
+            return [table[host.lower()]]
+        return await fallback(host, port)
+
+    return resolve
 
 
 class AddressPolicy:

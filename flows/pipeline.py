@@ -30,6 +30,7 @@ from flows.extract import Extracted, extract_page, normalize_space
 from flows.feeds import FeedEntry, FeedError, parse_feed
 from flows.fetch import FEED_TYPES, Fetcher, FetchResult, Resolver, host_of
 from flows.language import detect_language
+from flows.netguard import hosts_resolver
 from flows.relevance import Score, Scorer
 from flows.search import refresh_index
 from flows.seeds import load_seed_dir
@@ -467,6 +468,8 @@ async def _ingest_locked(
                     )
                 )
         trusted = {host_of(s.url) for s in config.sources}
+        if resolver is None and settings.hosts:
+            resolver = hosts_resolver(settings.hosts)
         pool = AnalysisPool(config, workers, seeds=store.seed_texts())
         async with Fetcher.open(
             settings, transport=transport, trusted_hosts=trusted, resolver=resolver

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -13,11 +14,16 @@ from typing import Any
 
 import pytest
 
+PROXY_AND_CA_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
+
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="newswatch-prefect-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.pop("PREFECT_API_URL", None)
 for _var in [v for v in os.environ if v.startswith("NEWSWATCH_")]:
+    os.environ.pop(_var)
+# the machine's proxy and CA settings are not the tests': those that need them set their own
+for _var in [v for v in os.environ if v.lower() in PROXY_AND_CA_VARS]:
     os.environ.pop(_var)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +75,7 @@ class _QuietServer(ThreadingHTTPServer):
 class NewsServer:
     """A threaded HTTP server on a loopback address serving routes the test sets; it logs requests."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
@@ -117,6 +123,10 @@ class NewsServer:
                     self.wfile.write(body)
 
         self.httpd = _QuietServer((host, 0), _Handler)
+        self.scheme = "http"
+        if tls is not None:  # the handshake runs when a connection is accepted
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
@@ -124,7 +134,7 @@ class NewsServer:
         self.thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def add(
         self,
@@ -199,8 +209,8 @@ def http_server() -> Iterator[Callable[..., NewsServer]]:
     """Factory: `http_server()` on 127.0.0.1, `http_server("127.0.0.2")` for an 'internal' host."""
     servers: list[NewsServer] = []
 
-    def make(host: str = "127.0.0.1") -> NewsServer:
-        server = NewsServer(host)
+    def make(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> NewsServer:
+        server = NewsServer(host, tls)
         servers.append(server)
         return server
 

@@ -97,3 +97,19 @@ def test_smtp_from_env_never_shows_password() -> None:
     assert smtp_from_env([], {}) is None
     with pytest.raises(ConfigError, match="NEWSWATCH_SMTP_SECURITY"):
         smtp_from_env(["a@x"], {"NEWSWATCH_SMTP_HOST": "h", "NEWSWATCH_SMTP_SECURITY": "tls9"})
+
+
+def test_hosts_and_trust_store_settings() -> None:
+    cfg = parse_config(
+        "settings:\n  trust_store: system\n  hosts:\n    Пример.ҚАЗ: 127.0.0.1\n    mirror.test: '::1'\nsources: []\n"
+    )
+    assert cfg.settings.trust_store == "system"
+    assert cfg.settings.hosts == {"xn--e1afmkfd.xn--80ao21a": "127.0.0.1", "mirror.test": "::1"}
+    for text, fragment in [
+        ("settings:\n  hosts:\n    mirror.test: not-an-address\nsources: []\n", "not an IP address"),
+        ("settings:\n  hosts:\n    xn--zz.test: 127.0.0.1\nsources: []\n", "invalid punycode"),
+        ("settings:\n  trust_store: windows\nsources: []\n", "settings.trust_store"),
+    ]:
+        with pytest.raises(ConfigError, match=fragment) as err:
+            parse_config(text, "s.yaml")
+        assert "s.yaml:" in str(err.value)

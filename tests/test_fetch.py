@@ -181,3 +181,27 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("5") == 5
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 10) == pytest.approx(10)
     assert parse_retry_after("soon") is None
+
+
+def test_robots_txt_with_google_wildcards(server: NewsServer) -> None:
+    server.add(
+        "/robots.txt",
+        "User-agent: *\nDisallow: /*?print=\nDisallow: /*.pdf$\nAllow: /news/\n",
+        content_type="text/plain",
+    )
+    for path in ("/news/a?print=1", "/files/report.pdf", "/news/a", "/files/report.pdf.html"):
+        server.add(path.split("?")[0], "<html>a</html>")
+    assert fetch(server.url("/news/a?print=1"), check_robots=True).skipped
+    assert fetch(server.url("/files/report.pdf"), check_robots=True).skipped
+    assert fetch(server.url("/news/a"), check_robots=True).ok
+    assert fetch(server.url("/files/report.pdf.html"), check_robots=True).ok  # "$" anchors the end
+    assert server.hits("/files/report.pdf") == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:99999/a", "http://[::1/a", "https:///x", "http://a\x00b.test/", "http://xn--zz.test/"],
+)
+def test_get_never_raises_for_a_bad_url(url: str) -> None:
+    res = fetch(url)
+    assert not res.ok and res.error and res.attempts == 0
