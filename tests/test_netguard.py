@@ -161,3 +161,20 @@ def test_the_private_address_guard_applies_to_what_a_proxy_fetches(proxy: NewsSe
     (res,) = get_all(["http://internal.test/secret"], settings, {"internal.test": "127.0.0.2"})
     assert res.skipped and "private" in (res.error or "")
     assert proxy.requests == []
+
+
+def test_trust_store_system_uses_truststore_unless_ssl_cert_file_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import truststore
+
+    from flows.fetch import ssl_context
+
+    assert isinstance(ssl_context(Settings(trust_store="system")), truststore.SSLContext)
+    assert not isinstance(ssl_context(Settings()), truststore.SSLContext)
+    pem = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(pem))
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+    context = ssl_context(Settings(trust_store="system"))
+    assert not isinstance(context, truststore.SSLContext)
+    assert len(context.get_ca_certs()) == 1  # that file's CA and nothing else

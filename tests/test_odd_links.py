@@ -180,6 +180,11 @@ def test_odd_links_beside_good_entries_cost_only_themselves(
     ):
         assert fragment in joined, fragment
     assert "Traceback" not in joined and "unexpected error" not in joined
+    # links not taken are logged, but source health counts only requests made (migration 006)
+    (fetches,) = rows(db, "SELECT fetches_7d FROM source_health WHERE name = 'Odd'")[0]
+    (made,) = rows(db, "SELECT count(*) FROM fetch_log WHERE source = 'Odd' AND kind <> 'link'")[0]
+    (links_logged,) = rows(db, "SELECT count(*) FROM fetch_log WHERE source = 'Odd' AND kind = 'link'")[0]
+    assert fetches == made and links_logged > 0
 
 
 def test_idn_hosts_are_fetched_and_one_story_whatever_the_spelling(
