@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,7 +131,7 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(exc)) from exc
     finally:
         reporter.close()
-    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})")
+    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})", markup=False)
     return 0
 
 
@@ -144,7 +145,7 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
             note = (note + "; " if note else "") + f"moved permanently to {r.moved_to}"
         if r.skipped:
             note = (note + "; " if note else "") + f"{r.skipped} links skipped"
-        table.add_row(r.name, r.status, str(r.new), str(r.duplicate), str(r.failed), note)
+        table.add_row(escape(r.name), r.status, str(r.new), str(r.duplicate), str(r.failed), escape(note))
     table.add_row(
         "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"
     )
@@ -407,7 +408,7 @@ def print_search_results(console: Console, records: Sequence[dict[str, Any]]) ->
         body.append("\n")
         body.append_text(_highlighted(r["snippet"], r["snippet_highlights"]))
         body.append(f"\n{r['url']}", style="dim")
-        table.add_row(str(rank), when, r["source"], r["language"] or "?", body)
+        table.add_row(str(rank), when, escape(r["source"]), escape(r["language"] or "?"), body)
     console.print(table)
 
 
@@ -502,7 +503,8 @@ def _shard(value: str) -> Any:
 def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
     config = _config(args)
     console.print(
-        f"{config.path}: valid, {len(config.sources)} sources ({len(config.enabled_sources)} enabled)"
+        f"{config.path}: valid, {len(config.sources)} sources ({len(config.enabled_sources)} enabled)",
+        markup=False,
     )
     from storage import StorageError
 
@@ -510,9 +512,9 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
     try:
         health = {h["name"]: h for h in _store(args, lock_timeout=10).source_health()}
     except StorageError as exc:
-        console.print(f"[yellow]no health data: {exc}[/yellow]")
+        console.print(f"[yellow]no health data: {escape(str(exc))}[/yellow]")
     table = Table(title="sources")
-    for col in ("source", "enabled", "health", "last success", "failures", "articles", "last error"):
+    for col in ("source", "enabled", "health", "last success (UTC)", "failures", "articles", "last error"):
         table.add_column(col)
     for s in config.sources:
         h = health.get(s.name, {})
@@ -521,18 +523,18 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
             state = "never polled"
         elif failures:
             since = h.get("failing_since")
-            state = f"failing since {since:%Y-%m-%d %H:%M}" if since else "failing"
+            state = f"failing since {since:%Y-%m-%d %H:%M} UTC" if since else "failing"
         else:
             state = "ok" + (f" (moved to {h['moved_to']})" if h.get("moved_to") else "")
         last = h.get("last_success_at")
         table.add_row(
-            s.name,
+            escape(s.name),
             "yes" if s.enabled else "no",
-            state,
+            escape(state),
             f"{last:%Y-%m-%d %H:%M}" if last else "-",
             str(failures),
             str(h.get("articles_total") or 0),
-            (h.get("last_error") or h.get("feed_problem") or "")[:120],
+            escape((h.get("last_error") or h.get("feed_problem") or "")[:120]),
         )
     console.print(table)
     return 0
@@ -761,7 +763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, console))
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}", markup=True, highlight=False)
+        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
         return 2
     except UsageError as exc:
         err.print(f"newswatch: {exc}", markup=False, highlight=False)
