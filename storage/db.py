@@ -327,6 +327,7 @@ class Store:
             try:
                 replaying = not read_only and self.path.with_name(self.path.name + ".wal").exists()
                 con = duckdb.connect(str(self.path), read_only=read_only)
+                con.execute("SET TimeZone = 'UTC'")  # times come back, and are printed, in UTC
                 if replaying:
                     _rebind_indexes(con)
                 return con

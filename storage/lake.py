@@ -245,6 +245,7 @@ class LakeStore(Store):
             con = duckdb.connect()
             try:
                 load_extensions(con)
+                con.execute("SET GLOBAL TimeZone = 'UTC'")  # for the cursors too: times in UTC
                 con.execute(self.lake.attach_sql(ALIAS, read_only=read_only))
                 con.execute(f"USE {ALIAS}")
                 return con
