@@ -43,7 +43,11 @@ def test_topic_section_replaces_only_what_it_names() -> None:
             "sources.1.name",
         ),
         ("sources:\n  - url: https://a/f\n", 2, "sources.0.name"),
-        ("settings:\n  timezone: UTC\n  digest_cron: '99 99 * * *'\nsources: []\n", 3, "settings.digest_cron"),
+        (
+            "settings:\n  timezone: UTC\n  digest_cron: '99 99 * * *'\nsources: []\n",
+            3,
+            "settings.digest_cron",
+        ),
         ("settings:\n  digest_cron: '0 7 31 2 *'\nsources: []\n", 2, "settings.digest_cron"),  # never fires
         ("settings:\n  digest_cron: 0 7 * *\nsources: []\n", 2, "settings.digest_cron"),
         ("settings:\n  digest_cron: H 7 * * *\nsources: []\n", 2, "settings.digest_cron"),
@@ -121,7 +125,9 @@ def test_cli_refuses_an_impossible_cron_with_file_and_line(
     assert "Traceback" not in err
 
 
-def test_rich_markup_in_a_value_is_printed_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rich_markup_in_a_value_is_printed_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A source named `[/b]` (rich's closing tag with nothing open) must not crash a message."""
     twice = tmp_path / "twice.yaml"
     twice.write_text(
