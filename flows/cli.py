@@ -205,7 +205,7 @@ def run_digest(args: argparse.Namespace) -> Any:
             return exc.outcome
     return digest_for(
         config,
-        _store(args, lock_timeout=300),
+        _store(args, ConsoleReporter(Console(stderr=True)), lock_timeout=300),
         day=args.date,
         out_dir=out_dir,
         send=args.send,
@@ -345,12 +345,12 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
 def cmd_search(args: argparse.Namespace, console: Console) -> int:
     import json
 
-    from flows.search import SearchUsageError, build_request, hit_record
+    from flows.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
 
-    store = _store(args, lock_timeout=args.wait)
+    store = _store(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
     if args.reindex:
-        done = search.rebuild_index(store)
+        done = reindex(store)
         Console(stderr=True).print(
             f"search index rebuilt: {done.articles} articles, {done.postings} postings in {done.seconds:.1f} s",
             markup=False,
@@ -426,6 +426,7 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     from flows.lake import reconcile
     from storage import Store
     from storage.lake import LakeConfig, LakeStore, copy_file_into
+    from storage.spool import writing
 
     if args.to != "ducklake":
         raise UsageError(f"--to {args.to}: the only target is ducklake")
@@ -440,12 +441,13 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     if not Path(args.db).is_file():
         raise UsageError(f"{args.db}: no DuckDB file to copy (set --db)")
     source = Store(args.db, lock_timeout=60)
-    source.migrate()  # same schema version on both sides
-    store = LakeStore(lake, args.db, lock_timeout=60)
+    store = LakeStore(lake, args.db, lock_timeout=60, on_wait=ConsoleReporter(console).message)
     try:
-        store.migrate()
-        copied = copy_file_into(store, Path(args.db), force=args.force)
-        done = reconcile(store)
+        with writing(store, "migration"):  # no ingest into the file while it is copied
+            source.migrate()  # same schema version on both sides
+            store.migrate()
+            copied = copy_file_into(store, Path(args.db), force=args.force)
+            done = reconcile(store)
     finally:
         store.close()
     for table, rows in copied.items():
@@ -463,13 +465,15 @@ def cmd_lake(args: argparse.Namespace, console: Console) -> int:
     """Reconcile the lake by hand, and show its counts."""
     from flows.lake import lake_summary, reconcile
     from storage.lake import LakeStore
+    from storage.spool import writing
 
-    store = _store(args, lock_timeout=60)
+    store = _store(args, ConsoleReporter(console), lock_timeout=60)
     if not isinstance(store, LakeStore):
         raise UsageError("no lake configured: set NEWSWATCH_LAKE_CATALOG")
     try:
         if args.lake_command == "reconcile":
-            done = reconcile(store)
+            with writing(store, "lake reconcile"):
+                done = reconcile(store)
             console.print(
                 f"reconciled in {done.seconds:.1f} s: {done.duplicate_urls} URLs stored twice"
                 f" ({done.removed} rows removed), {done.merged_by_hash + done.merged_near} clusters merged,"
