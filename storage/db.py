@@ -359,6 +359,9 @@ class Store:
         finally:
             con.close()
 
+    def close(self) -> None:
+        """Nothing to close: a file store holds no connection between operations (the lake's does)."""
+
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a whole transaction. One file has one writer, so nothing to retry; the lake
         (storage/lake.py) runs it again when another writer's commit conflicts with it."""

@@ -477,6 +477,11 @@ class LakeStore(Store):
     def save_digest(self, *args: Any, **kwargs: Any) -> None:
         self.retrying(lambda: Store.save_digest(self, *args, **kwargs))
 
+    def claim_digest_send(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """Guarded and retried: of two machines claiming one day, one commits; the other runs its
+        claim again on a fresh snapshot and finds the day taken."""
+        return self.retrying(lambda: Store.claim_digest_send(self, *args, **kwargs))
+
     def record_digest_send(self, *args: Any, **kwargs: Any) -> None:
         self.retrying(lambda: Store.record_digest_send(self, *args, **kwargs))
 
