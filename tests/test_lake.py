@@ -583,3 +583,40 @@ def test_seed_and_digest_flows_use_the_lake(
         ("digest", "ok"),
         ("digest", "ok"),
     ]
+
+
+def test_lake_reconcile_waits_for_this_machines_writer(
+    lake: LakeConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`newswatch lake reconcile` merges clusters: it takes its turn on the writer lock too."""
+    import logging
+    import threading
+
+    from storage.spool import WriterLock
+    from tests.test_busy_db import WaitSeen
+
+    state = tmp_path / "state.duckdb"
+    LakeStore(lake, state).migrate()
+    for key, value in lake_env(lake).items():
+        monkeypatch.setenv(key, value)
+    seen = WaitSeen()
+    logger = logging.getLogger("newswatch")
+    caplog.set_level(logging.INFO, logger="newswatch")
+    logger.addHandler(seen)
+    result: list[int] = []
+
+    def run() -> None:
+        result.append(main(["lake", "reconcile", "--db", str(state)]))
+        seen.seen.set()
+
+    try:
+        with WriterLock(state, purpose="ingest"):
+            thread = threading.Thread(target=run, daemon=True)
+            thread.start()
+            assert seen.seen.wait(60), seen.messages
+            assert not result, "reconcile must wait for the ingest holding the lock"
+        thread.join(120)
+    finally:
+        logger.removeHandler(seen)
+    assert result == [0]
+    assert any("another ingest (PID" in m and "waiting" in m for m in seen.messages)
