@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,7 +131,7 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(exc)) from exc
     finally:
         reporter.close()
-    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})")
+    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})", markup=False)
     return 0
 
 
@@ -144,7 +145,7 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
             note = (note + "; " if note else "") + f"moved permanently to {r.moved_to}"
         if r.skipped:
             note = (note + "; " if note else "") + f"{r.skipped} links skipped"
-        table.add_row(r.name, r.status, str(r.new), str(r.duplicate), str(r.failed), note)
+        table.add_row(escape(r.name), r.status, str(r.new), str(r.duplicate), str(r.failed), escape(note))
     table.add_row(
         "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"
     )
@@ -204,7 +205,7 @@ def run_digest(args: argparse.Namespace) -> Any:
             return exc.outcome
     return digest_for(
         config,
-        _store(args, lock_timeout=300),
+        _store(args, ConsoleReporter(Console(stderr=True)), lock_timeout=300),
         day=args.date,
         out_dir=out_dir,
         send=args.send,
@@ -344,12 +345,12 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
 def cmd_search(args: argparse.Namespace, console: Console) -> int:
     import json
 
-    from flows.search import SearchUsageError, build_request, hit_record
+    from flows.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
 
-    store = _store(args, lock_timeout=args.wait)
+    store = _store(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
     if args.reindex:
-        done = search.rebuild_index(store)
+        done = reindex(store)
         Console(stderr=True).print(
             f"search index rebuilt: {done.articles} articles, {done.postings} postings in {done.seconds:.1f} s",
             markup=False,
@@ -407,7 +408,7 @@ def print_search_results(console: Console, records: Sequence[dict[str, Any]]) ->
         body.append("\n")
         body.append_text(_highlighted(r["snippet"], r["snippet_highlights"]))
         body.append(f"\n{r['url']}", style="dim")
-        table.add_row(str(rank), when, r["source"], r["language"] or "?", body)
+        table.add_row(str(rank), when, escape(r["source"]), escape(r["language"] or "?"), body)
     console.print(table)
 
 
@@ -425,6 +426,7 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     from flows.lake import reconcile
     from storage import Store
     from storage.lake import LakeConfig, LakeStore, copy_file_into
+    from storage.spool import writing
 
     if args.to != "ducklake":
         raise UsageError(f"--to {args.to}: the only target is ducklake")
@@ -439,12 +441,13 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     if not Path(args.db).is_file():
         raise UsageError(f"{args.db}: no DuckDB file to copy (set --db)")
     source = Store(args.db, lock_timeout=60)
-    source.migrate()  # same schema version on both sides
-    store = LakeStore(lake, args.db, lock_timeout=60)
+    store = LakeStore(lake, args.db, lock_timeout=60, on_wait=ConsoleReporter(console).message)
     try:
-        store.migrate()
-        copied = copy_file_into(store, Path(args.db), force=args.force)
-        done = reconcile(store)
+        with writing(store, "migration"):  # no ingest into the file while it is copied
+            source.migrate()  # same schema version on both sides
+            store.migrate()
+            copied = copy_file_into(store, Path(args.db), force=args.force)
+            done = reconcile(store)
     finally:
         store.close()
     for table, rows in copied.items():
@@ -462,13 +465,15 @@ def cmd_lake(args: argparse.Namespace, console: Console) -> int:
     """Reconcile the lake by hand, and show its counts."""
     from flows.lake import lake_summary, reconcile
     from storage.lake import LakeStore
+    from storage.spool import writing
 
-    store = _store(args, lock_timeout=60)
+    store = _store(args, ConsoleReporter(console), lock_timeout=60)
     if not isinstance(store, LakeStore):
         raise UsageError("no lake configured: set NEWSWATCH_LAKE_CATALOG")
     try:
         if args.lake_command == "reconcile":
-            done = reconcile(store)
+            with writing(store, "lake reconcile"):
+                done = reconcile(store)
             console.print(
                 f"reconciled in {done.seconds:.1f} s: {done.duplicate_urls} URLs stored twice"
                 f" ({done.removed} rows removed), {done.merged_by_hash + done.merged_near} clusters merged,"
@@ -502,7 +507,8 @@ def _shard(value: str) -> Any:
 def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
     config = _config(args)
     console.print(
-        f"{config.path}: valid, {len(config.sources)} sources ({len(config.enabled_sources)} enabled)"
+        f"{config.path}: valid, {len(config.sources)} sources ({len(config.enabled_sources)} enabled)",
+        markup=False,
     )
     from storage import StorageError
 
@@ -510,9 +516,9 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
     try:
         health = {h["name"]: h for h in _store(args, lock_timeout=10).source_health()}
     except StorageError as exc:
-        console.print(f"[yellow]no health data: {exc}[/yellow]")
+        console.print(f"[yellow]no health data: {escape(str(exc))}[/yellow]")
     table = Table(title="sources")
-    for col in ("source", "enabled", "health", "last success", "failures", "articles", "last error"):
+    for col in ("source", "enabled", "health", "last success (UTC)", "failures", "articles", "last error"):
         table.add_column(col)
     for s in config.sources:
         h = health.get(s.name, {})
@@ -521,18 +527,18 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
             state = "never polled"
         elif failures:
             since = h.get("failing_since")
-            state = f"failing since {since:%Y-%m-%d %H:%M}" if since else "failing"
+            state = f"failing since {since:%Y-%m-%d %H:%M} UTC" if since else "failing"
         else:
             state = "ok" + (f" (moved to {h['moved_to']})" if h.get("moved_to") else "")
         last = h.get("last_success_at")
         table.add_row(
-            s.name,
+            escape(s.name),
             "yes" if s.enabled else "no",
-            state,
+            escape(state),
             f"{last:%Y-%m-%d %H:%M}" if last else "-",
             str(failures),
             str(h.get("articles_total") or 0),
-            (h.get("last_error") or h.get("feed_problem") or "")[:120],
+            escape((h.get("last_error") or h.get("feed_problem") or "")[:120]),
         )
     console.print(table)
     return 0
@@ -761,7 +767,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, console))
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}", markup=True, highlight=False)
+        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
         return 2
     except UsageError as exc:
         err.print(f"newswatch: {exc}", markup=False, highlight=False)

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,8 +89,20 @@ class Settings(_Strict):
     @field_validator("digest_cron")
     @classmethod
     def _cron_fields(cls, value: str) -> str:
-        if len(value.split()) != 5 or not re.fullmatch(r"[0-9*/,\- ]+", value):
-            raise ValueError(f"{value!r} is not a five-field cron expression")
+        """Checked by cronsim (installed with Prefect), so `serve` never meets a schedule it refuses."""
+        from cronsim import CronSim, CronSimError
+
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a five-field cron expression (minute hour day month weekday)")
+        fields = value.split()
+        if any(part.casefold() in ("h", "r") for part in fields):  # Prefect refuses these
+            raise ValueError(f"{value!r}: random and hashed (H, R) cron fields are not supported")
+        if "w" in fields[2].casefold() or "l" in fields[4].casefold():  # cronsim takes them, Prefect not
+            raise ValueError(f"{value!r}: W (nearest weekday) and weekday L are not supported")
+        try:
+            CronSim(value, datetime(2000, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"{value!r} is not a valid cron expression: {str(exc).lower()}") from None
         return value
 
     @property

@@ -34,6 +34,7 @@ from datasketch import MinHash
 
 from storage import dedup as index
 from storage.db import ArticleRecord, Store
+from storage.spool import writing
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Scripts written without spaces between words: each character is a token.
@@ -585,7 +586,15 @@ def rebuild(
     an interrupted rebuild leaves a partial index that the next rebuild starts over from.
     Batches are placed as an ingest places them (a few statements per batch); meanwhile worker
     processes (`workers`, default one per core, 0 for none) compute the next batch's band keys.
+    Under the writer lock: an ingest beside it would place articles into half-reset clusters.
     """
+    with writing(store, "dedup rebuild"):
+        return _rebuild_locked(store, reporter, params, batch_size, workers)
+
+
+def _rebuild_locked(
+    store: Store, reporter: Progress | None, params: DedupParams, batch_size: int, workers: int | None
+) -> RebuildSummary:
     started = time.monotonic()
     store.migrate()
     with store.transaction() as con:

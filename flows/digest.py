@@ -28,6 +28,7 @@ from flows.config import Config, ConfigError, SmtpSettings, smtp_from_env
 from flows.mail import MailError, build_message, recipients_key, send_message
 from flows.relevance import CENTRAL_ASIA
 from storage import Store
+from storage.spool import writing
 
 TEMPLATES = Path(__file__).with_name("templates")
 REGION = "REGION"
@@ -599,15 +600,19 @@ def make_digest(
     now = now or datetime.now(UTC)
     tz = config.settings.tz
     day = day or today(tz, now)
-    store.migrate()
-    run_id = store.start_run("digest")
-    try:
-        outcome = _deliver(config, store, day, out_dir, smtp, send, force, now, send_options)
-    except BaseException as exc:
-        store.finish_run(run_id, "failed", message=f"{day}: {type(exc).__name__}: {exc}")
-        raise
-    message = f"{day}: {outcome.stories} stories; {outcome.detail}"
-    store.finish_run(run_id, "failed" if outcome.failed else "ok", message=message)
+    # Under the writer lock, the mail included: the digest reads whole clusters (never a rebuild's
+    # half-reset ones), and a claim is always followed by its recorded outcome, however long the
+    # SMTP server takes (at most its timeout per send), so no other run sees a stale 'sending'.
+    with writing(store, "digest"):
+        store.migrate()
+        run_id = store.start_run("digest")
+        try:
+            outcome = _deliver(config, store, day, out_dir, smtp, send, force, now, send_options)
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", message=f"{day}: {type(exc).__name__}: {exc}")
+            raise
+        message = f"{day}: {outcome.stories} stories; {outcome.detail}"
+        store.finish_run(run_id, "failed" if outcome.failed else "ok", message=message)
     return outcome
 
 

@@ -18,7 +18,6 @@ from flows.config import load_config
 from flows.digest import DigestOutcome, DigestSendFailed, digest_for
 from flows.lake import ingest_shard
 from flows.pipeline import IngestSummary, seed
-from storage import Store
 from storage.lake import Shard, open_store
 
 
@@ -38,8 +37,14 @@ class _LogReporter:
 
 @task(name="load-seeds", cache_policy=NONE)
 def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]:
+    """Into the store the CLI would open: the file at `db_path`, or the configured lake."""
     config = load_config(sources_path)
-    return seed(config, Store(db_path), seed_dir, _LogReporter())
+    reporter = _LogReporter()
+    store = open_store(db_path, lock_timeout=600, on_wait=reporter.message)
+    try:
+        return seed(config, store, seed_dir, reporter)
+    finally:
+        store.close()
 
 
 @task(name="ingest-sources", cache_policy=NONE, retries=0)
@@ -48,7 +53,10 @@ def ingest_task(sources_path: str, db_path: str, shard: str | None = None) -> In
     reporter = _LogReporter()
     part = Shard.parse(shard) if shard else None
     store = open_store(db_path, shard=part, lock_timeout=600, on_wait=reporter.message)
-    summary = asyncio.run(ingest_shard(config, store, shard=part, reporter=reporter))
+    try:
+        summary = asyncio.run(ingest_shard(config, store, shard=part, reporter=reporter))
+    finally:
+        store.close()
     for r in summary.reports:
         if r.error:
             reporter.logger.warning("%s: %s", r.name, r.error)
@@ -83,15 +91,18 @@ def digest_task(
 ) -> DigestOutcome:
     config = load_config(sources_path)
     logger = get_run_logger()
-    store = Store(db_path, lock_timeout=600, on_wait=logger.warning)
-    outcome = digest_for(
-        config,
-        store,
-        day=date.fromisoformat(day) if day else None,
-        out_dir=Path(out_dir) if out_dir else None,
-        send=send,
-        force=force,
-    )
+    store = open_store(db_path, lock_timeout=600, on_wait=logger.warning)  # the lake too, as the CLI
+    try:
+        outcome = digest_for(
+            config,
+            store,
+            day=date.fromisoformat(day) if day else None,
+            out_dir=Path(out_dir) if out_dir else None,
+            send=send,
+            force=force,
+        )
+    finally:
+        store.close()
     logger.info(
         "digest %s: %d stories, written to %s", outcome.day, outcome.stories, outcome.paths.html.parent
     )

@@ -26,6 +26,7 @@ from storage import lake
 from storage.db import ArticleRecord, StorageError, Store
 from storage.lake import LakeStore, Shard
 from storage.search import update_index
+from storage.spool import writing
 
 
 def shard_sources(sources: Sequence[Source], shard: Shard | None) -> list[Source]:
@@ -92,6 +93,14 @@ def reconcile(store: Store, batch_size: int = 500) -> ReconcileSummary:
     return store.retrying(lambda: _reconcile_once(store, batch_size))
 
 
+def _reconcile_and_index(store: LakeStore, reporter: Reporter) -> ReconcileSummary:
+    """After an ingest, under this machine's writer lock again (the ingest has let it go)."""
+    with writing(store, "lake reconcile", reporter.message):
+        done = reconcile(store)
+        store.retrying(lambda: update_index(store))
+    return done
+
+
 def lake_summary(store: Store) -> dict[str, int]:
     with store.connect(read_only=True) as con:
         return lake.lake_summary(con)
@@ -111,13 +120,12 @@ async def ingest_shard(
     summary = await ingest(config, store, reporter=reporter, sources=sources, **kwargs)
     if isinstance(store, LakeStore):
         try:
-            done = await asyncio.to_thread(reconcile, store)
+            done = await asyncio.to_thread(_reconcile_and_index, store, reporter)
             if done.changed:
                 reporter.message(
                     f"reconciled the lake: {done.removed} duplicate rows removed, "
                     f"{done.merged_by_hash + done.merged_near} story clusters merged"
                 )
-            await asyncio.to_thread(store.retrying, lambda: update_index(store))
         except (duckdb.Error, StorageError) as exc:  # the articles are stored; the next run reconciles
             reporter.message(f"lake reconciliation postponed: {exc}")
         if store.conflicts:

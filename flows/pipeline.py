@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
 import httpx
 
 from flows.config import Config, Source, Topic
@@ -33,7 +34,7 @@ from flows.language import detect_language
 from flows.netguard import hosts_resolver
 from flows.relevance import Score, Scorer
 from flows.search import refresh_index
-from flows.seeds import load_seed_dir
+from flows.seeds import SeedDoc, load_seed_dir
 from flows.urls import canonicalize
 from storage.db import (
     ArticleRecord,
@@ -42,12 +43,15 @@ from storage.db import (
     InsertResult,
     PollOutcome,
     SourceState,
+    StorageError,
     Store,
 )
-from storage.spool import Spool, WriterLock
+from storage.spool import Spool, WriterLock, writing
 
 BATCH_SIZE = 100
 logger = logging.getLogger(__name__)
+
+log = logging.getLogger("newswatch")
 
 
 class Reporter(Protocol):
@@ -387,18 +391,69 @@ def insert_with_dedup(
     return store.retrying(attempt)
 
 
-def _replay_spool(spool: Spool, store: Store, run_id: int) -> tuple[int, int]:
-    """Store the batches left in the spool; returns (stored now, still waiting)."""
+def _database_trouble(exc: Exception) -> bool:
+    """Errors that say the database, not the batch, is at fault: the batch waits for a later run."""
+    return isinstance(
+        exc,
+        StorageError  # cannot open it, or a lake that kept conflicting
+        | duckdb.IOException
+        | duckdb.OutOfMemoryException
+        | duckdb.FatalException
+        | duckdb.InternalException
+        | duckdb.TransactionException,
+    )
+
+
+def _replay_spool(
+    spool: Spool, store: Store, run_id: int, reporter: Reporter | None = None
+) -> tuple[int, int]:
+    """Store the batches left in the spool; returns (stored now, still waiting).
+
+    A batch that can never be stored (unreadable, damaged lines, rows the database refuses) is
+    moved to `spool/failed/` with the reason, after storing the rows of it that can be, so it
+    blocks neither the batches behind it nor later runs. Database trouble is not the batch's
+    fault: it is raised, and the batch stays for the next run.
+    """
+    say = reporter.message if reporter is not None else log.warning
     stored = 0
     paths = spool.pending()
     for i, path in enumerate(paths):
-        records = spool.load(path)
         try:
-            _to_thread_store_insert(store, records, run_id)
-        except DatabaseBusy:
-            return stored, sum(len(spool.load(p)) for p in paths[i:])
-        spool.remove(path)
-        stored += len(records)
+            records, problems = spool.read(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems, records = [f"unreadable: {type(exc).__name__}: {exc}"], []
+        try:
+            try:
+                if records:
+                    _to_thread_store_insert(store, records, run_id)
+                stored += len(records)
+            except DatabaseBusy:
+                raise
+            except Exception as exc:  # noqa: BLE001 - which rows are refused is found out one by one
+                if _database_trouble(exc):
+                    raise
+                for record in records:
+                    try:
+                        _to_thread_store_insert(store, [record], run_id)
+                        stored += 1
+                    except DatabaseBusy:
+                        raise
+                    except Exception as one:  # noqa: BLE001 - this row is refused; the others go on
+                        if _database_trouble(one):
+                            raise
+                        problems.append(
+                            f"refused {record.canonical_url!r}: {type(one).__name__}: {one}"[:500]
+                        )
+        except DatabaseBusy:  # stored rows are skipped when the batch is written again
+            return stored, spool.lines(paths[i:])
+        if not problems:
+            spool.remove(path)
+            continue
+        moved = spool.set_aside(path, "; ".join(problems))
+        say(
+            f"spooled batch {path.name} cannot be stored ({'; '.join(problems)[:300]}); moved to {moved}"
+            " with the reason beside it (move it back into the spool to try it again)"
+        )
     return stored, 0
 
 
@@ -721,7 +776,15 @@ def rescore(
     written back in batches by id, each batch in its own short transaction, so an analyst's
     session can get in between and an interrupted rescore can simply be run again.
     """
+    on_wait = reporter.message if reporter is not None else None
     reporter = reporter or SilentReporter()
+    with writing(store, "rescore", on_wait):  # no ingest or rebuild writes between the batches
+        return _rescore_locked(config, store, reporter, batch_size, workers)
+
+
+def _rescore_locked(
+    config: Config, store: Store, reporter: Reporter, batch_size: int, workers: int | None
+) -> RescoreSummary:
     started = time.monotonic()
     store.migrate()
     run_id = store.start_run("rescore")
@@ -758,10 +821,21 @@ def rescore(
 def seed(
     config: Config, store: Store, seed_dir: str | Path, reporter: Reporter | None = None
 ) -> tuple[int, int]:
-    """Load the seed corpus; idempotent. Returns (loaded now, already there)."""
+    """Load the seed corpus; idempotent. Returns (loaded now, already there).
+
+    Under the writer lock, so a seed beside a running ingest or rebuild waits its turn.
+    """
+    on_wait = reporter.message if reporter is not None else None
     reporter = reporter or SilentReporter()
+    docs = load_seed_dir(seed_dir)  # a missing directory is reported at once, without waiting
+    with writing(store, "seed", on_wait):
+        return _seed_locked(config, store, docs, reporter)
+
+
+def _seed_locked(
+    config: Config, store: Store, docs: Sequence[SeedDoc], reporter: Reporter
+) -> tuple[int, int]:
     store.migrate()
-    docs = load_seed_dir(seed_dir)
     known = store.known_canonical_urls(d.url for d in docs)
     analyzer = Analyzer(
         config.topic, config.settings.relevance_threshold, [f"{d.title}\n{d.text}" for d in docs]

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 import duckdb
 
 from storage.db import StorageError, Store
-from storage.search import IndexUpdate, SearchHit, SearchRequest, update_index
+from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
+from storage.spool import writing
 
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 MAX_LIMIT = 1000
@@ -73,6 +74,13 @@ def refresh_index(store: Store, reporter: Reporter | None = None) -> IndexUpdate
         if reporter is not None:
             reporter.message(f"search index not updated: {exc}")
         return None
+
+
+def reindex(store: Store) -> IndexUpdate:
+    """`newswatch search --reindex`: the whole index again, under the writer lock, so an ingest
+    does not index its batches into a table being emptied and refilled."""
+    with writing(store, "search reindex"):
+        return rebuild_index(store)
 
 
 # --- highlighting ----------------------------------------------------------------------------------

@@ -327,6 +327,7 @@ class Store:
             try:
                 replaying = not read_only and self.path.with_name(self.path.name + ".wal").exists()
                 con = duckdb.connect(str(self.path), read_only=read_only)
+                con.execute("SET TimeZone = 'UTC'")  # times come back, and are printed, in UTC
                 if replaying:
                     _rebind_indexes(con)
                 return con
@@ -357,6 +358,9 @@ class Store:
             yield con
         finally:
             con.close()
+
+    def close(self) -> None:
+        """Nothing to close: a file store holds no connection between operations (the lake's does)."""
 
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a whole transaction. One file has one writer, so nothing to retry; the lake

@@ -245,6 +245,7 @@ class LakeStore(Store):
             con = duckdb.connect()
             try:
                 load_extensions(con)
+                con.execute("SET GLOBAL TimeZone = 'UTC'")  # for the cursors too: times in UTC
                 con.execute(self.lake.attach_sql(ALIAS, read_only=read_only))
                 con.execute(f"USE {ALIAS}")
                 return con
@@ -475,6 +476,11 @@ class LakeStore(Store):
 
     def save_digest(self, *args: Any, **kwargs: Any) -> None:
         self.retrying(lambda: Store.save_digest(self, *args, **kwargs))
+
+    def claim_digest_send(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """Guarded and retried: of two machines claiming one day, one commits; the other runs its
+        claim again on a fresh snapshot and finds the day taken."""
+        return self.retrying(lambda: Store.claim_digest_send(self, *args, **kwargs))
 
     def record_digest_send(self, *args: Any, **kwargs: Any) -> None:
         self.retrying(lambda: Store.record_digest_send(self, *args, **kwargs))

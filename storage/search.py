@@ -735,6 +735,7 @@ def _write(reader: Any, fmt: str, out: Path | BinaryIO) -> None:
     writer = duckdb.connect()
     try:
         writer.execute("SET autoinstall_known_extensions = false")
+        writer.execute("SET TimeZone = 'UTC'")  # csv and json write times as the store reads them
         writer.register("result", reader)
         if isinstance(out, Path):
             writer.execute(f"COPY result TO '{_quote(str(out))}' ({FORMATS[fmt]})")

@@ -6,8 +6,13 @@ batch the database could not take (an analyst's session held it too long, or the
 killed) stays there and is written by the next ingest, before anything else. Inserts skip
 canonical URLs already stored, so writing a spooled batch twice is harmless.
 
-`WriterLock` is an inter-process lock (flock on `<db>.lock`) held for a whole ingest, so two
-ingests never write at once: the second waits, and says for whom.
+A batch that can never be stored (an unreadable file, rows the database refuses) is moved to
+`spool/failed/` with a `.reason` file beside it, so it cannot block the batches behind it; moving
+it back into `spool/` tries it again.
+
+`WriterLock` is an inter-process lock (flock on `<db>.lock`) held by every command that writes
+more than one transaction (ingest, seed, rescore, the dedup and search rebuilds, the digest's
+send state), so none of them sees another's half-done work: the second waits, and says for whom.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from storage.db import ArticleRecord, DatabaseBusy, Held, wait_with_backoff
+from storage.db import ArticleRecord, DatabaseBusy, Held, Store, wait_with_backoff
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ArticleRecord)}
 
@@ -64,10 +69,22 @@ def record_to_json(record: ArticleRecord) -> str:
     )
 
 
+_TEXT_FIELDS = ("url", "canonical_url", "source", "text")
+
+
 def record_from_json(line: str) -> ArticleRecord:
+    """One spooled record; ValueError or TypeError for a line that cannot be one."""
     data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
     known = {k: _decode(v) for k, v in data.items() if k in _FIELDS}
-    return ArticleRecord(**known)
+    record = ArticleRecord(**known)
+    for name in _TEXT_FIELDS:  # what the insert itself relies on, checked before it runs
+        if not isinstance(getattr(record, name), str):
+            raise ValueError(f"field {name!r} is not text")
+    if not isinstance(record.first_seen_at, datetime):
+        raise ValueError("field 'first_seen_at' is not a time")
+    return record
 
 
 class Spool:
@@ -76,6 +93,7 @@ class Spool:
     def __init__(self, db_path: str | Path) -> None:
         db = Path(db_path)
         self.dir = db.parent / "spool"
+        self.failed_dir = self.dir / "failed"
         self.prefix = db.name + "."
 
     def put(self, records: Sequence[ArticleRecord]) -> Path:
@@ -101,32 +119,55 @@ class Spool:
                 tmp.unlink()
         return sorted(self.dir.glob(self.prefix + "*.jsonl"))
 
-    def load(self, path: Path) -> list[ArticleRecord]:
-        """The records of one batch; a damaged line is set aside in `<file>.bad`, not lost silently."""
+    def read(self, path: Path) -> tuple[list[ArticleRecord], list[str]]:
+        """The records of one batch, and what is wrong with each line that is not one
+        ("line 3: ..."); OSError or UnicodeDecodeError for a file that cannot be read at all."""
         records: list[ArticleRecord] = []
         bad: list[str] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 records.append(record_from_json(line))
-            except (ValueError, TypeError, KeyError):
-                bad.append(line)
-        if bad:
-            with open(path.with_suffix(".bad"), "a", encoding="utf-8") as fh:
-                fh.write("\n".join(bad) + "\n")
-        return records
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                bad.append(f"line {n}: {type(exc).__name__}: {exc}"[:300])
+        return records, bad
+
+    def load(self, path: Path) -> list[ArticleRecord]:
+        """The records of one batch; damaged lines are left out (`read` says which)."""
+        return self.read(path)[0]
+
+    def set_aside(self, path: Path, reason: str) -> Path:
+        """Move a batch that can never be stored to `failed/`, with why in `<file>.reason`."""
+        self.failed_dir.mkdir(parents=True, exist_ok=True)
+        target = self.failed_dir / path.name
+        os.replace(path, target)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        with open(self.failed_dir / (path.name + ".reason"), "a", encoding="utf-8") as fh:
+            fh.write(f"{stamp}: {reason}\n")
+        return target
+
+    def lines(self, paths: Sequence[Path]) -> int:
+        """Non-empty lines of these batches (unreadable ones count none): articles still waiting."""
+        total = 0
+        for p in paths:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                total += sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+        return total
 
     def remove(self, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
     def count(self) -> int:
-        return sum(1 for p in self.pending() for line in p.open(encoding="utf-8") if line.strip())
+        return self.lines(self.pending())
 
 
 class WriterLock:
-    """An exclusive flock on `<db>.lock` for one ingest; the holder's PID is written inside."""
+    """An exclusive flock on `<db>.lock` for one writing command; who holds it is written inside.
+
+    Not re-entrant: a process must not take it twice (flock would make it wait for itself).
+    """
 
     def __init__(
         self,
@@ -134,20 +175,26 @@ class WriterLock:
         *,
         timeout: float = 600.0,
         on_wait: Callable[[str], None] | None = None,
+        purpose: str = "ingest",
     ) -> None:
         db = Path(db_path)
         self.path = db.with_name(db.name + ".lock")
         self.timeout = timeout
         self.on_wait = on_wait
+        self.purpose = purpose
         self.waited_seconds = 0.0
         self._fd: int | None = None
 
     def holder(self) -> str:
+        """Who holds the lock, from what the holder wrote: "another rescore (PID 12, since ...)"."""
         try:
             text = self.path.read_text(encoding="utf-8").strip()
         except OSError:
             text = ""
-        return f"another ingest ({text})" if text else "another ingest"
+        purpose, sep, rest = text.partition(": ")
+        if not sep or not rest.startswith("PID"):  # written by an older version: "PID n, since ..."
+            purpose, rest = "writer", text
+        return f"another {purpose} ({rest})" if rest else f"another {purpose}"
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +210,7 @@ class WriterLock:
             os.close(fd)
             return DatabaseBusy(
                 f"{self.path.with_suffix('')}: {holder} has been writing for more than "
-                f"{self.timeout:.0f} s; this run gave up waiting"
+                f"{self.timeout:.0f} s; this {self.purpose} gave up waiting. Retry once it has finished."
             )
 
         def announce(holder: str) -> None:
@@ -174,8 +221,9 @@ class WriterLock:
             self.waited_seconds += seconds
 
         wait_with_backoff(attempt, self.timeout, announce, give_up, waited)
+        since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"PID {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
+        os.pwrite(fd, f"{self.purpose}: PID {os.getpid()}, since {since}\n".encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -194,3 +242,21 @@ class WriterLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def writing(store: Store, purpose: str, on_wait: Callable[[str], None] | None = None) -> Iterator[WriterLock]:
+    """Hold the store's writer lock for `purpose` (a command's name, shown to whoever waits).
+
+    Waits up to the store's lock_timeout, telling `on_wait` (default: the store's) once, and
+    counts the wait in the store's waited_seconds; DatabaseBusy when the holder does not finish.
+    """
+    lock = WriterLock(
+        store.path, timeout=store.lock_timeout, on_wait=on_wait or store.on_wait, purpose=purpose
+    )
+    lock.acquire()
+    try:
+        store.waited_seconds += lock.waited_seconds
+        yield lock
+    finally:
+        lock.release()

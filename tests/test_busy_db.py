@@ -6,6 +6,7 @@ The holder is a real second process with a read-write connection, as an analyst'
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,7 +26,7 @@ from flows.pipeline import IngestSummary, ingest
 from flows.urls import canonicalize
 from storage import Store
 from storage.spool import Spool, WriterLock
-from tests.conftest import NewsServer
+from tests.conftest import ROOT, NewsServer
 
 HOLDER = """
 import sys, time, duckdb
@@ -248,3 +250,176 @@ def test_sql_waits_briefly_then_names_the_holder(db_path: Path, capsys: pytest.C
         timer.join()
     out = capsys.readouterr().out
     assert "0" in out
+
+
+# --- every writing command takes the writer lock ------------------------------------------------
+
+
+class WaitSeen(logging.Handler):
+    """Sets `seen` when a command logs that it waits for the writer lock (ConsoleReporter logs
+    its messages when not on a terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen = threading.Event()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        self.messages.append(text)
+        if "is writing to" in text and "waiting" in text:
+            self.seen.set()
+
+
+@pytest.fixture
+def wait_seen() -> Iterator[WaitSeen]:
+    handler = WaitSeen()
+    logger = logging.getLogger("newswatch")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _db_state(db: Path) -> bytes:
+    """The database file's bytes (and any WAL beside it): equal means nothing was written."""
+    wal = db.with_name(db.name + ".wal")
+    return (db.read_bytes() if db.exists() else b"") + (wal.read_bytes() if wal.exists() else b"")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["seed", "--dir", str(ROOT / "seeds")],
+        ["rescore"],
+        ["dedup", "--rebuild"],
+        ["search", "--reindex"],
+        ["digest", "--no-send", "--date", "2026-11-20"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_writing_commands_wait_for_the_writer_lock(
+    command: list[str], tmp_path: Path, db_path: Path, wait_seen: WaitSeen
+) -> None:
+    """A rebuild, rescore, seed or digest beside a running ingest (or each other) waits for its
+    turn, says for whom, and does its work once the lock is free; nothing is written meanwhile."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    common = ["--db", str(db_path)]
+    if command[0] in ("seed", "rescore", "digest"):
+        common += ["--sources", str(sources)]
+    if command[0] == "digest":
+        common += ["--out", str(tmp_path / "digests")]
+    if command[0] != "seed":
+        assert main(["seed", "--dir", str(ROOT / "seeds"), *common[:2], "--sources", str(sources)]) == 0
+    before = _db_state(db_path)
+    result: list[int] = []
+    lock = WriterLock(db_path, purpose="ingest")
+    lock.acquire()
+    try:
+
+        def run() -> None:
+            result.append(main([*command, *common]))
+            wait_seen.seen.set()  # a command that did not wait ends the wait below at once
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        assert wait_seen.seen.wait(60), wait_seen.messages
+        assert not result, f"the command must wait for the lock, not end with {result}"
+        assert _db_state(db_path) == before, "nothing may be written while another writer holds the lock"
+    finally:
+        lock.release()
+    thread.join(120)
+    assert result == [0], wait_seen.messages
+    (message,) = [m for m in wait_seen.messages if "is writing to" in m]
+    assert f"another ingest (PID {os.getpid()}, since " in message and " UTC)" in message
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        seeds = con.execute("SELECT count(*) FROM article WHERE is_seed").fetchone()
+        runs = [r[0] for r in con.execute("SELECT kind FROM run WHERE status = 'ok' ORDER BY id").fetchall()]
+    finally:
+        con.close()
+    assert seeds == (5,)  # the seed ran (or was there) and nothing was lost
+    if command[0] in ("rescore", "digest"):
+        assert runs[-1] == command[0]  # it did its work after the wait
+    if command[0] == "digest":
+        assert (tmp_path / "digests" / "2026-11-20.html").is_file()
+
+
+def test_a_writing_command_that_cannot_get_the_lock_says_so(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Store(db_path).migrate()
+    with WriterLock(db_path, purpose="dedup rebuild"):
+        assert main(["search", "--reindex", "--db", str(db_path), "--wait", "0.5"]) == 1
+    err = capsys.readouterr().err
+    assert "another dedup rebuild (PID" in err and "gave up waiting" in err
+    assert "Traceback" not in err
+
+
+# --- a batch that can never be stored ------------------------------------------------------------
+
+
+def _spooled(n: int, source: str = "Busy") -> object:
+    from storage import ArticleRecord
+
+    return ArticleRecord(
+        url=f"http://spool.test/{n}",
+        canonical_url=f"http://spool.test/{n}",
+        source=source,
+        title=f"Kept story {n}",
+        text=f"Kept story {n} on the Rogun dam and Tajik water quotas, paragraph one.",
+        first_seen_at=datetime.now(UTC),
+    )
+
+
+def test_a_batch_that_cannot_be_stored_is_set_aside_and_the_rest_replayed(
+    tmp_path: Path, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unreadable batch, and a batch with a damaged line and a row the database refuses,
+    must not stop the spool: every row that can be stored is, the two files go to spool/failed/
+    with their reasons, the ingest exits 0, and the next one is not bothered by them again."""
+    import json
+
+    from storage.spool import record_to_json
+
+    Store(db_path).migrate()
+    spool = Spool(db_path)
+    unreadable = spool.put([_spooled(0)])
+    unreadable.write_bytes(b"\xff\xfe\x00garbage\x9c not UTF-8\n")
+    refused = json.loads(record_to_json(_spooled(2)))
+    refused["is_seed"] = None  # the database refuses it: is_seed is NOT NULL
+    mixed = spool.put([_spooled(1)])
+    mixed.write_text(
+        record_to_json(_spooled(1)) + "\n{damaged line\n" + json.dumps(refused) + "\n", encoding="utf-8"
+    )
+    good = spool.put([_spooled(3), _spooled(4)])
+    assert spool.pending() == [unreadable, mixed, good]
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    args = ["ingest", "--db", str(db_path), "--sources", str(sources)]
+    caplog.set_level(logging.INFO, logger="newswatch")
+    assert main(args) == 0
+    assert stored_urls(db_path) == [f"http://spool.test/{n}" for n in (1, 3, 4)]
+    assert spool.pending() == []
+    failed = spool.failed_dir
+    assert sorted(p.name for p in failed.iterdir()) == sorted(
+        [unreadable.name, unreadable.name + ".reason", mixed.name, mixed.name + ".reason"]
+    )
+    assert "unreadable: UnicodeDecodeError" in (failed / (unreadable.name + ".reason")).read_text()
+    reason = (failed / (mixed.name + ".reason")).read_text()
+    assert "line 2: " in reason and "refused 'http://spool.test/2': ConstraintException" in reason
+    said = [r.getMessage() for r in caplog.records if "cannot be stored" in r.getMessage()]
+    assert len(said) == 2 and all("moved to" in m and str(failed) in m for m in said)
+    caplog.clear()
+    assert main(args) == 0  # the next run is not blocked, and does not try them again
+    assert not [r for r in caplog.records if "cannot be stored" in r.getMessage()]
+    assert stored_urls(db_path) == [f"http://spool.test/{n}" for n in (1, 3, 4)]
+    con = duckdb.connect(str(db_path), read_only=True)
+    runs = con.execute("SELECT status FROM run WHERE kind = 'ingest'").fetchall()
+    con.close()
+    assert runs == [("ok",), ("ok",)]

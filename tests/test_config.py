@@ -43,6 +43,15 @@ def test_topic_section_replaces_only_what_it_names() -> None:
             "sources.1.name",
         ),
         ("sources:\n  - url: https://a/f\n", 2, "sources.0.name"),
+        (
+            "settings:\n  timezone: UTC\n  digest_cron: '99 99 * * *'\nsources: []\n",
+            3,
+            "settings.digest_cron",
+        ),
+        ("settings:\n  digest_cron: '0 7 31 2 *'\nsources: []\n", 2, "settings.digest_cron"),  # never fires
+        ("settings:\n  digest_cron: 0 7 * *\nsources: []\n", 2, "settings.digest_cron"),
+        ("settings:\n  digest_cron: H 7 * * *\nsources: []\n", 2, "settings.digest_cron"),
+        ("settings:\n  digest_cron: 0 7 * * 5L\nsources: []\n", 2, "settings.digest_cron"),  # Prefect refuses
     ],
 )
 def test_bad_file_names_line_and_field(text: str, line: int, field: str) -> None:
@@ -113,3 +122,40 @@ def test_hosts_and_trust_store_settings() -> None:
         with pytest.raises(ConfigError, match=fragment) as err:
             parse_config(text, "s.yaml")
         assert "s.yaml:" in str(err.value)
+
+
+@pytest.mark.parametrize("cron", ["0 7 * * *", "*/30 6-9 * * mon-fri", "0 7 L * *", "15 8 1,15 jan,jul *"])
+def test_valid_cron_strings_are_accepted(cron: str) -> None:
+    cfg = parse_config(f"settings:\n  digest_cron: '{cron}'\nsources: []\n")
+    assert cfg.settings.digest_cron == cron
+
+
+def test_cli_refuses_an_impossible_cron_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("settings:\n  digest_cron: '99 99 * * *'\nsources: []\n", encoding="utf-8")
+    assert main(["sources", "check", "--sources", str(bad), "--db", str(tmp_path / "db.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2" in err and "settings.digest_cron" in err and "bad minute" in err
+    assert "Traceback" not in err
+
+
+def test_rich_markup_in_a_value_is_printed_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A source named `[/b]` (rich's closing tag with nothing open) must not crash a message."""
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        "sources:\n  - name: '[/b]'\n    url: https://a.example/f\n"
+        "  - name: '[/b]'\n    url: https://b.example/f\n",
+        encoding="utf-8",
+    )
+    assert main(["sources", "check", "--sources", str(twice), "--db", str(tmp_path / "db.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate source name '[/b]'" in err and f"{twice}:4" in err
+    once = tmp_path / "[red]once[b].yaml"
+    once.write_text("sources:\n  - name: '[/b] [bold'\n    url: https://a.example/f\n", encoding="utf-8")
+    assert main(["sources", "check", "--sources", str(once), "--db", str(tmp_path / "db.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "[/b] [bold" in out and f"{once}: valid" in out

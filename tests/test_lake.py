@@ -3,14 +3,15 @@ real ingest processes writing one lake at the same time."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -485,3 +486,137 @@ def test_shard_sources_partition_the_config(tmp_path: Path) -> None:
     parts = [shard_sources(sources, Shard(i, 3)) for i in (1, 2, 3)]
     assert sorted(s.name for p in parts for s in p) == sorted(names)
     assert all(parts)
+
+
+# --- the digest's send claim, and the Prefect flows, on the lake ----------------------------------
+
+
+class _Interleaved(LakeStore):
+    """A LakeStore that runs `meanwhile` (once) inside its next transaction, just before COMMIT:
+    another machine's commit landing between this one's snapshot and its commit."""
+
+    meanwhile: Callable[[], object] | None = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().transaction() as con:
+            yield con
+            if self.meanwhile is not None:
+                then, self.meanwhile = self.meanwhile, None
+                then()
+
+
+def test_two_machines_claiming_one_digest_send_it_once(lake: LakeConfig, tmp_path: Path) -> None:
+    """B claims the day while A's claim is open: A's commit conflicts, is run again on a fresh
+    snapshot, and finds B sending it, so A does not send (before: A's claim failed the digest)."""
+    a = _Interleaved(lake, tmp_path / "a.duckdb")
+    b = LakeStore(lake, tmp_path / "b.duckdb")
+    a.migrate()
+    day, key = date(2026, 11, 20), "analyst@example.org"
+    paths = ["d.html", "d.txt", "d.md"]
+    a.save_digest(day, key, stories=3, articles=4, subject="newswatch digest", paths=paths)
+    claims: list[object] = []
+    a.meanwhile = lambda: claims.append(b.claim_digest_send(day, key))
+    blocker = a.claim_digest_send(day, key)
+    assert claims == [None], "B's claim won"
+    assert a.conflicts >= 1, "A's first commit lost to B's and was run again"
+    assert blocker is not None and blocker["status"] == "sending"
+    assert analyst(lake, "SELECT status, attempts FROM digest") == [("sending", 0)]
+    b.record_digest_send(day, key, ok=True, message_id="<m@x>")
+    assert a.claim_digest_send(day, key)["status"] == "sent"  # type: ignore[index]
+    a.close()
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_seed_and_digest_flows_use_the_lake(
+    prefect_harness: None,
+    lake: LakeConfig,
+    server: NewsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Prefect flows open the store the CLI opens: on a lake, the seeds go into the lake and
+    the digest is made (and mailed once) from the lake's articles, not from an empty local file."""
+    from flows.flows import digest_flow, ingest_flow, seed_flow
+    from tests.smtp_server import HOST, start_smtp
+    from tests.test_ingest import build_site, write_sources
+
+    build_site(server)
+    sources = write_sources(tmp_path / "sources.yaml", server)
+    for key, value in lake_env(lake).items():
+        monkeypatch.setenv(key, value)
+    smtp = start_smtp()
+    try:
+        monkeypatch.setenv("NEWSWATCH_SMTP_HOST", HOST)
+        monkeypatch.setenv("NEWSWATCH_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("NEWSWATCH_SMTP_TO", "analyst@example.org")
+        state = tmp_path / "machine" / "newswatch.duckdb"
+        assert seed_flow(str(sources), str(state), str(ROOT / "seeds")) == (5, 0)
+        assert analyst(lake, "SELECT count(*) FROM articles WHERE is_seed") == [(5,)]
+        summary = ingest_flow(str(sources), str(state))
+        assert summary.new + summary.duplicate == 4 and summary.failed == 0
+        out = tmp_path / "digests"
+        outcome = digest_flow(str(sources), str(state), None, str(out))
+        again = digest_flow(str(sources), str(state), None, str(out))
+    finally:
+        smtp.stop()
+    assert not state.exists(), "nothing may be written to a local database file on a lake"
+    relevant = analyst(
+        lake,
+        "SELECT count(DISTINCT cluster_id) FROM articles WHERE is_relevant AND NOT is_seed",
+    )[0][0]
+    assert relevant >= 1
+    assert outcome.stories == relevant and outcome.send == "sent"
+    assert again.send == "already_sent"
+    assert len(smtp.messages) == 1 and f"{relevant} stor" in str(smtp.messages[0]["Subject"])
+    assert analyst(lake, "SELECT status FROM digest WHERE recipients <> ''") == [("sent",)]
+    assert analyst(lake, "SELECT kind, status FROM run ORDER BY id") == [
+        ("ingest", "ok"),
+        ("digest", "ok"),
+        ("digest", "ok"),
+    ]
+
+
+def test_lake_reconcile_waits_for_this_machines_writer(
+    lake: LakeConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`newswatch lake reconcile` merges clusters: it takes its turn on the writer lock too."""
+    import logging
+    import threading
+
+    from storage.spool import WriterLock
+    from tests.test_busy_db import WaitSeen
+
+    state = tmp_path / "state.duckdb"
+    LakeStore(lake, state).migrate()
+    for key, value in lake_env(lake).items():
+        monkeypatch.setenv(key, value)
+    seen = WaitSeen()
+    logger = logging.getLogger("newswatch")
+    caplog.set_level(logging.INFO, logger="newswatch")
+    logger.addHandler(seen)
+    result: list[int] = []
+
+    def run() -> None:
+        result.append(main(["lake", "reconcile", "--db", str(state)]))
+        seen.seen.set()
+
+    try:
+        with WriterLock(state, purpose="ingest"):
+            thread = threading.Thread(target=run, daemon=True)
+            thread.start()
+            assert seen.seen.wait(60), seen.messages
+            assert not result, "reconcile must wait for the ingest holding the lock"
+        thread.join(120)
+    finally:
+        logger.removeHandler(seen)
+    assert result == [0]
+    assert any("another ingest (PID" in m and "waiting" in m for m in seen.messages)

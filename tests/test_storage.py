@@ -179,3 +179,46 @@ def test_a_crashed_writers_rows_survive_and_stay_unique(db_path: Path) -> None:
             )
     finally:
         con.close()
+
+
+TZ_PROBE = """
+import sys
+from storage import Store
+store = Store(sys.argv[1])
+with store.connect(read_only=True) as con:
+    print(con.execute("SELECT current_setting('TimeZone')").fetchone()[0])
+print(store.source_states()["S"].next_poll_at.utcoffset().total_seconds())
+"""
+
+
+def test_times_come_back_in_utc_whatever_the_machine_zone(db_path: Path, tmp_path: Path) -> None:
+    """Messages say "UTC" (`next poll after ... UTC`, `sources check`): the session must be UTC even
+    on a machine set to Almaty time, where DuckDB would otherwise hand back local times."""
+    import os
+    import subprocess
+    import sys
+
+    from flows.config import Source
+    from tests.conftest import ROOT
+
+    store = Store(db_path)
+    store.migrate()
+    store.sync_sources([Source(name="S", url="https://s.example/feed")])
+    store.record_polls(None, [PollOutcome("S", ok=False, error="HTTP 500", status=500)])
+    env = {**os.environ, "TZ": "Asia/Almaty", "PYTHONPATH": str(ROOT)}
+    probe = subprocess.run(
+        [sys.executable, "-c", TZ_PROBE, str(db_path)], env=env, capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.split() == ["UTC", "0.0"]
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: S\n    url: https://s.example/feed\n", encoding="utf-8")
+    exe = Path(sys.executable).with_name("newswatch")
+    check = subprocess.run(
+        [str(exe), "sources", "check", "--db", str(db_path), "--sources", str(sources)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+    since = store.source_health()[0]["failing_since"].astimezone(UTC)
+    assert f"failing since {since:%Y-%m-%d %H:%M} UTC" in check.stdout
