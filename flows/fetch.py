@@ -321,7 +321,9 @@ class Fetcher:
             result.skipped = exc.skipped
             result.body = b""
         except Exception as exc:  # noqa: BLE001 - the promise: one URL never takes a run down
-            log.exception("unexpected error fetching %r", url[:300])
+            log.warning(
+                "unexpected error fetching %r: %r", url[:300], exc, exc_info=log.isEnabledFor(logging.DEBUG)
+            )
             result.error = f"unexpected error: {type(exc).__name__}: {exc}"[:2000]
             result.skipped = False
             result.body = b""

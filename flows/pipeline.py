@@ -49,9 +49,7 @@ from storage.db import (
 from storage.spool import Spool, WriterLock, writing
 
 BATCH_SIZE = 100
-logger = logging.getLogger(__name__)
-
-log = logging.getLogger("newswatch")
+log = logging.getLogger(__name__)
 
 
 class Reporter(Protocol):
@@ -310,12 +308,12 @@ def _log(source: str | None, kind: str, res: FetchResult) -> FetchLogEntry:
 async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | None, max_entries: int) -> Poll:
     report = SourceReport(source.name)
     res = await fetcher.get(source.url, headers=conditional_headers(state), accept=FEED_TYPES)
-    log = [_log(source.name, "feed", res)]
+    fetches = [_log(source.name, "feed", res)]
     report.moved_to = res.moved_to
     if res.not_modified:
         report.status = "not_modified"
         return Poll(
-            source, report, PollOutcome(source.name, ok=True, status=304, moved_to=res.moved_to), log=log
+            source, report, PollOutcome(source.name, ok=True, status=304, moved_to=res.moved_to), log=fetches
         )
     if not res.ok:
         report.status, report.error = "error", res.error
@@ -323,17 +321,17 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
             source,
             report,
             PollOutcome(source.name, ok=False, status=res.status, error=res.error, moved_to=res.moved_to),
-            log=log,
+            log=fetches,
         )
     try:
         feed = parse_feed(res.body, res.final_url, content_type=res.headers.get("content-type"))
     except FeedError as exc:
         report.status, report.error = "error", str(exc)
-        log = [dataclasses.replace(log[0], outcome="error", error=str(exc))]  # fetched, but no feed
+        fetches = [dataclasses.replace(fetches[0], outcome="error", error=str(exc))]  # fetched, but no feed
         outcome = PollOutcome(source.name, ok=False, status=res.status, error=str(exc), moved_to=res.moved_to)
-        return Poll(source, report, outcome, log=log)
+        return Poll(source, report, outcome, log=fetches)
     report.problem = feed.problem
-    log.extend(
+    fetches.extend(
         FetchLogEntry(source.name, "link", link[:2000], "skipped", error=reason)
         for link, reason in feed.dropped
     )
@@ -347,7 +345,7 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
         feed_problem=feed.problem,
         moved_to=res.moved_to,
     )
-    return Poll(source, report, outcome, entries=entries, log=log)
+    return Poll(source, report, outcome, entries=entries, log=fetches)
 
 
 def _failed_poll(source: Source, error: str) -> Poll:
@@ -503,7 +501,7 @@ async def _ingest_locked(
     store.interrupt_stale_runs("ingest")  # we hold the writer lock: a 'running' ingest was killed
     run_id = store.start_run("ingest")
     spool = Spool(store.path)
-    replayed, _ = await asyncio.to_thread(_replay_spool, spool, store, run_id)
+    replayed, _ = await asyncio.to_thread(_replay_spool, spool, store, run_id, reporter)
     if replayed:
         reporter.message(f"stored {replayed} articles an earlier run had kept in {spool.dir}")
     reports: list[SourceReport] = []
@@ -535,7 +533,9 @@ async def _ingest_locked(
                 try:
                     poll = await poll_source(fetcher, s, states.get(s.name), settings.max_articles_per_source)
                 except Exception as exc:  # noqa: BLE001 - a feed can only ever cost its own source
-                    logger.exception("polling %s failed", s.name)
+                    log.warning(
+                        "polling %s failed: %r", s.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
+                    )
                     poll = _failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
                 reporter.advance()
                 return poll
@@ -559,7 +559,7 @@ async def _ingest_locked(
         )
         try:
             if busy is not None:  # the database may be free again: store what was kept
-                _, summary.spooled = await asyncio.to_thread(_replay_spool, spool, store, run_id)
+                _, summary.spooled = await asyncio.to_thread(_replay_spool, spool, store, run_id, reporter)
             store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
             store.log_fetches(run_id, [entry for p in polls for entry in p.log])
             await asyncio.to_thread(refresh_index, store, reporter)  # search finds this run's articles
@@ -677,7 +677,13 @@ async def _ingest_entries(
         try:
             await handle_one(poll, entry, canonical)
         except Exception as exc:  # noqa: BLE001 - an entry can only ever cost itself
-            logger.exception("entry %s of %s failed", entry.link[:300], poll.source.name)
+            log.warning(
+                "entry %s of %s failed: %r",
+                entry.link[:300],
+                poll.source.name,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
             poll.report.failed += 1
             poll.log.append(
                 FetchLogEntry(
