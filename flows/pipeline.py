@@ -319,7 +319,10 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
             log=log,
         )
     try:
-        feed = parse_feed(res.body, res.final_url, content_type=res.headers.get("content-type"))
+        # in a thread: a large or hostile feed must not stall the downloads of every other source
+        feed = await asyncio.to_thread(
+            parse_feed, res.body, res.final_url, content_type=res.headers.get("content-type")
+        )
     except FeedError as exc:
         report.status, report.error = "error", str(exc)
         log = [dataclasses.replace(log[0], outcome="error", error=str(exc))]  # fetched, but no feed
