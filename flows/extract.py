@@ -33,6 +33,11 @@ _QUOTED = re.compile(r""""[^"]*+"|'[^']*+'""")
 # with 100,000 attributes took 22 s and 40 s. No real tag has a tenth of this many.
 MAX_ATTRIBUTES = 256
 _LONG_ATTRIBUTES = 2 * MAX_ATTRIBUTES  # fewer characters cannot hold that many attributes
+# Text in any encoding has next to no C0 control characters; random or binary bytes decoded
+# as text have about one in nine. NUL is left out: lxml drops it and pages padded with it exist.
+_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")
+_BINARY_SHARE = 0.01
+_BINARY_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,12 @@ def drop_crowded_attributes(html: str) -> str:
     return _START_TAG.sub(_bare_if_crowded, html)
 
 
+def looks_binary(html: str) -> bool:
+    """True for bytes that are not text in any encoding (an image or random data sent as HTML)."""
+    sample = html[:_BINARY_SAMPLE]
+    return len(_CONTROLS.findall(sample)) > _BINARY_SHARE * max(len(sample), 1)
+
+
 def normalize_space(text: str) -> str:
     lines = [
         _SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -169,15 +180,16 @@ def extract_page(
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            fast=fast,
-        )
+        if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
+            doc = trafilatura.bare_extraction(
+                html,
+                url=url,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=True,
+                deduplicate=False,
+                fast=fast,
+            )
     except Exception:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         doc = None
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})

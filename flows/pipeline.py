@@ -246,6 +246,10 @@ def _init_worker(
         _exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
     _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, fast_extraction)
+    # load the language profiles and the extractor's modules now: a worker's first page must not
+    # spend its analysis deadline on them
+    _WORKER.analyse("Warm-up", "Kazakhstan and Uzbekistan signed a water agreement on Friday in Astana.")
+    extract_page(b"<html><body><p>Warm-up page for the extractor.</p></body></html>", "https://warm.up/")
 
 
 @contextlib.contextmanager
@@ -255,9 +259,11 @@ def _marked(key: str) -> Iterator[None]:
     mark = _MARKS / str(os.getpid()) if _MARKS is not None else None
     if mark is not None:
         mark.write_text(key, encoding="utf-8")
-    yield
-    if mark is not None:
-        mark.unlink(missing_ok=True)
+    try:
+        yield
+    finally:
+        if mark is not None:
+            mark.unlink(missing_ok=True)
 
 
 def _analyse_in_worker(job: PageJob) -> ArticleRecord:
@@ -348,8 +354,9 @@ class AnalysisPool:
         gen.broken = True
         processes = dict(getattr(gen.executor, "_processes", None) or {})
         for pid, key in self._working_on().items():
-            process = processes.get(pid)
-            code = process.exitcode if process is not None else None
+            if pid not in processes:
+                continue  # not a worker of this pool
+            code = processes[pid].exitcode
             # the executor stops the other workers with SIGTERM when one dies; the dead one has
             # another exit code (SIGKILL from the OOM killer, SIGSEGV, os._exit)
             if code is not None and code != -signal.SIGTERM and key not in gen.culprits:

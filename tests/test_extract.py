@@ -131,10 +131,10 @@ def test_parser_bombs_cost_one_page_briefly(body: bytes) -> None:
     out = extract_page(body, "https://outlet.kz/bomb", "text/html; charset=utf-8", feed_text="feed words")
     assert time.monotonic() - started < 20, "100,000 attributes took 65 s before they were capped"
     assert "\x00" not in out.text
-    if b"water deal" in body:
-        assert "signed a water deal" in out.text and detect_language(out.text) == "en"
+    if b"Astana" in body:
+        assert "Astana" in out.text and detect_language(out.text) == "en"
     else:
-        assert out.text  # the page's mojibake or the feed's words: something, and quickly
+        assert (out.method, out.text) == ("feed", "feed words"), "random bytes are no article"
 
 
 def test_crowded_tags_lose_their_attributes_and_keep_their_place() -> None:
@@ -143,3 +143,11 @@ def test_crowded_tags_lose_their_attributes_and_keep_their_place() -> None:
     html = normal * 100 + crowded + normal
     assert drop_crowded_attributes(html) == normal * 100 + "<div>text</div>" + normal
     assert drop_crowded_attributes(normal * 100) == normal * 100
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_bytes_in_any_declared_charset_give_no_text(seed: int) -> None:
+    body = random.Random(seed).randbytes(200_000)
+    for content_type in ("text/html; charset=utf-8", "text/html; charset=windows-1251", "text/html"):
+        out = extract_page(body, "https://outlet.kz/x", content_type, feed_text="")
+        assert out.text == "", content_type
