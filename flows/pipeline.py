@@ -202,8 +202,10 @@ _PR_SET_PDEATHSIG = 1
 def _exit_with(ingest_pid: int) -> None:
     """End this worker when the ingest that started it dies (SIGKILL gives it no chance to say so).
 
-    The worker's parent is the forkserver, so PR_SET_PDEATHSIG covers the forkserver's death (it
-    exits when the ingest's end of its pipe closes); a pidfd on the ingest covers the ingest's."""
+    The forkserver exits when its "alive" pipe closes, but every worker holds a copy of that pipe
+    (and of the resource tracker's), so forkserver and tracker outlive a killed ingest until the
+    workers go: a pidfd on the ingest ends them. The worker's parent is the forkserver, so
+    PR_SET_PDEATHSIG covers the forkserver dying first."""
     import ctypes
     import select
     import signal

@@ -133,3 +133,22 @@ def test_ingest_fails_the_page_past_the_deadline_and_stores_the_rest(
     assert stored == {item[1] for item in items[:4]}
     assert len(extract_log) == 1 and extract_log[0][:2] == ("extract", "error")
     assert "longer than 2 s" in extract_log[0][2] and "worker was stopped" in extract_log[0][2]
+
+
+def kill_on_three(numbers: list[int]) -> list[int]:
+    """A batch function for the workers: the batch holding 3 kills its worker, like a memory bomb."""
+    if 3 in numbers:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [n * 10 for n in numbers]
+
+
+def test_map_restarts_the_pool_and_gives_up_on_a_batch_that_kills_it_twice(tmp_path: Path) -> None:
+    pool = pool_of(tmp_path)
+    try:
+        assert pool.map(kill_on_three, [[1], [2]]) == [[10], [20]]
+        with pytest.raises(AnalysisFailed, match="died twice on this batch"):
+            pool.map(kill_on_three, [[1], [3]])
+        assert pool.map(kill_on_three, [[4], [5]]) == [[40], [50]], "a fresh pool after the failure"
+        assert pool._count == 3, "the first pool, the one the retry broke, the fresh one"
+    finally:
+        pool.close()
