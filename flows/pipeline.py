@@ -354,6 +354,8 @@ class AnalysisPool:
         if gen.broken:
             return
         gen.broken = True
+        # CPython's pid -> Process map of the executor; were it gone, no culprit would be named
+        # and every page in flight tried once more: the culprit would fail on the second break
         processes = dict(getattr(gen.executor, "_processes", None) or {})
         for pid, key in self._working_on().items():
             if pid not in processes:
