@@ -62,6 +62,9 @@ class Settings(_Strict):
     # "fast" skips trafilatura's second opinion (readability, jusText): about 9 ms less a page,
     # but a page the main extractor cuts short stays short
     extraction: Literal["thorough", "fast"] = "thorough"
+    # one page's extraction and analysis in a worker; past it the worker is stopped and the page
+    # recorded as failed (a parser bomb costs one page, briefly)
+    analysis_timeout_seconds: float = Field(default=60, gt=0, le=3600)
     digest: DigestSettings = Field(default_factory=DigestSettings)
 
     @field_validator("timezone")

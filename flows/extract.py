@@ -23,6 +23,21 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Browsers decode these labels with their supersets (WHATWG encoding standard).
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso-8859-1": "windows-1252", "ascii": "windows-1252"}
+# A start tag, quote-aware, in one pass: possessive quantifiers give nothing back, and an
+# unclosed tag or quote ends at the end of the text, so no position is scanned twice.
+_START_TAG = re.compile(
+    r"""<([A-Za-z][^\s/>"']{0,64}+)((?:[^>"']++|"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z))*+)(?:>|\Z)"""
+)
+_QUOTED = re.compile(r""""[^"]*+"|'[^']*+'""")
+# libxml2 checks each new attribute against the others, and htmldate searches every one: a tag
+# with 100,000 attributes took 22 s and 40 s. No real tag has a tenth of this many.
+MAX_ATTRIBUTES = 256
+_LONG_ATTRIBUTES = 2 * MAX_ATTRIBUTES  # fewer characters cannot hold that many attributes
+# Text in any encoding has next to no C0 control characters; random or binary bytes decoded
+# as text have about one in nine. NUL is left out: lxml drops it and pages padded with it exist.
+_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")
+_BINARY_SHARE = 0.01
+_BINARY_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,26 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+def _bare_if_crowded(match: re.Match[str]) -> str:
+    attributes = match.group(2)
+    if len(attributes) > _LONG_ATTRIBUTES and len(_QUOTED.sub(" ", attributes).split()) > MAX_ATTRIBUTES:
+        return f"<{match.group(1)}>"
+    return match.group(0)
+
+
+def drop_crowded_attributes(html: str) -> str:
+    """The page with the attributes of any tag that has over MAX_ATTRIBUTES removed (the tag stays)."""
+    if len(html) <= _LONG_ATTRIBUTES:
+        return html
+    return _START_TAG.sub(_bare_if_crowded, html)
+
+
+def looks_binary(html: str) -> bool:
+    """True for bytes that are not text in any encoding (an image or random data sent as HTML)."""
+    sample = html[:_BINARY_SAMPLE]
+    return len(_CONTROLS.findall(sample)) > _BINARY_SHARE * max(len(sample), 1)
+
+
 def normalize_space(text: str) -> str:
     lines = [
         _SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -142,18 +177,19 @@ def extract_page(
 
     `fast` skips trafilatura's comparison with readability and jusText, which rescues pages its
     own extractor cuts short or misses, at about half the cost of a page."""
-    html = decode_html(body, content_type)
+    html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            fast=fast,
-        )
+        if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
+            doc = trafilatura.bare_extraction(
+                html,
+                url=url,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=True,
+                deduplicate=False,
+                fast=fast,
+            )
     except Exception:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         doc = None
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})

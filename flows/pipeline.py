@@ -15,12 +15,14 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import duckdb
 import httpx
@@ -198,31 +200,123 @@ class Analyzer:
 
 
 _WORKER: Analyzer | None = None  # one per worker process, built by its initializer
+_MARKS: Path | None = None  # where a worker notes the page it works on (see AnalysisPool)
+_PR_SET_PDEATHSIG = 1
 
 
-def _init_worker(topic_json: str, threshold: float, seeds: tuple[str, ...], fast_extraction: bool) -> None:
-    global _WORKER
+def _exit_with(ingest_pid: int) -> None:
+    """End this worker when the ingest that started it dies (SIGKILL gives it no chance to say so).
+
+    The forkserver exits when its "alive" pipe closes, but every worker holds a copy of that pipe
+    (and of the resource tracker's), so forkserver and tracker outlive a killed ingest until the
+    workers go: a pidfd on the ingest ends them. The worker's parent is the forkserver, so
+    PR_SET_PDEATHSIG covers the forkserver dying first."""
+    import ctypes
+    import select
+    import signal
+    import threading
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        pidfd = os.pidfd_open(ingest_pid)
+    except ProcessLookupError:
+        os._exit(1)  # gone before we started
+    except (OSError, AttributeError):
+        pidfd = -1  # no pidfd (old kernel): poll the pid instead
+
+    def watch() -> None:
+        if pidfd >= 0:
+            select.select([pidfd], [], [])  # readable when the process has exited
+        else:
+            while True:
+                try:
+                    os.kill(ingest_pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newswatch-parent-watch", daemon=True).start()
+
+
+def _init_worker(
+    topic_json: str,
+    threshold: float,
+    seeds: tuple[str, ...],
+    fast_extraction: bool,
+    ingest_pid: int | None = None,
+    marks: str | None = None,
+) -> None:
+    global _WORKER, _MARKS
+    if ingest_pid is not None:
+        _exit_with(ingest_pid)
+    _MARKS = Path(marks) if marks else None
     _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, fast_extraction)
+    # load the language profiles and the extractor's modules now: a worker's first page must not
+    # spend its analysis deadline on them
+    _WORKER.analyse("Warm-up", "Kazakhstan and Uzbekistan signed a water agreement on Friday in Astana.")
+    extract_page(b"<html><body><p>Warm-up page for the extractor.</p></body></html>", "https://warm.up/")
+
+
+@contextlib.contextmanager
+def _marked(key: str) -> Iterator[None]:
+    """A file named by this worker's pid holds the page it works on while it does, so the pool can
+    tell which page killed a worker (or which worker to stop when a page takes too long)."""
+    mark = _MARKS / str(os.getpid()) if _MARKS is not None else None
+    if mark is not None:
+        mark.write_text(key, encoding="utf-8")
+    try:
+        yield
+    finally:
+        if mark is not None:
+            mark.unlink(missing_ok=True)
 
 
 def _analyse_in_worker(job: PageJob) -> ArticleRecord:
     assert _WORKER is not None, "worker not initialised"
-    return _WORKER.page(job)
+    with _marked(job.canonical_url):
+        return _WORKER.page(job)
+
+
+class AnalysisFailed(Exception):
+    """A page whose analysis killed its worker or ran past the deadline; it is not tried again."""
+
+
+@dataclass
+class _Generation:
+    """One process pool, and what was learnt when it broke."""
+
+    executor: concurrent.futures.ProcessPoolExecutor
+    number: int
+    culprits: dict[str, str] = field(default_factory=dict)  # page key -> why it is failed
+    broken: bool = False
 
 
 class AnalysisPool:
-    """A process pool started on first use, so a run with nothing new pays nothing for it."""
+    """A process pool started on first use, so a run with nothing new pays nothing for it.
+
+    A page that kills its worker (memory, a crash in a parser) or runs past
+    `analysis_timeout_seconds` is failed, never retried here or in the main process: the pool is
+    started afresh and the other pages that were in flight (innocent) are tried once more in it.
+    Workers exit when the process that started the pool dies."""
 
     def __init__(self, config: Config, workers: int | None = None, seeds: Sequence[str] = ()) -> None:
         self.config = config
         self.seeds = tuple(seeds)  # the seed corpus's texts, for relevance (closeness to the seeds)
         self.workers = workers if workers is not None else max(1, min(os.cpu_count() or 1, 4))
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.deadline = config.settings.analysis_timeout_seconds
+        self._current: _Generation | None = None
+        self._count = 0
+        self._marks: tempfile.TemporaryDirectory[str] | None = None
         self._local: Analyzer | None = None
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = concurrent.futures.ProcessPoolExecutor(
+    def _generation(self) -> _Generation:
+        if self._current is None:
+            if self._marks is None:
+                self._marks = tempfile.TemporaryDirectory(prefix="newswatch-pool-")
+            self._count += 1
+            executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
@@ -231,9 +325,15 @@ class AnalysisPool:
                     self.config.settings.relevance_threshold,
                     self.seeds,
                     self.config.settings.extraction == "fast",
+                    os.getpid(),
+                    self._marks.name,
                 ),
             )
-        return self._pool
+            self._current = _Generation(executor, self._count)
+        return self._current
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        return self._generation().executor
 
     def local(self) -> Analyzer:
         if self._local is None:
@@ -245,21 +345,127 @@ class AnalysisPool:
             )
         return self._local
 
+    def _working_on(self) -> dict[int, str]:
+        """pid -> page key of every worker that is in the middle of a page."""
+        found: dict[int, str] = {}
+        if self._marks is not None:
+            for mark in Path(self._marks.name).iterdir():
+                with contextlib.suppress(OSError, ValueError):
+                    found[int(mark.name)] = mark.read_text(encoding="utf-8")
+        return found
+
+    def _retire(self, gen: _Generation) -> None:
+        """Note which pages killed their workers, then let the next call start a fresh pool."""
+        if gen.broken:
+            return
+        gen.broken = True
+        # CPython's pid -> Process map of the executor; were it gone, no culprit would be named
+        # and every page in flight tried once more: the culprit would fail on the second break
+        processes = dict(getattr(gen.executor, "_processes", None) or {})
+        for pid, key in self._working_on().items():
+            if pid not in processes:
+                continue  # not a worker of this pool
+            code = processes[pid].exitcode
+            # the executor stops the other workers with SIGTERM when one dies; the dead one has
+            # another exit code (SIGKILL from the OOM killer, SIGSEGV, os._exit)
+            if code is not None and code != -signal.SIGTERM and key not in gen.culprits:
+                gen.culprits[key] = f"the page killed its analysis worker ({_exit_reason(code)}); not retried"
+            if self._marks is not None:
+                (Path(self._marks.name) / str(pid)).unlink(missing_ok=True)
+        gen.executor.shutdown(wait=False, cancel_futures=True)
+        if self._current is gen:
+            self._current = None
+
+    def _stop_worker_of(self, gen: _Generation, key: str) -> None:
+        """Kill the worker that is still on `key` past the deadline (the pool breaks, and restarts)."""
+        gen.culprits[key] = f"analysis took longer than {self.deadline:g} s; its worker was stopped"
+        for pid, working_on in self._working_on().items():
+            if working_on == key:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+    async def _result(self, gen: _Generation, job: PageJob) -> ArticleRecord:
+        """The job's result; the deadline counts from when a worker took the page, not from
+        when it was queued behind others."""
+        waiter = asyncio.wrap_future(gen.executor.submit(_analyse_in_worker, job))
+        key, wait = job.canonical_url, self.deadline
+        while True:
+            done, _ = await asyncio.wait({waiter}, timeout=wait)
+            if done:
+                return waiter.result()
+            started = self._started(key)
+            running = time.time() - started if started is not None else 0.0
+            if running >= self.deadline:
+                self._stop_worker_of(gen, key)
+                waiter.cancel()
+                raise AnalysisFailed(gen.culprits[key])
+            wait = self.deadline - running
+
+    def _started(self, key: str) -> float | None:
+        """When a worker started on `key` (its mark's time), None while the page is queued."""
+        for pid, working_on in self._working_on().items():
+            if working_on == key and self._marks is not None:
+                with contextlib.suppress(OSError):
+                    return (Path(self._marks.name) / str(pid)).stat().st_mtime
+        return None
+
     async def analyse(self, job: PageJob) -> ArticleRecord:
+        """One page's record; AnalysisFailed if it killed its worker or ran past the deadline.
+
+        With one worker the page runs in a thread of this process, unbounded: that is for tests
+        and small machines, where a separate process costs more than it saves."""
         if self.workers <= 1:
             return await asyncio.to_thread(self.local().page, job)
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), _analyse_in_worker, job)
-        except concurrent.futures.process.BrokenProcessPool:
-            # a page that kills its worker (e.g. memory) must not kill the run: retry it here once
-            self.close()
-            return await asyncio.to_thread(self.local().page, job)
+        for attempt in (1, 2):
+            gen = self._generation()
+            try:
+                return await self._result(gen, job)
+            except concurrent.futures.process.BrokenProcessPool:
+                self._retire(gen)
+                if job.canonical_url in gen.culprits:
+                    raise AnalysisFailed(gen.culprits[job.canonical_url]) from None
+                if attempt == 2:
+                    raise AnalysisFailed(
+                        "the analysis pool broke twice while this page was in it; not retried"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def map(self, fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+        """`fn` over `items` in the workers, in order; a broken pool is started afresh and the batch
+        tried once more, then AnalysisFailed (rescore: the batch is the unit, nothing runs here)."""
+        for attempt in (1, 2):
+            gen = self._generation()
+            try:
+                return list(gen.executor.map(fn, items))
+            except concurrent.futures.process.BrokenProcessPool:
+                self._retire(gen)
+                if attempt == 2:
+                    raise AnalysisFailed(
+                        "an analysis worker died twice on this batch: "
+                        + ("; ".join(gen.culprits.values()) or "no page named")
+                    ) from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._current is not None:
+            self._current.executor.shutdown(wait=True, cancel_futures=True)
+            self._current = None
+        if self._marks is not None:
+            self._marks.cleanup()
+            self._marks = None
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            name = signal.Signals(-code).name
+            return f"{name}, as the out-of-memory killer sends" if name == "SIGKILL" else name
+        return f"signal {-code}"
+    return f"exit code {code}"
 
 
 # --- feeds -------------------------------------------------------------------------------------
@@ -324,7 +530,10 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
             log=fetches,
         )
     try:
-        feed = parse_feed(res.body, res.final_url, content_type=res.headers.get("content-type"))
+        # in a thread: a large or hostile feed must not stall the downloads of every other source
+        feed = await asyncio.to_thread(
+            parse_feed, res.body, res.final_url, content_type=res.headers.get("content-type")
+        )
     except FeedError as exc:
         report.status, report.error = "error", str(exc)
         fetches = [dataclasses.replace(fetches[0], outcome="error", error=str(exc))]  # fetched, but no feed
@@ -803,7 +1012,15 @@ def _rescore_locked(
             while items := store.articles_to_rescore(after, batch_size):
                 if pool.workers > 1 and len(items) >= 4 * pool.workers:
                     chunks = [items[i :: pool.workers] for i in range(pool.workers)]
-                    rows = [row for part in pool._executor().map(_rescore_in_worker, chunks) for row in part]
+                    try:
+                        rows = [row for part in pool.map(_rescore_in_worker, chunks) for row in part]
+                    except AnalysisFailed:  # one article at a time: only the one that kills a worker is left
+                        rows = []
+                        for item in items:
+                            try:
+                                rows += pool.map(_rescore_in_worker, [[item]])[0]
+                            except AnalysisFailed as exc:
+                                reporter.message(f"article {item[0]} not rescored: {exc}")
                 else:
                     rows = _rescore_rows(pool.local(), items)
                 store.update_scores(rows)

@@ -7,6 +7,7 @@ every article exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -106,3 +107,65 @@ def test_sigkill_at_random_moments_loses_nothing(server: NewsServer, tmp_path: P
     again = start_ingest(tmp_path, db_path, sources)
     assert again.wait(timeout=120) == 0
     assert {u: server.hits(u.split(str(server.port))[1]) for u in urls} == hits
+
+
+def _children() -> dict[int, list[int]]:
+    """ppid -> pids of every live process (zombies are dead: left out)."""
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> set[int]:
+    tree, found, todo = _children(), set(), [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    live = {p for ps in _children().values() for p in ps}
+    return pids & live
+
+
+def test_sigkill_of_the_ingest_leaves_no_process_behind(
+    server: NewsServer, tmp_path: Path, db_path: Path
+) -> None:
+    """The OOM killer or a container stop kills the ingest alone: its forkserver, analysis workers
+    and resource tracker must follow it, not hold memory until killed by hand."""
+    server.add_story_feed("k", 40, lambda i: f"Story {i}: Almaty rail news", lambda: time.sleep(0.05))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"settings:\n  timeout_seconds: 10\n  max_retries: 0\nsources:\n"
+        f"  - name: Killed\n    url: {server.url('/k/feed.xml')}\n",
+        encoding="utf-8",
+    )
+    proc = start_ingest(tmp_path, db_path, sources)
+    deadline = time.monotonic() + 90
+    pool: set[int] = set()
+    # the forkserver, the resource tracker and at least one worker (a grandchild)
+    while len(pool) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        pool = _descendants(proc.pid)
+        time.sleep(0.01)
+    assert proc.poll() is None and len(pool) >= 3, f"the ingest ended or started no pool: {pool}"
+    os.kill(proc.pid, signal.SIGKILL)  # the ingest only, not its process group
+    proc.wait(timeout=30)
+    pool |= _descendants(proc.pid)
+    deadline = time.monotonic() + 30
+    while _alive(pool) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = {p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:120] for p in _alive(pool)}
+    for pid in left:  # do not leave them to the next test
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == {}, f"processes of the killed ingest still running: {left}"

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.extract import charset_from_content_type, decode_html, extract_page, html_to_text
+from flows.extract import (
+    MAX_ATTRIBUTES,
+    charset_from_content_type,
+    decode_html,
+    drop_crowded_attributes,
+    extract_page,
+    html_to_text,
+)
+from flows.language import detect_language
 from tests.pages import TEMPLATES, Article
 
 RU = Article(
@@ -90,3 +101,53 @@ def test_too_little_text_falls_back_to_feed() -> None:
 def test_html_to_text() -> None:
     assert html_to_text("<p>a <b>b</b></p><script>x()</script><p>c</p>") == "a b\nc"
     assert html_to_text("plain &amp; simple") == "plain & simple"
+
+
+_PARA = "<p>" + "Kazakhstan and Uzbekistan signed a water deal on Friday in Astana. " * 10 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        (
+            "<html><body>" + _PARA + "<div>" * 200_000 + "deep" + "</div>" * 200_000 + "</body></html>"
+        ).encode(),
+        (
+            "<html><body>"
+            + _PARA
+            + "<div "
+            + " ".join(f'a{i}="v{i}"' for i in range(100_000))
+            + ">x</div></body></html>"
+        ).encode(),
+        ("<html><body>" + _PARA.replace(" ", "\x00 ") + "\x00" * 1_000_000 + "</body></html>").encode(),
+        b'<html><head><meta charset="utf-8"></head><body>'
+        + random.Random(13).randbytes(5_000_000)
+        + b"</body>",
+    ],
+    ids=["200k-nested", "100k-attributes", "nul-bytes", "random-bytes-as-utf8"],
+)
+def test_parser_bombs_cost_one_page_briefly(body: bytes) -> None:
+    started = time.monotonic()
+    out = extract_page(body, "https://outlet.kz/bomb", "text/html; charset=utf-8", feed_text="feed words")
+    assert time.monotonic() - started < 20, "100,000 attributes took 65 s before they were capped"
+    assert "\x00" not in out.text
+    if b"Astana" in body:
+        assert "Astana" in out.text and detect_language(out.text) == "en"
+    else:
+        assert (out.method, out.text) == ("feed", "feed words"), "random bytes are no article"
+
+
+def test_crowded_tags_lose_their_attributes_and_keep_their_place() -> None:
+    crowded = "<div " + " ".join(f"a{i}" for i in range(MAX_ATTRIBUTES + 1)) + ">text</div>"
+    normal = "<p class=\"lead\" data-x='a > b'>hi</p>"
+    html = normal * 100 + crowded + normal
+    assert drop_crowded_attributes(html) == normal * 100 + "<div>text</div>" + normal
+    assert drop_crowded_attributes(normal * 100) == normal * 100
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_bytes_in_any_declared_charset_give_no_text(seed: int) -> None:
+    body = random.Random(seed).randbytes(200_000)
+    for content_type in ("text/html; charset=utf-8", "text/html; charset=windows-1251", "text/html"):
+        out = extract_page(body, "https://outlet.kz/x", content_type, feed_text="")
+        assert out.text == "", content_type

@@ -743,3 +743,50 @@ def test_all_hostile_sources_in_one_run_stay_bounded(tmp_path: Path) -> None:
     assert result["internal_requests"] == 0
     assert result["failing_sources"] >= 14
     assert result["seconds"] < 180 and result["peak_bytes"] < 1 << 30, result
+
+
+# --- parser bombs (issue 13) -------------------------------------------------------------------
+
+_BOMB_PARAGRAPH = "<p>" + "Bishkek and Dushanbe agreed on new border crossings this week. " * 10 + "</p>"
+PAGE_BOMBS: dict[str, bytes] = {
+    "nested": f"<html><body>{_BOMB_PARAGRAPH}{'<div>' * 200_000}deep{'</div>' * 200_000}</body></html>".encode(),
+    "attributes": (
+        f"<html><body>{_BOMB_PARAGRAPH}<div {' '.join(f'a{i}=v' for i in range(100_000))}>x</div></body></html>"
+    ).encode(),
+    "nul": f"<html><body>{_BOMB_PARAGRAPH.replace(' ', chr(0) + ' ')}{chr(0) * 500_000}</body></html>".encode(),
+    "random": b'<html><head><meta charset="utf-8"></head><body>'
+    + bytes(range(256)) * 4000
+    + b"</body></html>",
+}
+
+
+def test_parser_bombs_and_a_3mb_doctype_cost_their_own_page_briefly(world: World) -> None:
+    s = world.server
+    items = [(f"Bomb {name}", s.add(f"/bombs/{name}", body), "", None) for name, body in PAGE_BOMBS.items()]
+    fine = story("bombs-fine", "Astana hosts a regional water summit")
+    items.append((fine.title, s.add("/bombs/fine", TEMPLATES[0](fine)), "", fine.published))
+    s.add("/bombs.xml", rss("Bombs", s.url("/bombs/"), items), content_type="application/rss+xml")
+    dtd_link = s.add("/dtd/a", TEMPLATES[1](story("dtd-a", "Tashkent rail link opens")))
+    dtd = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY big "' + b"A" * 3_000_000 + b'">\n]>\n'
+        b'<rss version="2.0"><channel><title>D &big;</title><link>http://x/</link><description>d</description>'
+        + b"<item><title>Rail &big;</title><link>"
+        + dtd_link.encode()
+        + b"</link><description>&big;</description></item></channel></rss>"
+    )
+    s.add("/dtd.xml", dtd, content_type="application/rss+xml")
+    for _ in range(2):  # the second run sees everything stored
+        started = time.monotonic()
+        summary = world.run(
+            {"Bombs": s.url("/bombs.xml"), "DTD": s.url("/dtd.xml")}, settings="max_bytes: 20000000"
+        )
+        assert time.monotonic() - started < 60
+        world.assert_good_stored(summary)
+    stored = {row[0]: row[3] for row in world.articles("Bombs")}
+    assert s.url("/bombs/fine") in stored
+    for name in ("nested", "attributes", "nul"):  # parsed: the article inside the bomb is stored
+        assert "Bishkek and Dushanbe agreed" in stored[s.url(f"/bombs/{name}")], name
+    assert s.url("/bombs/random") not in stored  # no text, no feed summary: failed, not stored
+    assert [row[0] for row in world.articles("DTD")] == [dtd_link]
+    assert "AAAAAAAAAA" not in repr(world.rows("SELECT * FROM article")) + repr(world.source("DTD"))
+    assert "entities are never expanded" in (world.source("DTD")["feed_problem"] or "")
