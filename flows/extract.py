@@ -6,6 +6,7 @@ Everything here is pure (bytes and str in, values out) so it can run in a proces
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ _LONG_ATTRIBUTES = 2 * MAX_ATTRIBUTES  # fewer characters cannot hold that many 
 _CONTROLS = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")
 _BINARY_SHARE = 0.01
 _BINARY_SAMPLE = 100_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,14 @@ def extract_page(
                 deduplicate=False,
                 fast=fast,
             )
-    except Exception:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
+    except Exception as exc:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
+        log.warning(
+            "extraction failed for %s (%s: %s); the feed's text is used",
+            url[:300],
+            type(exc).__name__,
+            str(exc)[:300],
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
         doc = None
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     title = html_to_text(data.get("title") or "") or feed_title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows import extract
 from flows.extract import (
     MAX_ATTRIBUTES,
     charset_from_content_type,
@@ -151,3 +153,19 @@ def test_random_bytes_in_any_declared_charset_give_no_text(seed: int) -> None:
     for content_type in ("text/html; charset=utf-8", "text/html; charset=windows-1251", "text/html"):
         out = extract_page(body, "https://outlet.kz/x", content_type, feed_text="")
         assert out.text == "", content_type
+
+
+def test_an_extractor_crash_is_logged_and_the_feed_text_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(extract.trafilatura, "bare_extraction", crash)
+    feed_text = "Astana and Tashkent agree on a new rail corridor. " * 20
+    with caplog.at_level(logging.WARNING, logger="flows.extract"):
+        got = extract.extract_page(
+            b"<html><body><p>x</p></body></html>", "http://news.test/a", feed_text=feed_text
+        )
+    assert got.method == "feed" and got.text.startswith("Astana and Tashkent")
+    assert "extraction failed for http://news.test/a (RecursionError" in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import ipaddress
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from flows.urls import canonicalize
 from storage import Store
 from tests.conftest import NewsServer
 from tests.pages import TEMPLATES, story
+from tests.test_hostile import PAGE_BOMBS
 
 GOOD_TITLES = [
     "Kazakhstan and Uzbekistan sign a water sharing deal",
@@ -279,3 +281,65 @@ def test_any_link_text_beside_good_entries_never_fails_the_run(
     assert next(r for r in summary.reports if r.name == "Prop").status == "ok"
     stored = {r[0] for r in rows(db, "SELECT canonical_url FROM articles WHERE source = 'Prop'")}
     assert {canonicalize(u) for _, u in good} <= stored
+
+
+def test_odd_links_idn_hosts_bombs_and_a_3mb_doctype_ingest_twice(
+    http_server: Callable[..., NewsServer], tmp_path: Path
+) -> None:
+    """The issue's acceptance run: 15 odd links beside 10 good ones, two IDN hosts, four
+    parser-breaking pages and a 3 MB DOCTYPE, through `newswatch ingest` twice."""
+    server = http_server()
+    port = server.port
+    good = add_good(server, "odd", 10)
+    links = list(odd_links(server).items())[:15]
+    assert len(links) == 15
+    idn = {
+        "пример.қаз": story("idn-kz", "Kazakhstan names a new ambassador to Kyrgyzstan"),
+        "президент.рф": story("idn-ru", "Russia and Uzbekistan sign a nuclear power agreement"),
+    }
+    for i, (host, art) in enumerate(idn.items()):
+        server.add(f"/odd/{art.slug}", TEMPLATES[i](art))
+        good.append((art.title, f"http://{host}:{port}/odd/{art.slug}"))
+    bombs = [(f"Bomb {name}", server.add(f"/odd/bomb-{name}", body)) for name, body in PAGE_BOMBS.items()]
+    items = [item(t, html.escape(u)) for t, u in good[:6]]
+    items += [item(title, link) for title, link in links]
+    items += [item(t, html.escape(u)) for t, u in [*bombs, *good[6:]]]
+    server.add("/odd/feed.xml", feed(items), content_type="application/rss+xml")
+    dtd_story = story("dtd", "Tashkent rail link to Bishkek opens")
+    dtd_link = server.add("/dtd/a", TEMPLATES[1](dtd_story))
+    server.add(
+        "/dtd.xml",
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY big "' + b"A" * 3_000_000 + b'">\n]>\n'
+        b'<rss version="2.0"><channel><title>D &big;</title><link>http://x/</link><description>d</description>'
+        b"<item><title>Rail &big;</title><link>" + dtd_link.encode() + b"</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    internal = http_server("127.0.0.2")
+    sources = write_sources(
+        tmp_path,
+        {"Odd": server.url("/odd/feed.xml"), "DTD": server.url("/dtd.xml")},
+        "max_bytes: 20000000\nallow_private_networks: false\nhosts:\n"
+        "    odd.test: 127.0.0.2\n    пример.қаз: 127.0.0.1\n    президент.рф: 127.0.0.1",
+    )
+    db = tmp_path / "n.duckdb"
+    # the IDN hosts are not feed hosts: on loopback they are private, so trust them as feeds' hosts
+    sources.write_text(
+        sources.read_text(encoding="utf-8")
+        + "".join(
+            f"  - name: Host {i}\n    url: http://{h}:{port}/none.xml\n    enabled: false\n"
+            for i, h in enumerate(idn)
+        ),
+        encoding="utf-8",
+    )
+    expected = {canonicalize(u) for _, u in good}
+    for run in (1, 2):
+        started = time.monotonic()
+        assert ingest(sources, db) == 0, f"run {run}"
+        seconds = time.monotonic() - started
+        assert seconds < 60, f"run {run} took {seconds:.1f} s"
+        stored = {r[0] for r in rows(db, "SELECT canonical_url FROM articles WHERE source = 'Odd'")}
+        assert expected <= stored, expected - stored
+        assert rows(db, "SELECT url FROM articles WHERE source = 'DTD'") == [(dtd_link,)]
+    assert internal.requests == [] and server.hits("/odd/secret") == 0
+    failures = rows(db, "SELECT name, consecutive_failures FROM source WHERE enabled")
+    assert all(n == 0 for _, n in failures), failures
