@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from flows.dedup import DEFAULT_PARAMS, DedupParams, Doc, Similarity, band_keys_of, signature, similarity
+from flows.stages.dedup import (
+    DEFAULT_PARAMS,
+    DedupParams,
+    Doc,
+    Similarity,
+    band_keys_of,
+    signature,
+    similarity,
+)
 from tests.dedup_eval import Item, build
 
 

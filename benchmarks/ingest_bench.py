@@ -53,8 +53,8 @@ class IngestRun:
 
 # main-process work done outside the event loop, timed per call (CPU of the calling thread)
 STAGES = (
-    ("flows.pipeline", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
-    ("flows.pipeline", "refresh_index", "search index refresh"),
+    ("flows.pipeline.ingest", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline.ingest", "refresh_index", "search index refresh"),
     ("storage.spool", "Spool.put", "spool write"),
     ("storage.spool", "Spool.remove", "spool remove"),
     ("storage.db", "Store.known_canonical_urls", "known-URL lookup"),
@@ -111,7 +111,7 @@ class StageClock:
 
 
 def _ingest(config: Config, store: Store) -> Any:
-    from flows.pipeline import ingest
+    from flows.pipeline.ingest import ingest
 
     return asyncio.run(ingest(config, store))
 
@@ -245,17 +245,17 @@ def profile_main(web: NewsWeb, per_feed: int, workdir: Path) -> dict[str, Any]:
 
 
 WORKER_STAGES = (
-    ("extraction (flows.extract.extract_page)", "flows/extract.py", "extract_page"),
-    ("language (detect_language)", "flows/language.py", "detect_language"),
-    ("relevance (Scorer.score)", "flows/relevance.py", "score"),
-    ("exact-duplicate hash (text_hash)", "flows/dedup.py", "text_hash"),
+    ("extraction (flows.stages.extract.extract_page)", "flows/stages/extract.py", "extract_page"),
+    ("language (detect_language)", "flows/stages/language.py", "detect_language"),
+    ("relevance (Scorer.score)", "flows/stages/relevance.py", "score"),
+    ("exact-duplicate hash (text_hash)", "flows/stages/dedup.py", "text_hash"),
 )
 
 
 def profile_worker(config: Config, pages: list[Page], port: int) -> dict[str, Any]:
     """What one analysis worker does per page (Analyzer.page), timed plainly and then profiled."""
-    from flows.feeds import FeedEntry
-    from flows.pipeline import Analyzer, PageJob
+    from flows.pipeline.ingest import Analyzer, PageJob
+    from flows.stages.feeds import FeedEntry
 
     analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
     jobs = []
@@ -311,9 +311,9 @@ def noop_cli(sources_yaml: str, db: Path, workdir: Path) -> float:
 def digest_time(config: Config, db: Path) -> dict[str, Any]:
     """Build (and render) today's digest from a database whose day holds the cold ingest."""
     try:
-        from flows.digest import build_digest, render, today
+        from flows.stages.digest.build import build_digest, render, today
     except ImportError as exc:
-        return {"skipped": f"flows.digest not importable: {exc}"}
+        return {"skipped": f"flows.stages.digest.build not importable: {exc}"}
     store = Store(db)
     day = today(config.settings.tz)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import __version__
-from flows.urls import BadLink, ascii_host
+from flows.stages.urls import BadLink, ascii_host
 
 DEFAULT_SOURCES = "sources.yaml"
 DEFAULT_DB = "storage/newswatch.duckdb"

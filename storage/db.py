@@ -144,7 +144,7 @@ class ArticleRecord:
     feed_summary: str | None = None
     extraction: str = "page"
     guid: str | None = None
-    band_keys: list[int] = field(default_factory=list)  # near-duplicate index keys (flows/dedup.py)
+    band_keys: list[int] = field(default_factory=list)  # near-duplicate index keys (flows/stages/dedup.py)
     signature: Any = None  # near-duplicate signature, for verifying candidates
 
     @property
@@ -692,7 +692,7 @@ class Store:
             row = con.execute("SELECT count(*) FROM article").fetchone()
         return int(row[0]) if row else 0
 
-    # --- relevance (flows/relevance.py) --------------------------------------------------------
+    # --- relevance (flows/stages/relevance.py) --------------------------------------------------------
 
     def seed_texts(self) -> list[str]:
         """Title and text of every seed article: the corpus relevance measures closeness to."""

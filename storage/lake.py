@@ -463,7 +463,7 @@ class LakeStore(Store):
         """Guarded: the canonical-URL check, the ids and the clusters see every committed article.
 
         One attempt only: the callbacks carry state from this attempt, so the caller retries
-        with fresh ones (`retrying`, as flows.pipeline.insert_with_dedup does).
+        with fresh ones (`retrying`, as flows.pipeline.ingest.insert_with_dedup does).
         """
         return Store.insert_articles(self, records, run_id, near_duplicate, on_inserted, before_commit, joins)
 

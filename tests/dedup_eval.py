@@ -116,7 +116,7 @@ def stitched(a: Sequence[str], b: Sequence[str]) -> str:
 
 
 def seed_stories(seed_dir: Path) -> dict[str, tuple[str, str, list[str]]]:
-    from flows.seeds import load_seed_dir
+    from flows.stages.seeds import load_seed_dir
 
     stories = {}
     for doc in load_seed_dir(seed_dir):
@@ -233,7 +233,7 @@ def ingest(
 ) -> dict[str, int]:
     """Store the items as the pipeline does (seeds first, then batches, which share what they learn
     of the sites' recent articles unless `one_run` is false); returns url -> cluster id."""
-    from flows.dedup import DEFAULT_PARAMS, DedupParams, NearDuplicates, SiteLines, text_hash
+    from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, NearDuplicates, SiteLines, text_hash
     from storage import ArticleRecord, Store
 
     p = params if isinstance(params, DedupParams) else DEFAULT_PARAMS

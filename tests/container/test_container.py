@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, NewsServer
-from tests.test_ingest import SUMMIT, build_site, write_sources
+from tests.pipeline.test_ingest import SUMMIT, build_site, write_sources
 
 pytestmark = [
     pytest.mark.skipif(

@@ -1,0 +1,1 @@
+"""The Prefect layer: flows over the pipeline's functions (`prefect_flows`) and `serve`, which schedules them."""

@@ -1,0 +1,1 @@
+"""The pipeline's composition: stages put together into ingest, analysis and maintenance runs, over storage."""

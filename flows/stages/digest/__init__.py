@@ -1,0 +1,1 @@
+"""The daily digest: built from the stored stories, rendered, and sent once."""

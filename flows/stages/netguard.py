@@ -1,0 +1,195 @@
+"""Which addresses a request may reach (SPEC 7, Safety), checked when each connection is made.
+
+The check sits in an httpcore network backend: the name is resolved, every address is checked, and
+the socket is opened to a checked address, so a second DNS answer (rebinding) cannot send it
+elsewhere. The URL keeps its host name, so connections are pooled per name and TLS is verified (and
+SNI sent) for the name asked for, never for another name that shares the address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+import typing
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+import httpcore
+import httpx
+
+from flows.stages.urls import ascii_host
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+_SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT, not marked private by ipaddress
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known NAT64 prefix: the last 32 bits are IPv4
+
+
+class AddressRefused(Exception):
+    """The host resolves to an address newswatch must not reach; not retried, not a failure."""
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries: mapped, 6to4, Teredo (server and client), NAT64."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED)
+    )
+
+
+def is_public_address(address: str) -> bool:
+    """False for loopback, private, link-local and the like, also when wrapped in an IPv6 address."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded:  # the IPv4 inside decides where the packets end up
+            return all(_public(v4) for v4 in embedded)
+    return _public(ip)
+
+
+def _unmapped(address: str) -> str:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]").split("%")[0]))
+    except ValueError:
+        return None
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def hosts_resolver(mapping: Mapping[str, str], fallback: Resolver = system_resolver) -> Resolver:
+    """Names looked up in `mapping` (host, either spelling -> address) before DNS, like /etc/hosts."""
+    table = {ascii_host(k): v for k, v in mapping.items()}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host.lower() in table:
+            return [table[host.lower()]]
+        return await fallback(host, port)
+
+    return resolve
+
+
+class AddressPolicy:
+    """Resolves a host and says which of its addresses may be reached.
+
+    `trusted_hosts` (the configured feeds' hosts) and `allow_private` lift the check, not the
+    resolver: an injected resolver (a test's, an embedder's hosts map) is followed for every name.
+    """
+
+    def __init__(
+        self, *, allow_private: bool, trusted_hosts: Iterable[str] = (), resolver: Resolver | None = None
+    ) -> None:
+        self.allow_private = allow_private
+        self.trusted_hosts = {h.lower() for h in trusted_hosts}
+        self.resolver = resolver or system_resolver
+        self.custom_dns = resolver is not None
+
+    def exempt(self, host: str) -> bool:
+        return self.allow_private or host.lower() in self.trusted_hosts
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """The checked addresses to connect to (IPv4 first); AddressRefused or ConnectError if none."""
+        host = host.strip("[]").lower()
+        exempt = self.exempt(host)
+        literal = _literal(host)
+        if literal is not None:
+            found = [literal]
+        elif exempt and not self.custom_dns:
+            return [host]  # nothing to check: the operating system resolves and connects
+        else:
+            try:
+                found = await self.resolver(host, port)
+            except (OSError, UnicodeError) as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+            if not found:
+                raise httpcore.ConnectError(f"cannot resolve {host}: no address")
+        if not exempt:
+            bad = [a for a in found if not is_public_address(a)]
+            if bad:
+                raise AddressRefused(
+                    f"refused: {host} resolves to a private, loopback or link-local address"
+                    f" ({', '.join(bad)}); set allow_private_networks: true to allow"
+                )
+        plain = list(dict.fromkeys(_unmapped(a) for a in found))
+        return sorted(plain, key=lambda a: ":" in a)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own backend, connecting only to addresses the policy allows."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        last: Exception | None = None
+        for address in await self.policy.addresses(host, port):
+            try:
+                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+            except (OSError, OverflowError, BaseExceptionGroup) as exc:  # anyio's happy eyeballs
+                last = httpcore.ConnectError(f"{type(exc).__name__}: {exc}")
+        raise last or httpcore.ConnectError(f"cannot connect to {host}:{port}")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are never used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a pool whose connections go through `GuardedBackend`."""
+
+    def __init__(self, policy: AddressPolicy, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
+        # httpx takes no network backend; the pool it built is replaced by the same pool with ours
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(policy),
+        )

@@ -1,0 +1,371 @@
+"""`newswatch serve`: deployments, the local Prefect server, and scheduled ingests end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from flows.cli import main
+from flows.config import parse_config
+from flows.orchestration.serve import (
+    DIGEST_DEPLOYMENT,
+    INGEST_DEPLOYMENT,
+    LocalServer,
+    ServeError,
+    build_deployments,
+)
+from tests.conftest import NewsServer
+from tests.pages import TEMPLATES, Article, rss
+
+WORDS = [
+    "Astana",
+    "Tashkent",
+    "Bishkek",
+    "Dushanbe",
+    "Ashgabat",
+    "water",
+    "energy",
+    "railway",
+    "corridor",
+    "customs",
+    "border",
+    "talks",
+    "minister",
+    "parliament",
+    "election",
+    "budget",
+    "cotton",
+    "wheat",
+    "gas",
+    "pipeline",
+    "power",
+    "grid",
+    "drought",
+    "harvest",
+    "loan",
+    "bank",
+    "tariff",
+    "visa",
+    "migrants",
+    "remittances",
+    "summit",
+    "treaty",
+    "reservoir",
+    "dam",
+    "glacier",
+    "mining",
+    "gold",
+    "copper",
+    "uranium",
+    "oil",
+    "refinery",
+    "port",
+]
+
+
+def distinct_story(n: int) -> Article:
+    """A story whose text shares no long phrase with the others, so none is a near-duplicate."""
+    rng = random.Random(n)
+    paragraphs = [
+        " ".join(rng.sample(WORDS, 24)).capitalize() + f", said official number {n * 10 + i}."
+        for i in range(5)
+    ]
+    return Article(
+        slug=f"story-{n}", title=f"Story {n}: " + " ".join(rng.sample(WORDS, 6)), paragraphs=paragraphs
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- deployments ---------------------------------------------------------------------------------
+
+
+def test_deployments_carry_schedules_limits_and_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = parse_config(
+        "settings:\n  ingest_interval_minutes: 15\n  digest_cron: '30 6 * * 1-5'\n  timezone: Asia/Tashkent\n"
+        "sources: []\n"
+    )
+    deployments = {
+        f"{d.flow_name}/{d.name}": d for d in build_deployments(config, Path("s.yaml"), Path("x/n.duckdb"))
+    }
+    assert set(deployments) == {INGEST_DEPLOYMENT, DIGEST_DEPLOYMENT}
+
+    ingest = deployments[INGEST_DEPLOYMENT]
+    (schedule,) = [s.schedule for s in ingest.schedules]
+    assert schedule.interval == timedelta(minutes=15)
+    assert ingest.parameters == {
+        "sources_path": str(tmp_path / "s.yaml"),
+        "db_path": str(tmp_path / "x/n.duckdb"),
+    }
+    # each run is a fresh process wherever it starts: found by module, not by a relative file path
+    assert ingest.entrypoint == "flows.orchestration.prefect_flows.ingest_flow"
+
+    digest = deployments[DIGEST_DEPLOYMENT]
+    (cron,) = [s.schedule for s in digest.schedules]
+    assert (cron.cron, cron.timezone) == ("30 6 * * 1-5", "Asia/Tashkent")
+    assert digest.parameters["db_path"] == str(tmp_path / "x/n.duckdb")
+    assert all(Path(v).is_absolute() for v in digest.parameters.values())
+
+    for d in (ingest, digest):
+        assert d.concurrency_limit == 1
+        assert str(d.concurrency_options.collision_strategy.value) == "ENQUEUE"
+
+
+def test_local_server_refuses_a_busy_port_and_says_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        server = LocalServer(tmp_path / "prefect", "127.0.0.1", port)
+        with pytest.raises(ServeError, match=f"port {port} .*--port.*PREFECT_API_URL"):
+            server.start(timeout=5)
+        assert server.process is None
+
+
+def test_serve_command_rejects_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "forty"]) == 2
+    assert "--port" in capsys.readouterr().err
+
+
+def test_serve_command_reports_a_busy_port_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(
+            ["serve", "--db", str(tmp_path / "n.duckdb"), "--sources", str(sources), "--port", str(port)]
+        )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"port {port}" in err and "Traceback" not in err
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+
+def changing_site(server: NewsServer, stories: int = 12) -> str:
+    """A feed that lists one more story on every poll, so every scheduled ingest finds something new."""
+    for n in range(1, stories + 1):
+        art = distinct_story(n)
+        server.add(f"/a/{art.slug}", TEMPLATES[n % 3](art))
+
+    def feed(handler: BaseHTTPRequestHandler) -> None:
+        polls = min(server.hits("/a/feed.xml"), stories)
+        items = [
+            (distinct_story(n).title, server.url(f"/a/story-{n}"), distinct_story(n).paragraphs[0], None)
+            for n in range(1, polls + 1)
+        ]
+        body = rss("Changing outlet", server.url("/a/"), items).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return server.add_handler("/a/feed.xml", feed)
+
+
+def ingest_runs(db: Path) -> list[tuple[str, int, int]] | None:
+    """(status, new, duplicate) of every ingest run, or None while a run holds the file."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return [
+            (r[0], r[1] or 0, r[2] or 0)
+            for r in con.execute(
+                "SELECT status, articles_new, articles_duplicate FROM run WHERE kind = 'ingest' ORDER BY id"
+            ).fetchall()
+        ]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def leftover_servers(port: int) -> list[int]:
+    """Processes still running `prefect server start ... --port PORT`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"server" in args and b"start" in args and str(port).encode() in args:
+            found.append(int(proc.name))
+    return found
+
+
+def scheduled_runs(api_url: str) -> list[dict[str, object]]:
+    response = httpx.post(f"{api_url}/flow_runs/filter", json={"limit": 200}, timeout=10)
+    response.raise_for_status()
+    return [r for r in response.json() if r.get("auto_scheduled")]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(480)
+@pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc")
+def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp_path: Path) -> None:
+    feed_url = changing_site(server)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"settings:\n  ingest_interval_minutes: 1\n  timeout_seconds: 5\n  max_retries: 0\n"
+        f"sources:\n  - name: Changing outlet\n    url: {feed_url}\n    language: en\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "storage" / "newswatch.duckdb"
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    exe = Path(sys.executable).with_name("newswatch")
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(exe), "serve", "--db", str(db), "--sources", str(sources), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    try:
+        deadline = time.monotonic() + 360
+        runs: list[tuple[str, int, int]] = []
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"serve exited early:\n{log_path.read_text()}"
+            assert "crashed" not in log_path.read_text(), log_path.read_text()
+            runs = ingest_runs(db) or runs
+            if len([r for r in runs if r[0] == "ok" and r[1] > 0]) >= 2:
+                break
+            time.sleep(3)
+        output = log_path.read_text()
+        assert len([r for r in runs if r[0] == "ok" and r[1] > 0]) >= 2, f"runs: {runs}\n{output}"
+        # the runs were the schedule's, not anyone's manual trigger
+        completed = [r for r in scheduled_runs(api_url) if r["state_type"] == "COMPLETED"]
+        assert len(completed) >= 2, json.dumps(completed, indent=1, default=str)
+        assert server.hits("/a/feed.xml") >= 2
+        server_pid = int(output.split("Prefect server (pid ")[1].split(")")[0])
+        assert Path(f"/proc/{server_pid}").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+
+    output = log_path.read_text()
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "stopping the Prefect server" in output
+    assert (
+        not Path(f"/proc/{server_pid}").exists() or "zombie" in Path(f"/proc/{server_pid}/status").read_text()
+    )
+    assert leftover_servers(port) == []
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{api_url}/health", timeout=2)
+    # the schedule's articles are in the database, nothing is held open
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = con.execute("SELECT count(*) FROM articles WHERE source = 'Changing outlet'").fetchone()
+    finally:
+        con.close()
+    assert stored is not None and stored[0] >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
+    server: NewsServer, tmp_path: Path
+) -> None:
+    feed_url = changing_site(server)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"settings:\n  timeout_seconds: 5\nsources:\n  - name: Changing outlet\n    url: {feed_url}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "storage" / "newswatch.duckdb"
+    external = LocalServer(tmp_path / "external-prefect", "127.0.0.1", free_port())
+    external.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_HOME"}
+        env |= {
+            "PREFECT_API_URL": external.api_url,
+            "PREFECT_HOME": str(tmp_path / "client-prefect"),
+            "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        }
+        log_path = tmp_path / "serve.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("newswatch")),
+                    "serve",
+                    "--db",
+                    str(db),
+                    "--sources",
+                    str(sources),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=tmp_path,
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while "serving digest/daily" not in log_path.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, log_path.read_text()
+                time.sleep(1)
+            trigger = subprocess.run(
+                [str(Path(sys.executable).with_name("prefect")), "deployment", "run", INGEST_DEPLOYMENT],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert trigger.returncode == 0, trigger.stdout + trigger.stderr
+            runs: list[tuple[str, int, int]] = []
+            while time.monotonic() < deadline + 60 and not any(r[0] == "ok" for r in runs):
+                assert "crashed" not in log_path.read_text(), log_path.read_text()
+                runs = ingest_runs(db) or runs
+                time.sleep(2)
+            assert [r[:2] for r in runs] == [("ok", 1)], log_path.read_text()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(90)
+        output = log_path.read_text()
+        assert code == 0 and "Traceback" not in output, output
+        assert f"using the Prefect server at {external.api_url}" in output
+        assert "starting a local Prefect server" not in output
+        # that server is not ours to stop; our deployments pause so nothing piles up while we are away
+        assert httpx.get(f"{external.api_url}/health", timeout=10).status_code == 200
+        deployments = httpx.post(f"{external.api_url}/deployments/filter", json={}, timeout=10).json()
+        assert {d["name"]: d["paused"] for d in deployments} == {"scheduled": True, "daily": True}
+    finally:
+        assert external.stop() is not None

@@ -1,0 +1,200 @@
+"""End to end: a real HTTP server on loopback, the real CLI, a real DuckDB file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from tests.conftest import ROOT, NewsServer
+from tests.pages import TEMPLATES, Article, atom, rss, story
+
+WATER = story("water-deal", "Kazakhstan and Uzbekistan sign water deal")
+SUMMIT = Article(
+    slug="summit",
+    title="Tokayev hosts Central Asian leaders in Astana",
+    paragraphs=[
+        "President Kassym-Jomart Tokayev hosted the leaders of Kyrgyzstan, Tajikistan, Turkmenistan and "
+        "Uzbekistan in Astana on Thursday for a consultative meeting on trade and transport corridors.",
+        "The five leaders discussed a railway that would link China to Europe through Kazakhstan and the "
+        "Caspian Sea, bypassing Russia, and agreed to study a common customs window for transit cargo.",
+        "Officials said the next meeting would be held in Tashkent next year, continuing a format that the "
+        "region's governments have held annually since 2018 without outside powers at the table.",
+        "Observers in the region said the meeting showed how far cooperation has come, with border disputes "
+        "that once closed crossings for months now settled through commissions and regular talks.",
+    ],
+)
+WEATHER = Article(
+    slug="weather",
+    title="Storms expected across northern Europe this weekend",
+    paragraphs=[
+        "Forecasters warned of heavy rain and strong winds across Scandinavia and the Baltic states, "
+        "with ferry services likely to be cancelled on Saturday and Sunday.",
+        "Residents along the coast were told to secure loose objects and avoid unnecessary travel, "
+        "while airports said they expected delays but no closures at this stage.",
+        "The storm is the third this autumn and follows an unusually warm October in much of the region, "
+        "meteorologists said in their weekly outlook on Friday.",
+    ],
+)
+
+
+def build_site(server: NewsServer) -> dict[str, str]:
+    """Two outlets; both run the water story (an exact copy under another URL)."""
+    urls: dict[str, str] = {}
+    items_a = []
+    for i, art in enumerate([WATER, SUMMIT, WEATHER]):
+        url = server.add(f"/a/{art.slug}", TEMPLATES[i % 3](art))
+        urls[f"a/{art.slug}"] = url
+        items_a.append((art.title, url + "?utm_source=rss&utm_medium=feed", art.paragraphs[0], art.published))
+    server.add(
+        "/a/feed.xml",
+        rss("Outlet A", server.url("/a/"), items_a),
+        content_type="application/rss+xml",
+        etag='"a-v1"',
+    )
+    url_b = server.add("/b/2026/11/water", TEMPLATES[1](WATER))
+    urls["b/water"] = url_b
+    # a relative link, resolved against the feed URL
+    server.add(
+        "/b/atom.xml",
+        atom("Outlet B", server.url("/b/"), [(WATER.title, "2026/11/water", "", None)]),
+        content_type="application/atom+xml",
+        last_modified="Sat, 21 Nov 2026 10:00:00 GMT",
+    )
+    server.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    return urls
+
+
+def write_sources(path: Path, server: NewsServer, extra: str = "") -> Path:
+    path.write_text(
+        f"""settings:
+  allow_private_networks: false
+  timeout_seconds: 5
+sources:
+  - name: Outlet A
+    url: {server.url("/a/feed.xml")}
+    language: en
+  - name: Outlet B
+    url: {server.url("/b/atom.xml")}
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_ingest_end_to_end_and_conditional_get(
+    server: NewsServer, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_site(server)
+    sources = write_sources(tmp_path / "sources.yaml", server)
+    assert main(["seed", "--db", str(db_path), "--sources", str(sources), "--dir", str(ROOT / "seeds")]) == 0
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "Outlet A" in out and "Outlet B" in out
+
+    arts = rows(
+        db_path,
+        "SELECT source, url, canonical_url, title, text, language, cluster_id, duplicate_of, "
+        "is_seed, word_count, author, published_at FROM articles WHERE NOT is_seed ORDER BY id",
+    )
+    assert len(arts) == 4
+    by_url = {a[2]: a for a in arts}
+    water_a = by_url[server.url("/a/water-deal")]
+    water_b = by_url[server.url("/b/2026/11/water")]
+    # the link exactly as the feed gave it, and the canonical form without tracking parameters
+    assert water_a[1].endswith("?utm_source=rss&utm_medium=feed")
+    # exact duplicate: same cluster, pointing at the first
+    first, second = sorted([water_a, water_b], key=lambda a: a[6] if a[7] is None else a[7] + 0.5)
+    assert first[7] is None and first[6] is not None
+    assert second[6] == first[6] and second[7] is not None
+    summit = by_url[server.url("/a/summit")]
+    assert "Tokayev hosted the leaders" in summit[4]
+    # boilerplate is gone
+    for art in arts:
+        text = art[4]
+        assert "cookie" not in text.lower()
+        assert "Post comment" not in text
+        assert "Related headline number" not in text
+        assert art[5] == "en"
+        assert art[9] > 20
+    seeds = rows(
+        db_path, "SELECT count(*) FROM articles WHERE is_seed AND source = 'seed' AND url LIKE 'seed://%'"
+    )
+    assert seeds[0][0] == 5
+
+    page_hits = {p: server.hits(p) for p in ("/a/water-deal", "/a/summit", "/a/weather", "/b/2026/11/water")}
+    assert all(v == 1 for v in page_hits.values())
+
+    # second run: the feeds answer 304 and no article page is fetched again
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    assert {p: server.hits(p) for p in page_hits} == page_hits
+    feed_requests = [r for r in server.requests if r.path in ("/a/feed.xml", "/b/atom.xml")]
+    assert feed_requests[-1].headers.get("if-none-match") == '"a-v1"' or feed_requests[-1].headers.get(
+        "if-modified-since"
+    )
+    log = rows(
+        db_path,
+        "SELECT url, outcome, status FROM fetch_log WHERE kind = 'feed' AND run_id = "
+        "(SELECT max(id) FROM run WHERE kind = 'ingest')",
+    )
+    assert {r[1] for r in log} == {"not_modified"} and {r[2] for r in log} == {304}
+    assert rows(db_path, "SELECT count(*) FROM articles WHERE NOT is_seed")[0][0] == 4
+
+
+def test_make_run_style_command_exits_zero_without_network(tmp_path: Path) -> None:
+    """`newswatch run` through the installed script: unreachable sources are reported, exit 0."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "settings:\n  timeout_seconds: 2\n  max_retries: 0\nsources:\n"
+        "  - name: Nowhere\n    url: http://127.0.0.1:9/feed\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "n.duckdb"
+    exe = Path(sys.executable).with_name("newswatch")
+    env = {**os.environ, "NEWSWATCH_DB": str(db), "NEWSWATCH_SOURCES": str(sources)}
+    proc = subprocess.run(
+        [str(exe), "run", "--seeds", str(ROOT / "seeds")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Nowhere" in proc.stdout and "error" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    health = rows(db, "SELECT consecutive_failures, last_error FROM source WHERE name = 'Nowhere'")
+    assert health[0][0] == 1 and "connection" in health[0][1]
+
+
+def test_pages_are_fetched_round_robin_over_hosts() -> None:
+    from flows.pipeline.ingest import interleave_by_host
+    from flows.stages.feeds import FeedEntry
+
+    def item(host: str, n: int) -> tuple[object, FeedEntry, str]:
+        link = f"http://{host}/{n}"
+        return (None, FeedEntry(link, link, None, None, None, None, None, None), link)
+
+    todo = [item("a.test", i) for i in range(3)] + [item("b.test", i) for i in range(2)] + [item("c.test", 0)]
+    order = [e.link for _, e, _ in interleave_by_host(todo)]  # type: ignore[arg-type]
+    assert order == [
+        "http://a.test/0",
+        "http://b.test/0",
+        "http://c.test/0",
+        "http://a.test/1",
+        "http://b.test/1",
+        "http://a.test/2",
+    ]
