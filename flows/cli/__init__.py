@@ -19,11 +19,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows import __version__
 from flows.config import DEFAULT_DB, DEFAULT_SOURCES, Config, ConfigError, load_config
+from flows.progress import ConsoleReporter
 
 log = logging.getLogger("newswatch")
 
@@ -37,60 +37,6 @@ def prefect_environment(db_path: Path) -> None:
     os.environ.setdefault("PREFECT_HOME", str(db_path.resolve().parent / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-
-
-# --- progress ----------------------------------------------------------------------------------
-
-
-class ConsoleReporter:
-    """A progress bar on a terminal, plain log lines otherwise."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.interactive = console.is_terminal
-        self._progress: Progress | None = None
-        self._task: Any = None
-        self._name = ""
-        self._total: int | None = None
-        self._done = 0
-
-    def phase(self, name: str, total: int | None) -> None:
-        self._finish_bar()
-        self._name, self._total, self._done = name, total, 0
-        if self.interactive:
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=self.console,
-                transient=False,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(name, total=total)
-        else:
-            log.info("%s: %s to do", name, total if total is not None else "?")
-
-    def advance(self, n: int = 1) -> None:
-        self._done += n
-        if self._progress is not None:
-            self._progress.advance(self._task, n)
-        elif self._total and self._total >= 20 and self._done % max(1, self._total // 10) == 0:
-            log.info("%s: %d/%d", self._name, self._done, self._total)
-
-    def message(self, text: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(text)
-        else:
-            log.info("%s", text)
-
-    def _finish_bar(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-
-    def close(self) -> None:
-        self._finish_bar()
 
 
 # --- commands ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ own database connections and HTTP client.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -17,29 +18,20 @@ from prefect.cache_policies import NONE
 from flows.config import load_config
 from flows.pipeline.ingest import IngestSummary, seed
 from flows.pipeline.lake import ingest_shard
+from flows.progress import LogReporter
 from flows.stages.digest.build import DigestOutcome, DigestSendFailed, digest_for
 from storage.lake import Shard, open_store
 
 
-class _LogReporter:
-    def __init__(self) -> None:
-        self.logger = get_run_logger()
-
-    def phase(self, name: str, total: int | None) -> None:
-        self.logger.info("%s: %s to do", name, total)
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def message(self, text: str) -> None:
-        self.logger.warning("%s", text)
+def _log_reporter() -> LogReporter:
+    return LogReporter(get_run_logger(), logging.WARNING)
 
 
 @task(name="load-seeds", cache_policy=NONE)
 def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]:
     """Into the store the CLI would open: the file at `db_path`, or the configured lake."""
     config = load_config(sources_path)
-    reporter = _LogReporter()
+    reporter = _log_reporter()
     store = open_store(db_path, lock_timeout=600, on_wait=reporter.message)
     try:
         return seed(config, store, seed_dir, reporter)
@@ -50,7 +42,7 @@ def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]
 @task(name="ingest-sources", cache_policy=NONE, retries=0)
 def ingest_task(sources_path: str, db_path: str, shard: str | None = None) -> IngestSummary:
     config = load_config(sources_path)
-    reporter = _LogReporter()
+    reporter = _log_reporter()
     part = Shard.parse(shard) if shard else None
     store = open_store(db_path, shard=part, lock_timeout=600, on_wait=reporter.message)
     try:

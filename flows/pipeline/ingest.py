@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import duckdb
 import httpx
 
 from flows.config import Config, Source, Topic
+from flows.progress import Reporter, SilentReporter
 from flows.stages.dedup import NearDuplicates, SiteLines, band_keys, text_hash
 from flows.stages.extract import Extracted, extract_page, normalize_space
 from flows.stages.feeds import FeedEntry, FeedError, parse_feed
@@ -52,25 +53,6 @@ from storage.spool import Spool, WriterLock, writing
 
 BATCH_SIZE = 100
 log = logging.getLogger(__name__)
-
-
-class Reporter(Protocol):
-    """Progress for long work: a bar on a terminal, log lines elsewhere."""
-
-    def phase(self, name: str, total: int | None) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-    def message(self, text: str) -> None: ...
-
-
-class SilentReporter:
-    def phase(self, name: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def message(self, text: str) -> None:
-        pass
 
 
 @dataclass

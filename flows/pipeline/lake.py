@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 
 from flows.config import Config, Source
-from flows.pipeline.ingest import IngestSummary, Reporter, SilentReporter, ingest
+from flows.pipeline.ingest import IngestSummary, ingest
+from flows.progress import Reporter, SilentReporter
 from flows.stages.dedup import NearDuplicates
 from storage import dedup as index
 from storage import lake

@@ -26,12 +26,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Protocol
 
 import duckdb
 import numpy as np
 from datasketch import MinHash
 
+from flows.progress import Reporter
 from storage import dedup as index
 from storage.db import ArticleRecord, Store
 from storage.spool import writing
@@ -535,11 +535,6 @@ class SiteLines:
 # --- rebuild -----------------------------------------------------------------------------------
 
 
-class Progress(Protocol):
-    def phase(self, name: str, total: int | None) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-
-
 @dataclass(frozen=True)
 class RebuildSummary:
     articles: int
@@ -575,7 +570,7 @@ class _Keys:
 
 def rebuild(
     store: Store,
-    reporter: Progress | None = None,
+    reporter: Reporter | None = None,
     params: DedupParams = DEFAULT_PARAMS,
     batch_size: int = 1000,
     workers: int | None = None,
@@ -593,7 +588,7 @@ def rebuild(
 
 
 def _rebuild_locked(
-    store: Store, reporter: Progress | None, params: DedupParams, batch_size: int, workers: int | None
+    store: Store, reporter: Reporter | None, params: DedupParams, batch_size: int, workers: int | None
 ) -> RebuildSummary:
     started = time.monotonic()
     store.migrate()

@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 
+from flows.progress import Reporter
 from storage.db import StorageError, Store
 from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
 from storage.spool import writing
@@ -30,10 +31,6 @@ _WORD_CHAR = rf"[^\W_{_CJK_CHARS}]"
 
 class SearchUsageError(ValueError):
     """A search the analyst has to correct (the CLI exits 2)."""
-
-
-class Reporter(Protocol):
-    def message(self, text: str) -> None: ...
 
 
 def build_request(
