@@ -11,10 +11,7 @@ import asyncio
 import contextlib
 import email.utils
 import logging
-import os
-import ssl
 import time
-import urllib.request
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,17 +20,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import truststore
 from protego import Protego
 
 from flows.config import Settings
-from flows.stages.netguard import (
-    AddressPolicy,
-    AddressRefused,
+from flows.stages.netguard import AddressPolicy, AddressRefused, Resolver, is_public_address, system_resolver
+from flows.stages.transport import (
+    HIDDEN_LOCATION,
     GuardedTransport,
-    Resolver,
-    is_public_address,
-    system_resolver,
+    environment_proxies,
+    is_proxied,
+    make_client,
+    proxy_mounts,
+    ssl_context,
 )
 from flows.stages.urls import BadLink, host_of, request_url
 
@@ -160,24 +158,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now_ts)
 
 
-def ssl_context(settings: Settings) -> ssl.SSLContext:
-    """Certificates as httpx users expect: SSL_CERT_FILE / SSL_CERT_DIR, else certifi or the system store."""
-    if settings.trust_store == "system" and not (
-        os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
-    ):
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return httpx.create_ssl_context(trust_env=True)
-
-
-def environment_proxies() -> dict[str, str]:
-    """HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (either case), as curl and httpx read them."""
-    return {
-        k: v
-        for k, v in urllib.request.getproxies_environment().items()
-        if k in ("http", "https", "all", "no")
-    }
-
-
 class Fetcher:
     """Shared limits and guards for every request of a run.
 
@@ -230,18 +210,13 @@ class Fetcher:
         )
         context = ssl_context(settings)
         proxies = environment_proxies() if transport is None else {}
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-        for scheme in ("http", "https"):
-            if proxy := proxies.get(scheme) or proxies.get("all"):
-                mounts[f"{scheme}://"] = httpx.AsyncHTTPTransport(
-                    proxy=proxy, verify=context, limits=limits, trust_env=False
-                )
+        mounts = proxy_mounts(proxies, context, limits)
         direct = transport or GuardedTransport(policy, context, limits)
         async with contextlib.AsyncExitStack() as stack:
-            client = await stack.enter_async_context(cls._client(settings, direct))
+            client = await stack.enter_async_context(make_client(settings, direct))
             proxy_client = None
             if mounts:
-                proxy_client = await stack.enter_async_context(cls._client(settings, None, mounts))
+                proxy_client = await stack.enter_async_context(make_client(settings, None, mounts))
             yield cls(
                 client,
                 settings,
@@ -251,22 +226,6 @@ class Fetcher:
                 precheck=transport is not None,
                 backoff_base=backoff_base,
             )
-
-    @staticmethod
-    def _client(
-        settings: Settings,
-        transport: httpx.AsyncBaseTransport | None,
-        mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None,
-    ) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
-            follow_redirects=False,
-            transport=transport,
-            mounts=mounts,
-            trust_env=False,
-            event_hooks={"response": [_hide_location]},
-        )
 
     def _host_semaphore(self, host: str) -> asyncio.Semaphore:
         sem = self._per_host.get(host)
@@ -278,9 +237,7 @@ class Fetcher:
         if self.proxy_client is None:
             return False
         parts = urlsplit(wire)
-        if not (self.proxies.get(parts.scheme) or self.proxies.get("all")):
-            return False
-        return not urllib.request.proxy_bypass_environment(parts.netloc, self.proxies)  # type: ignore[attr-defined]
+        return is_proxied(parts.scheme, parts.netloc, self.proxies)
 
     async def get(
         self,
@@ -405,8 +362,8 @@ class Fetcher:
             )
         async with client.stream("GET", url, headers=headers) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
-            if _HIDDEN_LOCATION in resp_headers:
-                resp_headers["location"] = resp_headers.pop(_HIDDEN_LOCATION)
+            if HIDDEN_LOCATION in resp_headers:
+                resp_headers["location"] = resp_headers.pop(HIDDEN_LOCATION)
             status = response.status_code
             if status in REDIRECT_CODES or status == 304 or status >= 400:
                 return status, resp_headers, b""
@@ -452,17 +409,6 @@ class Fetcher:
         except Exception:  # noqa: BLE001 - an unreadable robots.txt forbids nothing
             log.warning("unreadable robots.txt at %s", origin, exc_info=True)
             return None
-
-
-_HIDDEN_LOCATION = "x-newswatch-location"
-
-
-async def _hide_location(response: httpx.Response) -> None:
-    """httpx parses a redirect's Location even when it does not follow it, and a bad one raises
-    (an IDNA error, an invalid port) where the response is lost; the Fetcher reads it instead."""
-    if "location" in response.headers:
-        response.headers[_HIDDEN_LOCATION] = response.headers["location"]
-        del response.headers["location"]
 
 
 def _wire(url: str) -> str:

@@ -1,9 +1,6 @@
-"""Which addresses a request may reach (SPEC 7, Safety), checked when each connection is made.
+"""Which addresses a request may reach (SPEC 7, Safety): the policy, and the resolvers it asks.
 
-The check sits in an httpcore network backend: the name is resolved, every address is checked, and
-the socket is opened to a checked address, so a second DNS answer (rebinding) cannot send it
-elsewhere. The URL keeps its host name, so connections are pooled per name and TLS is verified (and
-SNI sent) for the name asked for, never for another name that shares the address.
+`flows.stages.transport` applies it when each connection is made.
 """
 
 from __future__ import annotations
@@ -11,12 +8,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import ssl
-import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 import httpcore
-import httpx
 
 from flows.stages.urls import ascii_host
 
@@ -141,55 +135,3 @@ class AddressPolicy:
                 )
         plain = list(dict.fromkeys(_unmapped(a) for a in found))
         return sorted(plain, key=lambda a: ":" in a)
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's own backend, connecting only to addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self.policy = policy
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        last: Exception | None = None
-        for address in await self.policy.addresses(host, port):
-            try:
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                last = exc
-            except (OSError, OverflowError, BaseExceptionGroup) as exc:  # anyio's happy eyeballs
-                last = httpcore.ConnectError(f"{type(exc).__name__}: {exc}")
-        raise last or httpcore.ConnectError(f"cannot connect to {host}:{port}")
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are never used")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a pool whose connections go through `GuardedBackend`."""
-
-    def __init__(self, policy: AddressPolicy, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
-        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        # httpx takes no network backend; the pool it built is replaced by the same pool with ours
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(policy),
-        )
