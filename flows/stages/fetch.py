@@ -323,7 +323,9 @@ class Fetcher:
                     given = urljoin(current, location.strip())
                     target = _wire(given)
                 except (ValueError, _Refused) as exc:
-                    raise _Refused(f"HTTP {status} redirect to a bad link: {exc}") from exc
+                    # the same every time: skipped like the link itself would be, so the feed's
+                    # validators are still saved and the entry is not tried again each poll
+                    raise _Refused(f"HTTP {status} redirect to a bad link: {exc}", skipped=True) from exc
                 if hop == 0 and status in (301, 308):
                     result.moved_to = given
                 if hop == MAX_REDIRECTS:
