@@ -67,7 +67,7 @@ def _use_prefect(args: argparse.Namespace) -> bool:
 
 
 def cmd_seed(args: argparse.Namespace, console: Console) -> int:
-    from flows.pipeline.ingest import seed
+    from flows.pipeline.maintenance import seed
 
     config = _config(args)
     reporter = ConsoleReporter(console)
@@ -217,7 +217,7 @@ def _read_only_sql(exc: Exception) -> Exception:
 
 
 def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
-    from flows.pipeline.ingest import rescore
+    from flows.pipeline.maintenance import rescore
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
