@@ -312,9 +312,10 @@ def noop_cli(sources_yaml: str, db: Path, workdir: Path) -> float:
 def digest_time(config: Config, db: Path) -> dict[str, Any]:
     """Build (and render) today's digest from a database whose day holds the cold ingest."""
     try:
-        from flows.stages.digest.build import build_digest, render, today
+        from flows.stages.digest.build import build_digest, today
+        from flows.stages.digest.render import render
     except ImportError as exc:
-        return {"skipped": f"flows.stages.digest.build not importable: {exc}"}
+        return {"skipped": f"flows.stages.digest not importable: {exc}"}
     store = Store(db)
     day = today(config.settings.tz)
     started = time.perf_counter()

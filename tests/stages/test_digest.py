@@ -24,16 +24,10 @@ from hypothesis import strategies as st
 from flows.cli import main
 from flows.config import Config, SmtpSettings, parse_config
 from flows.stages.dedup import text_hash
-from flows.stages.digest.build import (
-    REGION,
-    build_digest,
-    day_bounds,
-    make_digest,
-    render,
-    split_sentences,
-    summarize,
-    today,
-)
+from flows.stages.digest.build import REGION, build_digest, day_bounds, today
+from flows.stages.digest.deliver import make_digest
+from flows.stages.digest.render import render
+from flows.stages.digest.sentences import split_sentences, summarize
 from storage import ArticleRecord, Store
 from storage.db import PollOutcome
 from tests.conftest import ROOT, NewsServer
