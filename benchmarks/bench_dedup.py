@@ -76,7 +76,7 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import duckdb
 
-    from flows.pipeline.ingest import insert_with_dedup
+    from flows.pipeline.insert import insert_with_dedup
     from flows.stages.dedup import band_keys
     from storage import ArticleRecord, Store
     from storage import dedup as index
@@ -142,7 +142,7 @@ def _rebuild_speed(path: str, articles: int, queue: Any) -> None:
     """In a child process: `dedup --rebuild` over `articles` realistic texts (the labelled set's,
     varied), stored first through the pipeline's insert path."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from flows.pipeline.ingest import insert_with_dedup
+    from flows.pipeline.insert import insert_with_dedup
     from flows.stages.dedup import band_keys, rebuild
     from storage import ArticleRecord, Store
 

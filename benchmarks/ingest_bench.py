@@ -54,6 +54,7 @@ class IngestRun:
 # main-process work done outside the event loop, timed per call (CPU of the calling thread)
 STAGES = (
     ("flows.pipeline.ingest", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline.replay", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
     ("flows.pipeline.ingest", "refresh_index", "search index refresh"),
     ("storage.spool", "Spool.put", "spool write"),
     ("storage.spool", "Spool.remove", "spool remove"),
@@ -254,7 +255,7 @@ WORKER_STAGES = (
 
 def profile_worker(config: Config, pages: list[Page], port: int) -> dict[str, Any]:
     """What one analysis worker does per page (Analyzer.page), timed plainly and then profiled."""
-    from flows.pipeline.ingest import Analyzer, PageJob
+    from flows.pipeline.analysis import Analyzer, PageJob
     from flows.stages.feeds import FeedEntry
 
     analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
@@ -311,9 +312,10 @@ def noop_cli(sources_yaml: str, db: Path, workdir: Path) -> float:
 def digest_time(config: Config, db: Path) -> dict[str, Any]:
     """Build (and render) today's digest from a database whose day holds the cold ingest."""
     try:
-        from flows.stages.digest.build import build_digest, render, today
+        from flows.stages.digest.build import build_digest, today
+        from flows.stages.digest.render import render
     except ImportError as exc:
-        return {"skipped": f"flows.stages.digest.build not importable: {exc}"}
+        return {"skipped": f"flows.stages.digest not importable: {exc}"}
     store = Store(db)
     day = today(config.settings.tz)
     started = time.perf_counter()

@@ -67,7 +67,7 @@ def _use_prefect(args: argparse.Namespace) -> bool:
 
 
 def cmd_seed(args: argparse.Namespace, console: Console) -> int:
-    from flows.pipeline.ingest import seed
+    from flows.pipeline.maintenance import seed
 
     config = _config(args)
     reporter = ConsoleReporter(console)
@@ -130,7 +130,7 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
 
 def run_digest(args: argparse.Namespace) -> Any:
     """The digest of one day, as a Prefect flow or directly; a failed send comes back in the outcome."""
-    from flows.stages.digest.build import DigestSendFailed, default_out_dir, digest_for
+    from flows.stages.digest.deliver import DigestSendFailed, default_out_dir, digest_for
 
     config = _config(args)
     out_dir = args.out or default_out_dir(args.db)
@@ -217,7 +217,7 @@ def _read_only_sql(exc: Exception) -> Exception:
 
 
 def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
-    from flows.pipeline.ingest import rescore
+    from flows.pipeline.maintenance import rescore
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")

@@ -1,4 +1,4 @@
-"""Prefect flows: thin compositions of the stage functions in `flows.pipeline.ingest` (SPEC 9).
+"""Prefect flows: thin compositions of the stage functions in `flows.pipeline` (SPEC 9).
 
 Tasks work on batches (all sources of a run, the seed corpus), never per article, and open their
 own database connections and HTTP client.
@@ -16,10 +16,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from flows.config import load_config
-from flows.pipeline.ingest import IngestSummary, seed
+from flows.pipeline.ingest import IngestSummary
 from flows.pipeline.lake import ingest_shard
+from flows.pipeline.maintenance import seed
 from flows.progress import LogReporter
-from flows.stages.digest.build import DigestOutcome, DigestSendFailed, digest_for
+from flows.stages.digest.deliver import DigestOutcome, DigestSendFailed, digest_for
 from storage.lake import Shard, open_store
 
 

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.cli import main
-from flows.pipeline.ingest import insert_with_dedup
+from flows.pipeline.insert import insert_with_dedup
 from flows.pipeline.lake import reconcile, shard_sources
 from storage import Store, search
 from storage.db import ArticleRecord, InsertResult, migrations

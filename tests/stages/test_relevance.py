@@ -14,7 +14,8 @@ import pytest
 
 from flows.cli import main
 from flows.config import Topic, default_topic_data, load_config, parse_config
-from flows.pipeline.ingest import Analyzer, rescore, seed
+from flows.pipeline.analysis import Analyzer
+from flows.pipeline.maintenance import rescore, seed
 from flows.stages.language import detect_language
 from flows.stages.relevance import REGION, Scorer, SeedProfile, Term, normalize, term_pattern
 from flows.stages.seeds import load_seed_dir

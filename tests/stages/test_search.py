@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from flows.cli import main
 from flows.config import parse_config
-from flows.pipeline.ingest import seed
+from flows.pipeline.maintenance import seed
 from flows.stages.search import SearchUsageError, build_request, find_matches, han_bigrams, snippet
 from storage import ArticleRecord, Store
 from storage import search as fts

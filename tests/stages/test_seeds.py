@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from flows.config import parse_config
-from flows.pipeline.ingest import seed
+from flows.pipeline.maintenance import seed
 from flows.stages.seeds import clean_seed_text, load_seed_dir
 from storage import Store
 

@@ -13,7 +13,8 @@ import duckdb
 import pytest
 
 from flows.config import parse_config
-from flows.pipeline.ingest import AnalysisFailed, AnalysisPool, PageJob, ingest
+from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, PageJob
+from flows.pipeline.ingest import ingest
 from flows.stages.feeds import FeedEntry
 from storage import Store
 from tests.conftest import NewsServer

@@ -1,0 +1,40 @@
+"""Storing a batch of analysed articles: each joins the story cluster of its exact or near duplicate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flows.stages.dedup import NearDuplicates, SiteLines
+from storage.db import ArticleRecord, InsertResult, Store
+
+
+def _to_thread_store_insert(
+    store: Store, records: Sequence[ArticleRecord], run_id: int, site_lines: SiteLines | None = None
+) -> list[InsertResult]:
+    return insert_with_dedup(store, records, run_id, site_lines)
+
+
+def insert_with_dedup(
+    store: Store,
+    records: Sequence[ArticleRecord],
+    run_id: int | None = None,
+    site_lines: SiteLines | None = None,
+) -> list[InsertResult]:
+    """Store a batch; each article joins the story cluster of its exact or near duplicate.
+
+    `site_lines` carries what the batches of one run learn about the sites' recent articles.
+    A lake runs the attempt again when another writer committed first, with fresh dedup state.
+    """
+
+    def attempt() -> list[InsertResult]:
+        nd = NearDuplicates(records, site_lines=site_lines)
+        return store.insert_articles(
+            records,
+            run_id=run_id,
+            near_duplicate=nd.find,
+            on_inserted=nd.inserted,
+            before_commit=nd.flush,
+            joins=nd.joins,
+        )
+
+    return store.retrying(attempt)
