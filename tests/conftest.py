@@ -168,7 +168,7 @@ class NewsServer:
     ) -> list[str]:
         """An RSS feed at /PREFIX/feed.xml of `n` article pages; each page calls `before_page`
         (a delay, a gate) before it answers. Returns the article URLs."""
-        from tests.pages import TEMPLATES, rss, story
+        from tests.support.pages import TEMPLATES, rss, story
 
         urls = []
         items = []

@@ -28,7 +28,7 @@ from flows.orchestration.serve import (
     build_deployments,
 )
 from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, Article, rss
+from tests.support.pages import TEMPLATES, Article, rss
 
 WORDS = [
     "Astana",

@@ -12,7 +12,7 @@ import pytest
 
 from flows.cli import main
 from tests.conftest import ROOT, NewsServer
-from tests.pages import TEMPLATES, Article, atom, rss, story
+from tests.support.pages import TEMPLATES, Article, atom, rss, story
 
 WATER = story("water-deal", "Kazakhstan and Uzbekistan sign water deal")
 SUMMIT = Article(

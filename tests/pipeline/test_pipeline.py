@@ -17,7 +17,7 @@ from flows.pipeline.ingest import AnalysisFailed, AnalysisPool, PageJob, ingest
 from flows.stages.feeds import FeedEntry
 from storage import Store
 from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, rss, story
+from tests.support.pages import TEMPLATES, rss, story
 
 PARAGRAPH = "<p>" + "Kazakhstan and Uzbekistan signed a water deal on Friday in Astana. " * 10 + "</p>"
 

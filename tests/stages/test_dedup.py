@@ -32,7 +32,7 @@ from storage import ArticleRecord, Store
 from tests import dedup_eval
 from tests.conftest import ROOT, NewsServer
 from tests.dedup_eval_texts import STORIES
-from tests.pages import TEMPLATES, Article, rss
+from tests.support.pages import TEMPLATES, Article, rss
 
 # --- shingles and verdicts -----------------------------------------------------------------------
 

@@ -37,8 +37,8 @@ from flows.stages.digest.build import (
 from storage import ArticleRecord, Store
 from storage.db import PollOutcome
 from tests.conftest import ROOT, NewsServer
-from tests.pages import TEMPLATES, Article, rss
-from tests.smtp_server import HOST, Credentials, SmtpServer, free_port, make_tls, start_smtp
+from tests.support.pages import TEMPLATES, Article, rss
+from tests.support.smtp import HOST, Credentials, SmtpServer, free_port, make_tls, start_smtp
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DAY = date(2026, 11, 21)

@@ -206,7 +206,7 @@ def hostile_web(server: Any, stop: Stopper, internal_port: int) -> dict[str, str
 
     `server` is a `tests.conftest.NewsServer`; links to `internal_port` on 127.0.0.2 must be refused.
     """
-    from tests.pages import TEMPLATES, rss, story
+    from tests.support.pages import TEMPLATES, rss, story
 
     def feed(prefix: str, links: list[tuple[str, str]]) -> str:
         items = [(title, href, "", None) for title, href in links]
