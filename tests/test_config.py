@@ -8,7 +8,7 @@ import pytest
 
 from flows.cli import main
 from flows.config import ConfigError, load_config, parse_config, smtp_from_env
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def test_only_sources_gives_defaults_and_builtin_topic() -> None:

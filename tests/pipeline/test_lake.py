@@ -25,9 +25,10 @@ from flows.pipeline.lake import reconcile, shard_sources
 from storage import Store, search
 from storage.db import ArticleRecord, InsertResult, migrations
 from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, open_store
-from tests.conftest import ROOT, NewsServer
+from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss, story
 from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
+from tests.support.servers import NewsServer
 
 _names = itertools.count()
 

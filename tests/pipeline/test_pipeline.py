@@ -16,8 +16,8 @@ from flows.config import parse_config
 from flows.pipeline.ingest import AnalysisFailed, AnalysisPool, PageJob, ingest
 from flows.stages.feeds import FeedEntry
 from storage import Store
-from tests.conftest import NewsServer
 from tests.support.pages import TEMPLATES, rss, story
+from tests.support.servers import NewsServer
 
 PARAGRAPH = "<p>" + "Kazakhstan and Uzbekistan signed a water deal on Friday in Astana. " * 10 + "</p>"
 

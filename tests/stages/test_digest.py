@@ -36,9 +36,10 @@ from flows.stages.digest.build import (
 )
 from storage import ArticleRecord, Store
 from storage.db import PollOutcome
-from tests.conftest import ROOT, NewsServer
+from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss
-from tests.support.smtp import HOST, Credentials, SmtpServer, free_port, make_tls, start_smtp
+from tests.support.servers import NewsServer, free_port
+from tests.support.smtp import HOST, Credentials, SmtpServer, make_tls, start_smtp
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DAY = date(2026, 11, 21)
