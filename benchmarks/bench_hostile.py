@@ -21,9 +21,13 @@ from typing import Any
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "newswatch-bench-prefect"))
 
-from tests.conftest import NewsServer  # noqa: E402
-from tests.hostile_server import Stopper, hostile_web  # noqa: E402
-from tests.pages import TEMPLATES, rss, story  # noqa: E402
+from tests.support import environment  # noqa: E402
+
+environment.isolate()  # as the tests run: no NEWSWATCH_, proxy or CA settings reach `newswatch ingest`
+
+from tests.support.hostile import Stopper, hostile_web  # noqa: E402
+from tests.support.pages import TEMPLATES, rss, story  # noqa: E402
+from tests.support.servers import NewsServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 180.0

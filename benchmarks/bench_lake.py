@@ -31,7 +31,7 @@ os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "newswat
 from benchmarks.newsweb import NewsWeb, WebSpec  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.lake import LakeConfig, LakeStore  # noqa: E402
-from tests.postgres import running_postgres  # noqa: E402
+from tests.support.postgres import running_postgres  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = (1, 2, 4)

@@ -33,7 +33,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.pages import LOREM_CA, atom, rss
+from tests.support.pages import LOREM_CA, atom, rss
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_TIME = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

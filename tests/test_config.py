@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from flows.cli import main
 from flows.config import ConfigError, load_config, parse_config, smtp_from_env
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def test_only_sources_gives_defaults_and_builtin_topic() -> None:
@@ -78,20 +75,6 @@ def test_shipped_sources_yaml_is_valid() -> None:
     assert all(s.url.startswith("http") for s in cfg.sources)
 
 
-def test_cli_exit_2_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("settings:\n  per_host_concurrency: -1\nsources: []\n", encoding="utf-8")
-    assert main(["ingest", "--sources", str(bad), "--db", str(tmp_path / "db.duckdb")]) == 2
-    err = capsys.readouterr().err
-    assert f"{bad}:2" in err and "settings.per_host_concurrency" in err
-    assert "Traceback" not in err
-
-
-def test_cli_missing_sources_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sources", "check", "--sources", str(tmp_path / "nope.yaml")]) == 2
-    assert "file not found" in capsys.readouterr().err
-
-
 def test_smtp_from_env_never_shows_password() -> None:
     smtp = smtp_from_env(
         ["a@example.org"],
@@ -128,34 +111,3 @@ def test_hosts_and_trust_store_settings() -> None:
 def test_valid_cron_strings_are_accepted(cron: str) -> None:
     cfg = parse_config(f"settings:\n  digest_cron: '{cron}'\nsources: []\n")
     assert cfg.settings.digest_cron == cron
-
-
-def test_cli_refuses_an_impossible_cron_with_file_and_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bad = tmp_path / "sources.yaml"
-    bad.write_text("settings:\n  digest_cron: '99 99 * * *'\nsources: []\n", encoding="utf-8")
-    assert main(["sources", "check", "--sources", str(bad), "--db", str(tmp_path / "db.duckdb")]) == 2
-    err = capsys.readouterr().err
-    assert f"{bad}:2" in err and "settings.digest_cron" in err and "bad minute" in err
-    assert "Traceback" not in err
-
-
-def test_rich_markup_in_a_value_is_printed_as_text(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A source named `[/b]` (rich's closing tag with nothing open) must not crash a message."""
-    twice = tmp_path / "twice.yaml"
-    twice.write_text(
-        "sources:\n  - name: '[/b]'\n    url: https://a.example/f\n"
-        "  - name: '[/b]'\n    url: https://b.example/f\n",
-        encoding="utf-8",
-    )
-    assert main(["sources", "check", "--sources", str(twice), "--db", str(tmp_path / "db.duckdb")]) == 2
-    err = capsys.readouterr().err
-    assert "duplicate source name '[/b]'" in err and f"{twice}:4" in err
-    once = tmp_path / "[red]once[b].yaml"
-    once.write_text("sources:\n  - name: '[/b] [bold'\n    url: https://a.example/f\n", encoding="utf-8")
-    assert main(["sources", "check", "--sources", str(once), "--db", str(tmp_path / "db.duckdb")]) == 0
-    out = capsys.readouterr().out
-    assert "[/b] [bold" in out and f"{once}: valid" in out

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from flows.config import smtp_from_env
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
 SERVICES: dict[str, Any] = COMPOSE["services"]

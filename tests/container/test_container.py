@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,8 +19,9 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import ROOT, NewsServer
 from tests.pipeline.test_ingest import SUMMIT, build_site, write_sources
+from tests.support import ROOT
+from tests.support.servers import NewsServer, free_port
 
 pytestmark = [
     pytest.mark.skipif(
@@ -46,12 +46,6 @@ def podman(*args: str, timeout: float = 600, check: bool = True) -> subprocess.C
             f"podman {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
     return proc
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, NewsServer
 from tests.pipeline.test_ingest import build_site, write_sources
+from tests.support import ROOT
+from tests.support.servers import NewsServer
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ from flows.orchestration.serve import (
     ServeError,
     build_deployments,
 )
-from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, Article, rss
+from tests.support.pages import TEMPLATES, Article, rss
+from tests.support.servers import NewsServer, free_port
 
 WORDS = [
     "Astana",
@@ -86,12 +86,6 @@ def distinct_story(n: int) -> Article:
     return Article(
         slug=f"story-{n}", title=f"Story {n}: " + " ".join(rng.sample(WORDS, 6)), paragraphs=paragraphs
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- deployments ---------------------------------------------------------------------------------

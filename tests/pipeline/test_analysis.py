@@ -17,8 +17,8 @@ from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, PageJob
 from flows.pipeline.ingest import ingest
 from flows.stages.feeds import FeedEntry
 from storage import Store
-from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, rss, story
+from tests.support.pages import TEMPLATES, rss, story
+from tests.support.servers import NewsServer
 
 PARAGRAPH = "<p>" + "Kazakhstan and Uzbekistan signed a water deal on Friday in Astana. " * 10 + "</p>"
 

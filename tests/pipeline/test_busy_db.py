@@ -26,7 +26,8 @@ from flows.pipeline.ingest import IngestSummary, ingest
 from flows.stages.urls import canonicalize
 from storage import Store
 from storage.spool import Spool, WriterLock
-from tests.conftest import ROOT, NewsServer
+from tests.support import ROOT
+from tests.support.servers import NewsServer
 
 HOLDER = """
 import sys, time, duckdb

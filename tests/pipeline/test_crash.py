@@ -20,7 +20,7 @@ import duckdb
 
 from flows.stages.urls import canonicalize
 from storage.spool import Spool
-from tests.conftest import NewsServer
+from tests.support.servers import NewsServer
 
 ARTICLES = 40
 PAGE_DELAY = 0.4  # per page, two at a time: fetching alone takes 8 s, longer than any random kill delay

@@ -27,9 +27,9 @@ from flows.stages.fetch import system_resolver
 from flows.stages.urls import canonicalize
 from storage import Store
 from storage.db import backoff_delay
-from tests import hostile_server as hs
-from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, Article, rss, story
+from tests.support import hostile as hs
+from tests.support.pages import TEMPLATES, Article, rss, story
+from tests.support.servers import NewsServer
 
 GOOD = [
     story("good-water", "Kazakhstan and Uzbekistan sign water deal"),

@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from flows.cli import main
-from tests.conftest import ROOT, NewsServer
-from tests.pages import TEMPLATES, Article, atom, rss, story
+from tests.support import ROOT
+from tests.support.pages import TEMPLATES, Article, atom, rss, story
+from tests.support.servers import NewsServer
 
 WATER = story("water-deal", "Kazakhstan and Uzbekistan sign water deal")
 SUMMIT = Article(

@@ -25,9 +25,10 @@ from flows.pipeline.lake import reconcile, shard_sources
 from storage import Store, search
 from storage.db import ArticleRecord, InsertResult, migrations
 from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, open_store
-from tests.conftest import ROOT, NewsServer
-from tests.pages import TEMPLATES, Article, rss, story
-from tests.postgres import Postgres, PostgresUnavailable, running_postgres
+from tests.support import ROOT
+from tests.support.pages import TEMPLATES, Article, rss, story
+from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
+from tests.support.servers import NewsServer
 
 _names = itertools.count()
 
@@ -547,7 +548,7 @@ def test_seed_and_digest_flows_use_the_lake(
     the digest is made (and mailed once) from the lake's articles, not from an empty local file."""
     from flows.orchestration.prefect_flows import digest_flow, ingest_flow, seed_flow
     from tests.pipeline.test_ingest import build_site, write_sources
-    from tests.smtp_server import HOST, start_smtp
+    from tests.support.smtp import HOST, start_smtp
 
     build_site(server)
     sources = write_sources(tmp_path / "sources.yaml", server)

@@ -25,9 +25,9 @@ from flows.config import parse_config
 from flows.pipeline.ingest import ingest as run_ingest
 from flows.stages.urls import canonicalize
 from storage import Store
-from tests.conftest import NewsServer
-from tests.pages import TEMPLATES, story
 from tests.pipeline.test_hostile import PAGE_BOMBS
+from tests.support.pages import TEMPLATES, story
+from tests.support.servers import NewsServer
 
 GOOD_TITLES = [
     "Kazakhstan and Uzbekistan sign a water sharing deal",

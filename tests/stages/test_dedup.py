@@ -30,9 +30,10 @@ from flows.stages.dedup import (
 from flows.stages.seeds import load_seed_dir
 from storage import ArticleRecord, Store
 from tests import dedup_eval
-from tests.conftest import ROOT, NewsServer
 from tests.dedup_eval_texts import STORIES
-from tests.pages import TEMPLATES, Article, rss
+from tests.support import ROOT
+from tests.support.pages import TEMPLATES, Article, rss
+from tests.support.servers import NewsServer
 
 # --- shingles and verdicts -----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from flows.stages.extract import (
     html_to_text,
 )
 from flows.stages.language import detect_language
-from tests.pages import TEMPLATES, Article
+from tests.support.pages import TEMPLATES, Article
 
 RU = Article(
     slug="ru",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.stages.feeds import FeedError, parse_feed
-from tests.pages import atom, rss
+from tests.support.pages import atom, rss
 
 BASE = "https://outlet.kz/rss/feed.xml"
 WHEN = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 
 from flows.config import Settings
 from flows.stages.fetch import Fetcher, FetchResult, is_public_address, parse_retry_after
-from tests.conftest import NewsServer
+from tests.support.servers import NewsServer
 
 
 def fetch(

@@ -12,7 +12,8 @@ import pytest
 
 from flows.config import SmtpSettings, smtp_from_env
 from flows.stages.mail import MailError, build_message, recipients_key, send_message
-from tests.smtp_server import HOST, Credentials, SmtpServer, Tls, free_port, make_tls, start_smtp
+from tests.support.servers import free_port
+from tests.support.smtp import HOST, Credentials, SmtpServer, Tls, make_tls, start_smtp
 
 SUBJECT = "newswatch digest 2026-11-21: 2 stories | Токаев в Астане · 中国与中亚峰会"
 HTML = "<p>Токаев &amp; 中国</p>"

@@ -14,7 +14,7 @@ import pytest
 from flows.config import Settings
 from flows.stages.fetch import Fetcher, FetchResult
 from flows.stages.netguard import hosts_resolver, is_public_address
-from tests.conftest import NewsServer
+from tests.support.servers import NewsServer
 
 LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
 

@@ -20,7 +20,7 @@ from flows.stages.language import detect_language
 from flows.stages.relevance import REGION, Scorer, SeedProfile, Term, normalize, term_pattern
 from flows.stages.seeds import load_seed_dir
 from storage.db import ArticleRecord, Store
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from flows.pipeline.maintenance import seed
 from flows.stages.search import SearchUsageError, build_request, find_matches, han_bigrams, snippet
 from storage import ArticleRecord, Store
 from storage import search as fts
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 WHEN = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ import pytest
 import trustme
 
 from flows.config import Settings
-from tests.conftest import NewsServer
 from tests.stages.test_netguard import get_all
+from tests.support.servers import NewsServer
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def test_times_come_back_in_utc_whatever_the_machine_zone(db_path: Path, tmp_pat
     import sys
 
     from flows.config import Source
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     store = Store(db_path)
     store.migrate()

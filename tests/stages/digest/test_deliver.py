@@ -17,10 +17,11 @@ from flows.stages.digest.build import today
 from flows.stages.digest.deliver import make_digest
 from storage import Store
 from storage.db import PollOutcome
-from tests.conftest import ROOT, NewsServer
-from tests.pages import TEMPLATES, Article, rss
-from tests.smtp_server import HOST, Credentials, SmtpServer, free_port, make_tls, start_smtp
 from tests.stages.digest.conftest import ALMATY, DAY, NOON, config, make_store, record
+from tests.support import ROOT
+from tests.support.pages import TEMPLATES, Article, rss
+from tests.support.servers import NewsServer, free_port
+from tests.support.smtp import HOST, Credentials, SmtpServer, make_tls, start_smtp
 
 SECRET = "pw-Пароль-42"
 

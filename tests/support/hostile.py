@@ -12,11 +12,10 @@ import socket
 import struct
 import threading
 import zlib
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-Handler = Callable[[BaseHTTPRequestHandler], None]
+from tests.support.servers import Handler
 
 
 class Stopper:
@@ -204,9 +203,9 @@ class SilentListener:
 def hostile_web(server: Any, stop: Stopper, internal_port: int) -> dict[str, str]:
     """Every misbehaviour of the suite on one server, as `{source name: feed URL}`, for a single run.
 
-    `server` is a `tests.conftest.NewsServer`; links to `internal_port` on 127.0.0.2 must be refused.
+    `server` is a `tests.support.servers.NewsServer`; links to `internal_port` on 127.0.0.2 must be refused.
     """
-    from tests.pages import TEMPLATES, rss, story
+    from tests.support.pages import TEMPLATES, rss, story
 
     def feed(prefix: str, links: list[tuple[str, str]]) -> str:
         items = [(title, href, "", None) for title, href in links]

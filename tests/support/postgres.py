@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.servers import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -54,12 +55,6 @@ def ensure_installed() -> Path:
     if found is None:
         raise PostgresUnavailable("apt-get installed postgresql but no pg_ctl is under /usr/lib/postgresql")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -1,0 +1,117 @@
+"""The daily work: seed, ingest, digest, and run (all three in turn)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from flows.cli.common import UsageError, config_for, prefect_environment, store_for, use_prefect
+from flows.cli.render import print_ingest_summary
+from flows.progress import ConsoleReporter
+
+
+def cmd_seed(args: argparse.Namespace, console: Console) -> int:
+    from flows.pipeline.maintenance import seed
+
+    config = config_for(args)
+    reporter = ConsoleReporter(console)
+    try:
+        loaded, present = seed(config, store_for(args, reporter), args.dir, reporter)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        reporter.close()
+    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})", markup=False)
+    return 0
+
+
+def run_ingest(args: argparse.Namespace, console: Console) -> Any:
+    config = config_for(args)
+    if use_prefect(args):
+        prefect_environment(Path(args.db))
+        from flows.orchestration.prefect_flows import ingest_flow
+
+        shard = getattr(args, "shard", None)
+        return ingest_flow(str(args.sources), str(args.db), str(shard) if shard else None)
+    from flows.pipeline.lake import ingest_shard
+
+    reporter = ConsoleReporter(console)
+    try:
+        store = store_for(args, reporter, lock_timeout=300)
+        return asyncio.run(ingest_shard(config, store, shard=getattr(args, "shard", None), reporter=reporter))
+    finally:
+        reporter.close()
+
+
+def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
+    summary = run_ingest(args, console)
+    print_ingest_summary(console, summary)
+    return 0
+
+
+def run_digest(args: argparse.Namespace) -> Any:
+    """The digest of one day, as a Prefect flow or directly; a failed send comes back in the outcome."""
+    from flows.stages.digest.deliver import DigestSendFailed, default_out_dir, digest_for
+
+    config = config_for(args)
+    out_dir = args.out or default_out_dir(args.db)
+    if use_prefect(args):
+        prefect_environment(Path(args.db))
+        from flows.orchestration.prefect_flows import digest_flow
+
+        try:
+            return digest_flow(
+                str(args.sources),
+                str(args.db),
+                args.date.isoformat() if args.date else None,
+                str(out_dir),
+                args.send,
+                args.force,
+            )
+        except DigestSendFailed as exc:
+            return exc.outcome
+    return digest_for(
+        config,
+        store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=300),
+        day=args.date,
+        out_dir=out_dir,
+        send=args.send,
+        force=args.force,
+    )
+
+
+def cmd_digest(args: argparse.Namespace, console: Console) -> int:
+    """Exit 1 when the mail did not go out (the files are written and the failure is recorded)."""
+    outcome = run_digest(args)
+    shown = f"{outcome.stories} stories" + (
+        f" (top {outcome.stories} of {outcome.total_stories})"
+        if outcome.total_stories > outcome.stories
+        else ""
+    )
+    console.print(f"digest {outcome.day}: {shown}", markup=False, highlight=False)
+    console.print(
+        f"  written: {outcome.paths.html}, {outcome.paths.text.name}, {outcome.paths.markdown.name}",
+        markup=False,
+        highlight=False,
+    )
+    console.print(f"  mail: {outcome.detail}", markup=False, highlight=False)
+    for line in outcome.retried:
+        console.print(f"  earlier digest {line}", markup=False, highlight=False)
+    if outcome.failed:
+        Console(stderr=True, soft_wrap=True).print(
+            f"newswatch: {outcome.failure_message}", markup=False, highlight=False
+        )
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    args.dir = args.seeds
+    cmd_seed(args, console)
+    cmd_ingest(args, console)
+    args.date, args.out, args.send, args.force = None, None, None, False
+    return cmd_digest(args, console)

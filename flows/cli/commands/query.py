@@ -1,0 +1,95 @@
+"""Reading the database: read-only SQL, full-text search and exports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+
+from flows.cli.common import UsageError, store_for
+from flows.cli.render import print_search_results, print_sql_table
+from flows.progress import ConsoleReporter
+
+
+def _read_only_sql(exc: Exception) -> Exception:
+    """An attempt to change the database or touch a file, told as what it is."""
+    import duckdb
+
+    from storage import StorageError
+
+    markers = ("read-only mode", "disabled by configuration", "configuration has been locked")
+    if isinstance(exc, duckdb.Error) and any(m in str(exc) for m in markers):
+        return StorageError(f"`newswatch sql` is read-only and touches no files: {exc}")
+    return exc
+
+
+def cmd_sql(args: argparse.Namespace, console: Console) -> int:
+    from storage import search
+
+    store = store_for(args, lock_timeout=args.wait)
+    fmt = args.format
+    if fmt == "parquet" and args.output is None:
+        raise UsageError("--format parquet needs --output FILE")
+    try:
+        if fmt != "table":
+            rows = search.write_query(store, args.query, fmt, args.output)
+            if args.output is not None:
+                console.print(f"{rows} rows written to {args.output}", markup=False, highlight=False)
+            return 0
+        columns, records = search.query(store, args.query)
+    except Exception as exc:
+        raise _read_only_sql(exc) from exc
+    print_sql_table(console, columns, records, args.max_rows)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, console: Console) -> int:
+    import json
+
+    from flows.stages.search import SearchUsageError, build_request, hit_record, reindex
+    from storage import search
+
+    store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
+    if args.reindex:
+        done = reindex(store)
+        Console(stderr=True).print(
+            f"search index rebuilt: {done.articles} articles, {done.postings} postings in {done.seconds:.1f} s",
+            markup=False,
+            highlight=False,
+        )
+        if args.terms is None:
+            return 0
+    if args.terms is None:
+        raise UsageError('give the words to search for, e.g. newswatch search "Rogun dam"')
+    try:
+        request = build_request(
+            args.terms,
+            limit=args.limit,
+            since=args.since,
+            language=args.lang,
+            country=args.country,
+            relevant=args.relevant,
+            all_copies=args.all_copies,
+        )
+    except SearchUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    hits = search.search(store, request)
+    records = [hit_record(h) for h in hits]
+    if args.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not records:
+        console.print(f"no articles match {request.terms!r}", markup=False, highlight=False)
+        return 0
+    print_search_results(console, records)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    from storage import search
+
+    fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
+    rows = search.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
+    console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
+    return 0

@@ -1,0 +1,224 @@
+"""The `newswatch` argument parser: every command, its options and their defaults (from the
+environment where there is a NEWSWATCH_ variable), and the handler each command runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flows import __version__
+from flows.cli.commands.ingest import cmd_digest, cmd_ingest, cmd_run, cmd_seed
+from flows.cli.commands.maintenance import cmd_dedup, cmd_lake, cmd_migrate, cmd_rescore
+from flows.cli.commands.query import cmd_export, cmd_search, cmd_sql
+from flows.cli.commands.serve import cmd_serve
+from flows.cli.commands.sources import cmd_sources_check
+from flows.config import DEFAULT_DB, DEFAULT_SOURCES
+
+
+def _shard(value: str) -> Any:
+    from storage.lake import Shard
+
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=Path(os.environ.get("NEWSWATCH_DB") or DEFAULT_DB),
+        help="DuckDB file (env NEWSWATCH_DB; default storage/newswatch.duckdb)",
+    )
+    settings = argparse.ArgumentParser(add_help=False)
+    settings.add_argument(
+        "--sources",
+        type=Path,
+        default=Path(os.environ.get("NEWSWATCH_SOURCES") or DEFAULT_SOURCES),
+        help="sources.yaml (env NEWSWATCH_SOURCES; default sources.yaml)",
+    )
+    flow_opt = argparse.ArgumentParser(add_help=False)
+    flow_opt.add_argument(
+        "--prefect",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run as a Prefect flow (default: only when PREFECT_API_URL is set)",
+    )
+
+    parser = argparse.ArgumentParser(prog="newswatch", description="News monitoring for Central Asia.")
+    parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common, settings, flow_opt], help="seed, ingest, then today's digest")
+    p.add_argument("--seeds", default="seeds", help="seed directory (default seeds/)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "ingest", parents=[common, settings, flow_opt], help="one ingest cycle over all sources"
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=os.environ.get("NEWSWATCH_SHARD") or None,
+        metavar="I/N",
+        help="only the sources whose name hashes to shard I of N, for N processes writing one lake"
+        " (env NEWSWATCH_SHARD)",
+    )
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "digest", parents=[common, settings, flow_opt], help="write one day's digest and mail it once"
+    )
+    p.add_argument(
+        "--date", type=_date, default=None, help="the day, YYYY-MM-DD (default: today in settings.timezone)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="directory for the files (default: digests/ beside --db)"
+    )
+    p.add_argument(
+        "--send",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="mail it (default: when NEWSWATCH_SMTP_HOST is set); --no-send writes the files only",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="send again even if this day already went to these recipients"
+    )
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("seed", parents=[common, settings], help="load the seed corpus (idempotent)")
+    p.add_argument("--dir", default="seeds", help="seed directory (default seeds/)")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser(
+        "serve", parents=[common, settings], help="serve the scheduled ingest and digest until stopped"
+    )
+    p.add_argument(
+        "--host",
+        default=os.environ.get("NEWSWATCH_PREFECT_HOST") or "127.0.0.1",
+        help="address of the local Prefect server and UI (env NEWSWATCH_PREFECT_HOST; default 127.0.0.1);"
+        " no local server is started when PREFECT_API_URL is set",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("NEWSWATCH_PREFECT_PORT") or "4200",
+        help="port of the local Prefect server and UI (env NEWSWATCH_PREFECT_PORT; default 4200)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "rescore",
+        parents=[common, settings],
+        help="recompute language, relevance and countries of stored articles (after a topic change)",
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
+    p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser(
+        "dedup",
+        parents=[common],
+        help="near-duplicate index status; --rebuild recomputes every story cluster",
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="recompute band keys and clusters (after a parameter change)"
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
+    p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("sql", parents=[common], help="run read-only SQL and print a table")
+    p.add_argument("query")
+    p.add_argument("--max-rows", type=int, default=200)
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another process to free the database (default 10)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "parquet"),
+        default="table",
+        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it)",
+    )
+    p.add_argument("--output", type=Path, default=None, metavar="FILE", help="file for --format")
+    p.set_defaults(func=cmd_sql)
+
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another process to free the database (default 10)",
+    )
+    p = sub.add_parser(
+        "search", parents=[common, wait], help="full-text search (BM25) in every language stored"
+    )
+    p.add_argument("terms", nargs="?", help="the words to search for; articles with all of them come first")
+    p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
+    p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
+    p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
+    p.add_argument("--all-copies", action="store_true", help="every copy of a story, not one per story")
+    p.add_argument("--json", action="store_true", help="JSON for scripts (highlights as character ranges)")
+    p.add_argument("--reindex", action="store_true", help="rebuild the whole search index first")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "export", parents=[common, wait], help="write the articles view to parquet, csv or jsonl"
+    )
+    p.add_argument("out", type=Path, metavar="OUT", help="the file to write")
+    p.add_argument(
+        "--format",
+        choices=("parquet", "csv", "jsonl"),
+        default=None,
+        help="default: from OUT's suffix (.csv, .jsonl), else parquet",
+    )
+    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "migrate", parents=[common], help="copy the DuckDB file at --db into a DuckLake (--to ducklake)"
+    )
+    p.add_argument("--to", required=True, choices=("ducklake",), help="the target backend")
+    p.add_argument(
+        "--catalog",
+        default=None,
+        help="the lake's catalog, e.g. 'postgres:dbname=newswatch host=...' (env NEWSWATCH_LAKE_CATALOG)",
+    )
+    p.add_argument(
+        "--data-path", type=Path, default=None, help="the lake's data directory (env NEWSWATCH_LAKE_DATA)"
+    )
+    p.add_argument("--force", action="store_true", help="add to a lake that already holds articles")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("lake", help="lake commands (NEWSWATCH_LAKE_CATALOG)")
+    lsub = p.add_subparsers(dest="lake_command", metavar="SUBCOMMAND")
+    for name, text in (
+        ("status", "counts of the lake"),
+        ("reconcile", "remove raced duplicates, merge clusters"),
+    ):
+        c = lsub.add_parser(name, parents=[common], help=text)
+        c.set_defaults(func=cmd_lake)
+
+    p = sub.add_parser("sources", help="source commands")
+    ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
+    c = ssub.add_parser("check", parents=[common, settings], help="validate sources.yaml and report health")
+    c.set_defaults(func=cmd_sources_check)
+    return parser

@@ -1,0 +1,106 @@
+"""What the commands print: the ingest summary, SQL result tables, search hits with highlighted
+words, and the sources' health table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from flows.config import Config
+
+
+def print_ingest_summary(console: Console, summary: Any) -> None:
+    table = Table(title=f"ingest run {summary.run_id}: {summary.elapsed_seconds:.1f} s")
+    for col in ("source", "status", "new", "duplicate", "failed", "error"):
+        table.add_column(col, justify="right" if col in ("new", "duplicate", "failed") else "left")
+    for r in sorted(summary.reports, key=lambda r: r.name.lower()):
+        note = r.error or r.problem or ""
+        if r.moved_to:
+            note = (note + "; " if note else "") + f"moved permanently to {r.moved_to}"
+        if r.skipped:
+            note = (note + "; " if note else "") + f"{r.skipped} links skipped"
+        table.add_row(escape(r.name), r.status, str(r.new), str(r.duplicate), str(r.failed), escape(note))
+    table.add_row(
+        "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"
+    )
+    console.print(table)
+    if summary.waited_seconds:
+        console.print(f"waited {summary.waited_seconds:.1f} s for another process to free the database")
+    if getattr(summary, "replayed", 0):
+        console.print(f"stored {summary.replayed} articles that an earlier run had kept in the spool")
+    if getattr(summary, "note", None):
+        console.print(summary.note, markup=False, highlight=False)
+
+
+def print_sql_table(
+    console: Console, columns: Sequence[str], records: Sequence[Sequence[Any]], max_rows: int
+) -> None:
+    """The first `max_rows` rows of a query, NULL shown as NULL, and how many there were in all."""
+    table = Table(show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for row in records[:max_rows]:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    console.print(table, markup=False, highlight=False)
+    if len(records) > max_rows:
+        console.print(f"({len(records)} rows, first {max_rows} shown)")
+
+
+def _highlighted(text: str, spans: Sequence[tuple[int, int]], style: str = "") -> Any:
+    from rich.text import Text
+
+    out = Text(text, style=style)
+    for start, end in spans:
+        out.stylize("bold black on yellow", start, end)
+    return out
+
+
+def print_search_results(console: Console, records: Sequence[dict[str, Any]]) -> None:
+    from rich.text import Text
+
+    table = Table(show_lines=True)
+    for col in ("#", "date", "source", "lang", "article"):
+        table.add_column(col, overflow="fold", ratio=1 if col == "article" else None)
+    for rank, r in enumerate(records, 1):
+        when = (r["published_at"] or r["first_seen_at"] or "")[:10]
+        body = Text()
+        body.append_text(_highlighted(r["title"] or "(no title)", r["title_highlights"], "bold"))
+        if r["copies"] > 1:
+            body.append(f"  (+{r['copies'] - 1} more copies)", style="dim")
+        body.append("\n")
+        body.append_text(_highlighted(r["snippet"], r["snippet_highlights"]))
+        body.append(f"\n{r['url']}", style="dim")
+        table.add_row(str(rank), when, escape(r["source"]), escape(r["language"] or "?"), body)
+    console.print(table)
+
+
+def print_source_health(console: Console, config: Config, health: dict[str, dict[str, Any]]) -> None:
+    """One row per configured source: enabled, healthy or failing since when, counts, last error."""
+    table = Table(title="sources")
+    for col in ("source", "enabled", "health", "last success (UTC)", "failures", "articles", "last error"):
+        table.add_column(col)
+    for s in config.sources:
+        h = health.get(s.name, {})
+        failures = h.get("consecutive_failures") or 0
+        if not h or h.get("last_polled_at") is None and not h.get("last_success_at") and not failures:
+            state = "never polled"
+        elif failures:
+            since = h.get("failing_since")
+            state = f"failing since {since:%Y-%m-%d %H:%M} UTC" if since else "failing"
+        else:
+            state = "ok" + (f" (moved to {h['moved_to']})" if h.get("moved_to") else "")
+        last = h.get("last_success_at")
+        table.add_row(
+            escape(s.name),
+            "yes" if s.enabled else "no",
+            escape(state),
+            f"{last:%Y-%m-%d %H:%M}" if last else "-",
+            str(failures),
+            str(h.get("articles_total") or 0),
+            escape((h.get("last_error") or h.get("feed_problem") or "")[:120]),
+        )
+    console.print(table)
