@@ -236,7 +236,7 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace, console: Console) -> int:
-    from flows.stages.dedup import rebuild, status
+    from flows.pipeline.rebuild import rebuild, status
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
@@ -262,7 +262,7 @@ def cmd_dedup(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
-    from storage import search
+    from storage import exports as search
 
     store = _store(args, lock_timeout=args.wait)
     fmt = args.format
@@ -359,7 +359,7 @@ def print_search_results(console: Console, records: Sequence[dict[str, Any]]) ->
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
-    from storage import search
+    from storage import exports as search
 
     fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
     rows = search.export_articles(_store(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
@@ -371,7 +371,8 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     """Copy the DuckDB file at --db into the lake (SPEC 10)."""
     from flows.pipeline.lake import reconcile
     from storage import Store
-    from storage.lake import LakeConfig, LakeStore, copy_file_into
+    from storage.lake import LakeConfig, LakeStore
+    from storage.lake_copy import copy_file_into
     from storage.spool import writing
 
     if args.to != "ducklake":

@@ -29,17 +29,18 @@ import httpx
 
 from flows.config import Config, Source, Topic
 from flows.progress import Reporter, SilentReporter
-from flows.stages.dedup import NearDuplicates, SiteLines, band_keys, text_hash
+from flows.stages.dedup import band_keys, text_hash
 from flows.stages.extract import Extracted, extract_page, normalize_space
 from flows.stages.feeds import FeedEntry, FeedError, parse_feed
 from flows.stages.fetch import FEED_TYPES, Fetcher, FetchResult, Resolver, host_of
 from flows.stages.language import detect_language
+from flows.stages.near_duplicates import NearDuplicates, SiteLines
 from flows.stages.netguard import hosts_resolver
 from flows.stages.relevance import Score, Scorer
 from flows.stages.search import refresh_index
 from flows.stages.seeds import SeedDoc, load_seed_dir
 from flows.stages.urls import canonicalize
-from storage.db import (
+from storage import (
     ArticleRecord,
     DatabaseBusy,
     FetchLogEntry,

@@ -1,6 +1,6 @@
 """Search stage: checks an analyst's search, keeps the index current, and highlights the hits.
 
-Ranking and tokenizing happen in storage/search.py (in SQL, so that articles and queries are cut
+Ranking and tokenizing happen in storage/search/ (in SQL, so that articles and queries are cut
 into terms by the same code); this module holds what is pure: validating a request, finding the
 matched words in a text and choosing the snippet that shows the most of them.
 """
@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
-
 from flows.progress import Reporter
-from storage.db import StorageError, Store
+from storage import StorageError, Store
+from storage.errors import DatabaseError
 from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
 from storage.spool import writing
 
@@ -67,7 +66,7 @@ def refresh_index(store: Store, reporter: Reporter | None = None) -> IndexUpdate
     safely stored, and the next run (or `newswatch search --reindex`) indexes them."""
     try:
         return update_index(store)
-    except (StorageError, duckdb.Error, OSError) as exc:
+    except (StorageError, DatabaseError, OSError) as exc:
         if reporter is not None:
             reporter.message(f"search index not updated: {exc}")
         return None

@@ -26,7 +26,7 @@ from flows.pipeline.ingest import IngestSummary, ingest
 from flows.stages.fetch import system_resolver
 from flows.stages.urls import canonicalize
 from storage import Store
-from storage.db import backoff_delay
+from storage.sources import backoff_delay
 from tests import hostile_server as hs
 from tests.conftest import NewsServer
 from tests.pages import TEMPLATES, Article, rss, story

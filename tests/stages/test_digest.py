@@ -34,8 +34,7 @@ from flows.stages.digest.build import (
     summarize,
     today,
 )
-from storage import ArticleRecord, Store
-from storage.db import PollOutcome
+from storage import ArticleRecord, PollOutcome, Store
 from tests.conftest import ROOT, NewsServer
 from tests.pages import TEMPLATES, Article, rss
 from tests.smtp_server import HOST, Credentials, SmtpServer, free_port, make_tls, start_smtp

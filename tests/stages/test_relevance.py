@@ -18,7 +18,7 @@ from flows.pipeline.ingest import Analyzer, rescore, seed
 from flows.stages.language import detect_language
 from flows.stages.relevance import REGION, Scorer, SeedProfile, Term, normalize, term_pattern
 from flows.stages.seeds import load_seed_dir
-from storage.db import ArticleRecord, Store
+from storage import ArticleRecord, Store
 from tests.conftest import ROOT
 
 
