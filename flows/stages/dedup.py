@@ -23,11 +23,11 @@ from functools import cached_property
 import numpy as np
 from datasketch import MinHash
 
+from flows.text import NO_SPACE
+
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Scripts written without spaces between words: each character is a token.
-_NO_SPACE = (
-    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-)
+_NO_SPACE = NO_SPACE  # not CJK: the band keys stored were cut by this set (flows/text.py)
 _TOKEN = re.compile(rf"[{_NO_SPACE}]|[^\W_{_NO_SPACE}]+", re.UNICODE)
 _NO_SPACE_CHAR = re.compile(rf"[{_NO_SPACE}]")
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from flows.progress import Reporter
+from flows.text import CJK
 from storage import StorageError, Store
 from storage.errors import DatabaseError
 from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
@@ -22,7 +23,7 @@ from storage.spool import writing
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 MAX_LIMIT = 1000
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
-_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHARS = CJK  # the index's CJK characters (flows/text.py)
 _CJK = re.compile(f"[{_CJK_CHARS}]+")
 # a word character as the index sees one: letters, digits, marks, but not CJK (those are bigrams)
 _WORD_CHAR = rf"[^\W_{_CJK_CHARS}]"

@@ -12,12 +12,13 @@ import duckdb
 from snowballstemmer.english_stemmer import EnglishStemmer
 from snowballstemmer.russian_stemmer import RussianStemmer
 
+from flows.text import CJK, CJK_RE2, PLAIN_HAN
 from storage.database import Database
 from storage.errors import StorageError
 
 TOKENIZER_VERSION = "nw1"
 
-_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+_CJK = CJK_RE2  # [\p{Han}\p{Hiragana}\p{Katakana}] as code ranges (flows/text.py)
 # The tokenizer, in SQL so that articles and queries are cut by the same code. These macros need
 # no extension; only the stemming of an index term does (nw_term, below).
 _TOKEN_MACROS = (
@@ -122,12 +123,9 @@ def _quote(text: str) -> str:
 
 
 # The same words in Python, for highlighting only: the matched words of a hit's text are found
-# without another pass of the SQL tokenizer over it. A near copy is enough here: a word it cut
-# differently would at worst not be highlighted.
-_PY_CJK = (
-    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
-)
+# without another pass of the SQL tokenizer over it. CJK runs are cut by the very ranges of the
+# SQL class; a word cut differently otherwise would at worst not be highlighted.
+_PY_CJK = CJK  # the same ranges as the SQL class
 _PY_CJK_RUN = re.compile(f"[{_PY_CJK}]+")
 _PY_WORD = re.compile(
     "(?:[^\\W_]|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
@@ -180,8 +178,8 @@ _TOKENS_SQL = "SELECT [(w, nw_kind(w), nw_stem_input(w, nw_kind(w))) FOR w IN nw
 # these, a letter or digit is [0-9A-Za-z] or a Cyrillic letter, lower() maps one letter to one,
 # and no accent is stripped, so Python cuts such a query exactly as SQL does (tested), without
 # compiling the tokenizer's Unicode regular expressions (5 ms a search).
-_PLAIN = re.compile("[\\x00-\\x7f\u0400-\u0481\u048a-\u052f\u3400-\u4dbf\u4e00-\u9fef]*")
-_PLAIN_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fef]+")
+_PLAIN = re.compile(f"[\\x00-\\x7f\u0400-\u0481\u048a-\u052f{PLAIN_HAN}]*")
+_PLAIN_HAN = re.compile(f"[{PLAIN_HAN}]+")
 _PLAIN_WORD = re.compile("[0-9a-z\u0400-\u0481\u048a-\u052f]+")
 
 
