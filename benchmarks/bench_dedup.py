@@ -143,7 +143,8 @@ def _rebuild_speed(path: str, articles: int, queue: Any) -> None:
     varied), stored first through the pipeline's insert path."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from flows.pipeline.insert import insert_with_dedup
-    from flows.stages.dedup import band_keys, rebuild
+    from flows.pipeline.rebuild import rebuild
+    from flows.stages.dedup import band_keys
     from storage import ArticleRecord, Store
 
     texts = _texts()

@@ -58,9 +58,9 @@ STAGES = (
     ("flows.pipeline.ingest", "refresh_index", "search index refresh"),
     ("storage.spool", "Spool.put", "spool write"),
     ("storage.spool", "Spool.remove", "spool remove"),
-    ("storage.db", "Store.known_canonical_urls", "known-URL lookup"),
-    ("storage.db", "Store.record_polls", "record polls"),
-    ("storage.db", "Store.log_fetches", "fetch log"),
+    ("storage.store", "Store.known_canonical_urls", "known-URL lookup"),
+    ("storage.store", "Store.record_polls", "record polls"),
+    ("storage.store", "Store.log_fetches", "fetch log"),
 )
 
 

@@ -1,15 +1,8 @@
 """Storage: the DuckDB schema, its migrations, and every SQL statement the pipeline runs."""
 
-from storage.db import (
-    ArticleRecord,
-    DatabaseBusy,
-    FetchLogEntry,
-    InsertResult,
-    PollOutcome,
-    SourceState,
-    StorageError,
-    Store,
-)
+from storage.errors import DatabaseBusy, StorageError
+from storage.records import ArticleRecord, FetchLogEntry, InsertResult, PollOutcome, SourceState
+from storage.store import Store
 
 __all__ = [
     "ArticleRecord",

@@ -2,18 +2,25 @@
 
 These functions take the caller's connection, because they run inside the transaction that
 inserts the articles (or rebuilds the clusters): the index and the articles commit together.
+The dedup stage gets them as a `DedupIndex` over that transaction; `Dedup` is the store's part
+(the rebuild's transactions).
 Clusters follow SPEC 6: `cluster_id` is the id of the cluster's earliest article (by
 first_seen_at, then id), `duplicate_of` is that id for every other member and NULL for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
+
+from storage.database import Database
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -313,3 +320,87 @@ def head_of(con: duckdb.DuckDBPyConnection, article_id: int) -> int:
     row = con.execute("SELECT coalesce(duplicate_of, id) FROM article WHERE id = ?", [article_id]).fetchone()
     assert row is not None
     return int(row[0])
+
+
+class DedupIndex:
+    """The near-duplicate index and the clusters inside one of storage's transactions: what the
+    dedup stage (flows/stages/dedup.py) is handed, so it reads and writes them without holding
+    a connection of its own. Made by `Store.insert_articles`, the rebuild and the reconciliation."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def band_members(self, keys: Sequence[int]) -> dict[int, list[int]]:
+        return band_members(self._con, keys)
+
+    def add_bands(self, rows: Sequence[tuple[int, int]]) -> None:
+        add_bands(self._con, rows)
+
+    def candidates(self, ids: Sequence[int]) -> list[Candidate]:
+        return candidates(self._con, ids)
+
+    def first_seen(self, article_id: int) -> datetime | None:
+        return first_seen(self._con, article_id)
+
+    def recent_of_sources(
+        self,
+        sources: Sequence[str],
+        limit: int,
+        before: tuple[datetime, int] | None = None,
+        exclude_urls: Iterable[str] = (),
+    ) -> dict[str, list[tuple[int, int]]]:
+        return recent_of_sources(self._con, sources, limit, before, exclude_urls=exclude_urls)
+
+    def texts_of(self, ids: Sequence[int]) -> dict[int, str]:
+        return texts_of(self._con, ids)
+
+    def merge_clusters(self, cluster_ids: Sequence[int]) -> tuple[int, datetime]:
+        return merge_clusters(self._con, cluster_ids)
+
+    def ensure_params(self, params: str, now: datetime) -> None:
+        ensure_params(self._con, params, now)
+
+    def earliest_with_hashes(
+        self, hashes: Sequence[str], before: tuple[datetime, int]
+    ) -> dict[str, tuple[datetime, int]]:
+        return earliest_with_hashes(self._con, hashes, before)
+
+    def set_text_hashes(self, rows: Sequence[tuple[int, str | None]]) -> None:
+        set_text_hashes(self._con, rows)
+
+    def head_of(self, article_id: int) -> int:
+        return head_of(self._con, article_id)
+
+    def flush(self, joins: ClusterJoins) -> None:
+        """Write the cluster joins waiting in `joins`."""
+        joins.flush(self._con)
+
+
+class Dedup(Database):
+    """The rebuild's and `newswatch dedup`'s transactions over the index (flows/pipeline/rebuild.py)."""
+
+    def reset_dedup(self) -> int:
+        """Empty the index and make every article a story of its own; returns the articles to place."""
+        with self.transaction() as con:
+            reset(con)
+            return index_stats(con)["articles"]
+
+    def rebuild_page(self, after: tuple[datetime, int] | None, limit: int) -> list[RebuildRow]:
+        with self.connect(read_only=True) as con:
+            return rebuild_page(con, after, limit)
+
+    def in_dedup_transaction(self, work: Callable[[DedupIndex], T]) -> T:
+        """Run `work` on the index inside one transaction (a rebuild batch commits on its own)."""
+        with self.transaction() as con:
+            return work(DedupIndex(con))
+
+    def finish_dedup_rebuild(self, params: str) -> dict[str, int]:
+        """Record the parameters the index was built with; returns its size."""
+        with self.transaction() as con:
+            set_params(con, params, datetime.now(UTC))
+            return index_stats(con)
+
+    def dedup_status(self) -> tuple[dict[str, int], str | None]:
+        """The index's size, and the parameters it was built with."""
+        with self.connect(read_only=True) as con:
+            return index_stats(con), stored_params(con)

@@ -30,7 +30,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from storage.db import ArticleRecord, DatabaseBusy, Held, Store, wait_with_backoff
+from storage.database import Held, wait_with_backoff
+from storage.errors import DatabaseBusy
+from storage.records import ArticleRecord
+from storage.store import Store
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ArticleRecord)}
 

@@ -233,7 +233,8 @@ def ingest(
 ) -> dict[str, int]:
     """Store the items as the pipeline does (seeds first, then batches, which share what they learn
     of the sites' recent articles unless `one_run` is false); returns url -> cluster id."""
-    from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, NearDuplicates, SiteLines, text_hash
+    from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, text_hash
+    from flows.stages.near_duplicates import NearDuplicates, SiteLines
     from storage import ArticleRecord, Store
 
     p = params if isinstance(params, DedupParams) else DEFAULT_PARAMS

@@ -27,7 +27,7 @@ from flows.stages.extract import Extracted, extract_page, normalize_space
 from flows.stages.feeds import FeedEntry
 from flows.stages.language import detect_language
 from flows.stages.relevance import Score, Scorer
-from storage.db import ArticleRecord
+from storage import ArticleRecord
 
 
 @dataclass(frozen=True)

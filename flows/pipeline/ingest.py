@@ -24,12 +24,12 @@ from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due, poll_source
 from flows.pipeline.replay import replay_spool
 from flows.progress import Reporter, SilentReporter
-from flows.stages.dedup import SiteLines
 from flows.stages.feeds import FeedEntry
 from flows.stages.fetch import Fetcher, Resolver, host_of
+from flows.stages.near_duplicates import SiteLines
 from flows.stages.netguard import hosts_resolver
 from flows.stages.search import refresh_index
-from storage.db import ArticleRecord, DatabaseBusy, FetchLogEntry, PollOutcome, Store
+from storage import ArticleRecord, DatabaseBusy, FetchLogEntry, PollOutcome, Store
 from storage.spool import Spool, WriterLock
 
 BATCH_SIZE = 100

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.stages.dedup import NearDuplicates, SiteLines
-from storage.db import ArticleRecord, InsertResult, Store
+from flows.stages.near_duplicates import NearDuplicates, SiteLines
+from storage import ArticleRecord, InsertResult, Store
 
 
 def _to_thread_store_insert(

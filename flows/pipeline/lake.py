@@ -11,22 +11,19 @@ row, and clusters holding copies of one story are merged, with the dedup module'
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
-
-import duckdb
 
 from flows.config import Config, Source
 from flows.pipeline.ingest import IngestSummary, ingest
 from flows.progress import Reporter, SilentReporter
-from flows.stages.dedup import NearDuplicates
-from storage import dedup as index
-from storage import lake
-from storage.db import ArticleRecord, StorageError, Store
+from flows.stages.near_duplicates import NearDuplicates
+from storage import StorageError, Store
+from storage import reconcile as reconciling
+from storage.errors import DatabaseError
 from storage.lake import LakeStore, Shard
-from storage.search import update_index
+from storage.reconcile import ReconcileSummary
+from storage.search.index import update_index_retrying
 from storage.spool import writing
 
 
@@ -34,77 +31,24 @@ def shard_sources(sources: Sequence[Source], shard: Shard | None) -> list[Source
     return [s for s in sources if shard is None or shard.owns(s.name)]
 
 
-@dataclass(frozen=True)
-class ReconcileSummary:
-    duplicate_urls: int  # canonical URLs found stored more than once
-    removed: int  # rows removed for them
-    merged_by_hash: int  # clusters merged into another because they share an exact text
-    merged_near: int  # clusters merged because their articles verify as near-duplicates
-    checked: int  # articles checked for near-duplicates in other clusters
-    duplicate_ids: int  # ids given twice (left alone: reported)
-    seconds: float
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.removed or self.merged_by_hash or self.merged_near)
-
-
-def _reconcile_once(store: Store, batch_size: int) -> ReconcileSummary:
-    started = time.monotonic()
-    removed = dup_urls = by_hash = near = checked = 0
-    with store.transaction() as con:
-        for dup in lake.duplicate_urls(con):
-            dup_urls += 1
-            lake.remove_articles(con, dup.removed)
-            removed += len(dup.removed)
-            if len(dup.clusters) > 1:
-                index.merge_clusters(con, dup.clusters)
-        for group in lake.split_clusters_by_hash(con):
-            index.merge_clusters(con, group)
-            by_hash += len(group) - 1
-        after = lake.checked_up_to(con)
-        last = after
-        while rows := lake.articles_after(con, last, batch_size):
-            records = [
-                ArticleRecord(
-                    url=url, canonical_url=url, source=src, title=None, text=text, first_seen_at=seen
-                )
-                for _, url, src, text, seen in rows
-            ]
-            nd = NearDuplicates(records)
-            for (article_id, *_), rec in zip(rows, records, strict=True):
-                match = nd.find(con, rec)  # merges the other clusters holding verified copies of rec
-                near += nd.merged_clusters
-                nd.merged_clusters = 0
-                if match is not None and match != article_id:
-                    mine, theirs = index.head_of(con, article_id), index.head_of(con, match)
-                    if mine != theirs:
-                        index.merge_clusters(con, [mine, theirs])
-                        near += 1
-            checked += len(rows)
-            last = rows[-1][0]
-        if last != after:
-            lake.mark_checked(con, last)
-        dup_ids = len(lake.duplicate_ids(con))
-    return ReconcileSummary(dup_urls, removed, by_hash, near, checked, dup_ids, time.monotonic() - started)
-
-
 def reconcile(store: Store, batch_size: int = 500) -> ReconcileSummary:
-    """Make what concurrent writers committed consistent; safe to run at any time, any number of times."""
-    return store.retrying(lambda: _reconcile_once(store, batch_size))
+    """Make what concurrent writers committed consistent; safe to run at any time, any number of times.
+
+    The transaction is storage's (storage/reconcile.py); the near-duplicate verdicts are the dedup stage's.
+    """
+    return reconciling.reconcile(store, NearDuplicates, batch_size)
 
 
 def _reconcile_and_index(store: LakeStore, reporter: Reporter) -> ReconcileSummary:
     """After an ingest, under this machine's writer lock again (the ingest has let it go)."""
     with writing(store, "lake reconcile", reporter.message):
         done = reconcile(store)
-        store.retrying(lambda: update_index(store))
+        update_index_retrying(store)
     return done
 
 
 def lake_summary(store: Store) -> dict[str, int]:
-    with store.connect(read_only=True) as con:
-        return lake.lake_summary(con)
+    return reconciling.summary(store)
 
 
 async def ingest_shard(
@@ -127,7 +71,7 @@ async def ingest_shard(
                     f"reconciled the lake: {done.removed} duplicate rows removed, "
                     f"{done.merged_by_hash + done.merged_near} story clusters merged"
                 )
-        except (duckdb.Error, StorageError) as exc:  # the articles are stored; the next run reconciles
+        except (DatabaseError, StorageError) as exc:  # the articles are stored; the next run reconciles
             reporter.message(f"lake reconciliation postponed: {exc}")
         if store.conflicts:
             note = f"{store.conflicts} commits retried after other writers' commits"

@@ -16,7 +16,7 @@ from flows.pipeline.insert import insert_with_dedup
 from flows.progress import Reporter, SilentReporter
 from flows.stages.search import refresh_index
 from flows.stages.seeds import SeedDoc, load_seed_dir
-from storage.db import Store
+from storage import Store
 from storage.spool import writing
 
 

@@ -13,7 +13,7 @@ from flows.config import Source
 from flows.stages.feeds import FeedEntry, FeedError, parse_feed
 from flows.stages.fetch import FEED_TYPES, Fetcher, FetchResult
 from flows.stages.urls import canonicalize
-from storage.db import FetchLogEntry, PollOutcome, SourceState
+from storage import FetchLogEntry, PollOutcome, SourceState
 
 
 @dataclass

@@ -6,9 +6,9 @@ import logging
 
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.progress import Reporter
-from storage.db import DatabaseBusy, Store
+from storage import DatabaseBusy, Store
+from storage.errors import database_trouble
 from storage.spool import Spool
-from storage.trouble import database_trouble
 
 log = logging.getLogger(__name__)
 

@@ -23,12 +23,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flows.config import Topic
+from flows.text import RELEVANCE_HAN
 
 CENTRAL_ASIA = ("KZ", "KG", "TJ", "TM", "UZ")
 REGION = "*"  # the target of region-wide keywords
 HOME_COUNTRY = {"kk": "KZ", "ky": "KG", "tg": "TJ", "tk": "TM", "uz": "UZ"}
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(f"[{RELEVANCE_HAN}]")  # not CJK: stored scores were computed with it (flows/text.py)
 _WORD_START = re.compile(r"(?<![^\W_])[^\W\d_]")
 _TOKENS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´ʹ′ꞌ＇", "'") | {"ё": "е", "Ё": "Е"})

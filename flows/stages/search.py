@@ -1,6 +1,6 @@
 """Search stage: checks an analyst's search, keeps the index current, and highlights the hits.
 
-Ranking and tokenizing happen in storage/search.py (in SQL, so that articles and queries are cut
+Ranking and tokenizing happen in storage/search/ (in SQL, so that articles and queries are cut
 into terms by the same code); this module holds what is pure: validating a request, finding the
 matched words in a text and choosing the snippet that shows the most of them.
 """
@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
-
 from flows.progress import Reporter
-from storage.db import StorageError, Store
+from flows.text import CJK
+from storage import StorageError, Store
+from storage.errors import DatabaseError
 from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
 from storage.spool import writing
 
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 MAX_LIMIT = 1000
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
-_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHARS = CJK  # the index's CJK characters (flows/text.py)
 _CJK = re.compile(f"[{_CJK_CHARS}]+")
 # a word character as the index sees one: letters, digits, marks, but not CJK (those are bigrams)
 _WORD_CHAR = rf"[^\W_{_CJK_CHARS}]"
@@ -67,7 +67,7 @@ def refresh_index(store: Store, reporter: Reporter | None = None) -> IndexUpdate
     safely stored, and the next run (or `newswatch search --reindex`) indexes them."""
     try:
         return update_index(store)
-    except (StorageError, duckdb.Error, OSError) as exc:
+    except (StorageError, DatabaseError, OSError) as exc:
         if reporter is not None:
             reporter.message(f"search index not updated: {exc}")
         return None

@@ -1,4 +1,4 @@
--- 004: the full-text search index (BM25 over our own postings, see storage/search.py) and the
+-- 004: the full-text search index (BM25 over our own postings, see storage/search/) and the
 -- analysis views documented in README.md.
 
 -- One row per (term, article). `term` is hash() of the normalised term. The table is a few runs,

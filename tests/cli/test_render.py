@@ -15,7 +15,8 @@ from flows.cli.render import (
     print_sql_table,
 )
 from flows.config import parse_config
-from flows.pipeline.ingest import IngestSummary, SourceReport
+from flows.pipeline.ingest import IngestSummary
+from flows.pipeline.polling import SourceReport
 
 
 def console() -> Console:

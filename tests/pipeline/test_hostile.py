@@ -26,7 +26,7 @@ from flows.pipeline.ingest import IngestSummary, ingest
 from flows.stages.fetch import system_resolver
 from flows.stages.urls import canonicalize
 from storage import Store
-from storage.db import backoff_delay
+from storage.sources import backoff_delay
 from tests.support import hostile as hs
 from tests.support.pages import TEMPLATES, Article, rss, story
 from tests.support.servers import NewsServer

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from flows.cli import main
 from flows.pipeline.insert import insert_with_dedup
 from flows.pipeline.lake import reconcile, shard_sources
-from storage import Store, search
-from storage.db import ArticleRecord, InsertResult, migrations
+from storage import ArticleRecord, InsertResult, Store, search
+from storage.dedup import DedupIndex
 from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, open_store
+from storage.migrations import migrations
 from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss, story
 from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
@@ -166,7 +167,7 @@ def test_a_lost_commit_is_retried_on_a_fresh_snapshot(lake: LakeConfig, tmp_path
     text = story("shared", "Shared").text
     interleaved: list[list[InsertResult]] = []
 
-    def b_commits_meanwhile(con: duckdb.DuckDBPyConnection) -> None:
+    def b_commits_meanwhile(db: DedupIndex) -> None:
         if not interleaved:
             interleaved.append(insert_with_dedup(b, [record(url, text, "B")]))
 

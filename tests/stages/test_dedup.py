@@ -12,23 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.cli import main
+from flows.pipeline.rebuild import rebuild, status
 from flows.stages.dedup import (
     DEFAULT_PARAMS,
     Doc,
-    NearDuplicates,
-    SiteLines,
     Tokens,
     band_keys,
     is_near_duplicate,
     normalize_text,
-    rebuild,
     similarity,
-    status,
     text_hash,
     tokenize,
 )
+from flows.stages.near_duplicates import NearDuplicates, SiteLines
 from flows.stages.seeds import load_seed_dir
 from storage import ArticleRecord, Store
+from storage.dedup import DedupIndex
 from tests import dedup_eval
 from tests.dedup_eval_texts import STORIES
 from tests.support import ROOT
@@ -143,11 +142,12 @@ def test_site_lines_keep_the_newest_and_what_the_batch_needs(db_path: Path) -> N
     )
     lines = SiteLines(limit=3)
     with store.connect() as con:
-        lines.load(con, {1, 2}, Tokens())
-        lines.load(con, {5, 6}, Tokens())
+        db = DedupIndex(con)
+        lines.load(db, {1, 2}, Tokens())
+        lines.load(db, {5, 6}, Tokens())
         assert lines.keys(1) == () and len(lines.keys(5)) == 3  # the oldest went first
         assert set(lines.keys(5)) & set(lines.keys(6))  # the template line, under one key
-        lines.load(con, {1, 2, 3, 4}, Tokens())  # more than the limit, all needed now: all kept
+        lines.load(db, {1, 2, 3, 4}, Tokens())  # more than the limit, all needed now: all kept
         assert all(lines.keys(i) for i in (1, 2, 3, 4))
 
 
@@ -249,8 +249,8 @@ def test_a_failed_batch_leaves_neither_articles_nor_index_rows(db_path: Path) ->
     records = [_record("https://a.example/1", "\n".join(STORIES["gas-wire"][2]), 0)]
     nd = NearDuplicates(records)
 
-    def explode(con: duckdb.DuckDBPyConnection) -> None:
-        nd.flush(con)
+    def explode(db: DedupIndex) -> None:
+        nd.flush(db)
         raise RuntimeError("crash before commit")
 
     with pytest.raises(RuntimeError):

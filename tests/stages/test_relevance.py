@@ -19,7 +19,7 @@ from flows.pipeline.maintenance import rescore, seed
 from flows.stages.language import detect_language
 from flows.stages.relevance import REGION, Scorer, SeedProfile, Term, normalize, term_pattern
 from flows.stages.seeds import load_seed_dir
-from storage.db import ArticleRecord, Store
+from storage import ArticleRecord, Store
 from tests.support import ROOT
 
 

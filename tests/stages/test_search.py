@@ -16,8 +16,10 @@ from flows.cli import main
 from flows.config import parse_config
 from flows.pipeline.maintenance import seed
 from flows.stages.search import SearchUsageError, build_request, find_matches, han_bigrams, snippet
-from storage import ArticleRecord, Store
+from storage import ArticleRecord, StorageError, Store
 from storage import search as fts
+from storage.search import tokenizer as fts_tokens
+from storage.search.tokenizer import Stemmer, plain_tokens
 from tests.support import ROOT
 
 WHEN = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
@@ -267,7 +269,7 @@ def test_stale_tokenizer_is_rebuilt_and_search_says_so(tmp_path: Path) -> None:
     fts.update_index(store)
     with store.connect() as con:
         con.execute("UPDATE search_state SET tokenizer = 'old'")
-    with pytest.raises(fts.StorageError, match="--reindex"):
+    with pytest.raises(StorageError, match="--reindex"):
         fts.search(store, build_request("dam"))
     assert fts.update_index(store).rebuilt
     assert ids(fts.search(store, build_request("dam"))) == [1, 2]
@@ -276,7 +278,7 @@ def test_stale_tokenizer_is_rebuilt_and_search_says_so(tmp_path: Path) -> None:
 def test_search_without_index_says_what_to_do(tmp_path: Path) -> None:
     store = Store(tmp_path / "e.duckdb")
     store.migrate()
-    with pytest.raises(fts.StorageError, match="reindex"):
+    with pytest.raises(StorageError, match="reindex"):
         fts.search(store, build_request("dam"))
 
 
@@ -379,7 +381,7 @@ def test_python_stemming_is_the_index_stemming(corpus: Path) -> None:
     forms = " ".join(w + suffix for w in words if not han_bigrams(w) for suffix in _SUFFIXES)
     pairs = fts.tokens(Store(corpus), forms + " " + " ".join(words))
     assert len(pairs) > 10_000
-    stem = fts.Stemmer()
+    stem = Stemmer()
     assert [(w, stem.word(w)) for w, _ in pairs] == pairs
 
 
@@ -387,7 +389,7 @@ def test_search_needs_no_extension(corpus: Path, monkeypatch: pytest.MonkeyPatch
     def unavailable() -> Path:
         raise AssertionError("search loaded the fts extension")
 
-    monkeypatch.setattr(fts, "fts_extension_path", unavailable)
+    monkeypatch.setattr(fts_tokens, "fts_extension_path", unavailable)
     assert ids(find(corpus, "Rogun dam"))[0] == 1
     assert ids(find(corpus, "рогунская гэс")) == [3]
 
@@ -430,20 +432,20 @@ plain_chars = st.one_of(
 @settings(max_examples=120, deadline=None)
 @given(st.lists(plain_chars, max_size=40).map("".join))
 def test_plain_queries_are_cut_in_python_as_in_sql(text: str) -> None:
-    python = fts.plain_tokens(text)
+    python = plain_tokens(text)
     if python is None:  # a combining mark or a sign of the Cyrillic block: SQL cuts it
         assert any(0x482 <= ord(c) <= 0x489 for c in text)
         return
-    stem = fts.Stemmer()
+    stem = Stemmer()
     assert [(w, stem.term(stem_input, kind)) for w, kind, stem_input in python] == fts.tokens(
         _token_store(), text
     )
 
 
 def test_other_text_is_cut_in_sql(corpus: Path) -> None:
-    assert fts.plain_tokens("Rogun Dam, Рогунская ГЭС 西安") is not None
+    assert plain_tokens("Rogun Dam, Рогунская ГЭС 西安") is not None
     for text in ("café", "Ро́гун", "々", "Ｒｏｇｕｎ", "dam\u00a0rogun"):
-        assert fts.plain_tokens(text) is None
+        assert plain_tokens(text) is None
     assert ids(find(corpus, "Rogun\u00a0DAM")) == ids(find(corpus, "rogun dam"))  # the SQL path
 
 

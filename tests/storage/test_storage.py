@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from storage import ArticleRecord, DatabaseBusy, PollOutcome, Store
-from storage.db import backoff_delay, migrations
+from storage.migrations import migrations
+from storage.sources import backoff_delay
 
 VIEW_COLUMNS = [
     "id",

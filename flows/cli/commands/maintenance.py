@@ -32,7 +32,7 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace, console: Console) -> int:
-    from flows.stages.dedup import rebuild, status
+    from flows.pipeline.rebuild import rebuild, status
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
@@ -61,7 +61,8 @@ def cmd_migrate(args: argparse.Namespace, console: Console) -> int:
     """Copy the DuckDB file at --db into the lake (SPEC 10)."""
     from flows.pipeline.lake import reconcile
     from storage import Store
-    from storage.lake import LakeConfig, LakeStore, copy_file_into
+    from storage.lake import LakeConfig, LakeStore
+    from storage.lake_copy import copy_file_into
     from storage.spool import writing
 
     if args.to != "ducklake":

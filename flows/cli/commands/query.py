@@ -25,7 +25,7 @@ def _read_only_sql(exc: Exception) -> Exception:
 
 
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
-    from storage import search
+    from storage import exports
 
     store = store_for(args, lock_timeout=args.wait)
     fmt = args.format
@@ -33,11 +33,11 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--format parquet needs --output FILE")
     try:
         if fmt != "table":
-            rows = search.write_query(store, args.query, fmt, args.output)
+            rows = exports.write_query(store, args.query, fmt, args.output)
             if args.output is not None:
                 console.print(f"{rows} rows written to {args.output}", markup=False, highlight=False)
             return 0
-        columns, records = search.query(store, args.query)
+        columns, records = exports.query(store, args.query)
     except Exception as exc:
         raise _read_only_sql(exc) from exc
     print_sql_table(console, columns, records, args.max_rows)
@@ -87,9 +87,9 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
-    from storage import search
+    from storage import exports
 
     fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
-    rows = search.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
+    rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0

@@ -15,8 +15,7 @@ from flows.cli import main
 from flows.config import SmtpSettings
 from flows.stages.digest.build import today
 from flows.stages.digest.deliver import make_digest
-from storage import Store
-from storage.db import PollOutcome
+from storage import PollOutcome, Store
 from tests.stages.digest.conftest import ALMATY, DAY, NOON, config, make_store, record
 from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss

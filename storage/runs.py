@@ -1,0 +1,83 @@
+"""The run table: one row per ingest, seed, digest or rebuild, from start to finish."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.database import Database
+
+INTERRUPTED = "the process ended before the run finished"
+
+
+class Runs(Database):
+    """Starting, finishing and interrupting runs."""
+
+    def interrupt_stale_runs(self, kind: str) -> int:
+        """Mark runs of `kind` still 'running' as interrupted; only for a caller holding the writer lock.
+
+        On a lake only this writer's own runs (those carrying its `run_tag`): other machines'
+        running ingests are alive, not stale.
+        """
+        tag = self.run_tag()
+
+        def attempt() -> int:
+            with self.unguarded(), self.transaction() as con:
+                where = " WHERE kind = ? AND status = 'running'" + (" AND message = ?" if tag else "")
+                params: list[object] = [kind, tag] if tag else [kind]
+                row = con.execute(
+                    "SELECT count(*) FROM run" + where, params
+                ).fetchone()  # a lake has no RETURNING
+                if row and row[0]:
+                    message = "?" if tag else "coalesce(message, ?)"  # the tag is replaced
+                    con.execute(
+                        "UPDATE run SET status = 'interrupted', finished_at = coalesce(finished_at, ?),"
+                        f" message = {message}" + where,
+                        [datetime.now(UTC), INTERRUPTED, *params],
+                    )
+            return int(row[0]) if row else 0
+
+        return self.retrying(attempt)
+
+    def start_run(self, kind: str) -> int:
+        def attempt() -> int:
+            with self.transaction() as con:
+                run_id = self.next_id(con, "run")
+                con.execute(
+                    "INSERT INTO run (id, kind, started_at, status, message) VALUES (?, ?, ?, 'running', ?)",
+                    [run_id, kind, datetime.now(UTC), self.run_tag()],
+                )
+            return run_id
+
+        return self.retrying(attempt)
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        sources_polled: int = 0,
+        new: int = 0,
+        duplicate: int = 0,
+        failed: int = 0,
+        message: str | None = None,
+    ) -> None:
+        def attempt() -> None:
+            with self.connect() as con:
+                con.execute(
+                    "UPDATE run SET finished_at = ?, status = ?, sources_polled = ?, articles_new = ?,"
+                    " articles_duplicate = ?, articles_failed = ?, waited_seconds = ?, message = ?"
+                    " WHERE id = ?",
+                    [
+                        datetime.now(UTC),
+                        status,
+                        sources_polled,
+                        new,
+                        duplicate,
+                        failed,
+                        round(self.waited_seconds, 3),
+                        message,
+                        run_id,
+                    ],
+                )
+
+        self.retrying(attempt)

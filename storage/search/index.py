@@ -1,0 +1,222 @@
+"""Building and updating the search index: postings in sorted runs plus a delta, compaction."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from storage.database import Database
+from storage.search.tokenizer import prepare, tokenizer_tag
+
+TITLE_WEIGHT = 2
+# The delta is sorted onto search_posting once it holds this fraction of it (and at least
+# MIN_COMPACT_ROWS): each sorted run is then a sizeable share of the table, so their number
+# grows with the logarithm of the corpus while a compaction costs only the delta's size.
+COMPACT_FRACTION = 0.1
+MIN_COMPACT_ROWS = 1_000_000
+MAX_RUNS = 48  # beyond this, merge all runs into one (a full sort: rare)
+REBUILD_BATCH = 100_000  # articles tokenized at a time by a rebuild
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexUpdate:
+    """What one update or rebuild did."""
+
+    articles: int  # newly indexed
+    postings: int
+    compacted: bool
+    rebuilt: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    articles: int  # articles in the article table
+    indexed: int
+    sorted_rows: int
+    runs: int
+    delta_rows: int
+    tokenizer: str | None
+    current_tokenizer: str
+    rebuilt_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def stale(self) -> bool:
+        return self.tokenizer != self.current_tokenizer
+
+
+# Postings of the articles in temp table nw_new(id, title, text): tokens, each distinct token
+# stemmed once, counted per article; a title occurrence counts TITLE_WEIGHT times.
+_POSTINGS = f"""
+WITH tok AS (
+    SELECT id, unnest(nw_tokens(title)) AS w, {TITLE_WEIGHT} AS wt FROM nw_new
+    UNION ALL
+    SELECT id, unnest(nw_tokens(text)) AS w, 1 AS wt FROM nw_new
+),
+vocab AS (SELECT w, nw_hash(w) AS term FROM (SELECT DISTINCT w FROM tok)),
+counted AS (SELECT term, id, sum(wt) AS tf FROM tok JOIN vocab USING (w) GROUP BY term, id)
+SELECT term, id, least(tf, 65535)::USMALLINT AS tf,
+       least(sum(tf) OVER (PARTITION BY id), 4294967295)::UINTEGER AS len
+FROM counted
+"""
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> tuple[str, int, int, int] | None:
+    row = con.execute("SELECT tokenizer, sorted_rows, runs, delta_rows FROM search_state").fetchone()
+    return (str(row[0]), int(row[1]), int(row[2]), int(row[3])) if row else None
+
+
+def _index_new(
+    con: duckdb.DuckDBPyConnection, now: datetime, target: str, limit: int | None = None
+) -> tuple[int, int]:
+    """Tokenize the articles not indexed yet (at most `limit`) into `target`; returns (articles,
+    postings)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE nw_new AS SELECT a.id, a.title, a.text FROM article a"
+        " ANTI JOIN search_doc d ON d.id = a.id" + (f" ORDER BY a.id LIMIT {int(limit)}" if limit else "")
+    )
+    row = con.execute("SELECT count(*) FROM nw_new").fetchone()
+    articles = int(row[0]) if row else 0
+    if not articles:
+        return 0, 0
+    con.execute(f"CREATE OR REPLACE TEMP TABLE nw_postings AS {_POSTINGS}")
+    order = " ORDER BY term, id" if target == "search_posting" else ""
+    con.execute(f"INSERT INTO {target} SELECT * FROM nw_postings{order}")
+    con.execute(
+        "INSERT INTO search_doc SELECT n.id, coalesce(p.len, 0), ? FROM nw_new n"
+        " LEFT JOIN (SELECT id, any_value(len) AS len FROM nw_postings GROUP BY id) p ON p.id = n.id",
+        [now],
+    )
+    row = con.execute("SELECT count(*) FROM nw_postings").fetchone()
+    postings = int(row[0]) if row else 0
+    con.execute("DROP TABLE nw_postings")
+    con.execute("DROP TABLE nw_new")
+    return articles, postings
+
+
+def _rebuild(store: Database, now: datetime) -> tuple[int, int]:
+    """Everything again: tokenized in batches, each its own transaction (memory stays bounded),
+    then sorted as one run. Until the last step commits there is no index and search says so."""
+    with store.transaction() as con:
+        for table in ("search_state", "search_posting", "search_delta", "search_doc"):
+            con.execute(f"DELETE FROM {table}")
+    articles = postings = 0
+    while True:
+        with store.transaction() as con:
+            prepare(con)
+            batch, rows = _index_new(con, now, "search_delta", limit=REBUILD_BATCH)
+        articles, postings = articles + batch, postings + rows
+        if batch < REBUILD_BATCH:
+            break
+    with store.transaction() as con:
+        prepare(con)
+        con.execute("INSERT INTO search_posting SELECT * FROM search_delta ORDER BY term, id")
+        con.execute("DELETE FROM search_delta")
+        con.execute(
+            "INSERT INTO search_state VALUES (?, ?, ?, 0, ?, ?, ?)",
+            [tokenizer_tag(con), postings, 1 if postings else 0, now, now, now],
+        )
+    return articles, postings
+
+
+def update_index(
+    store: Database,
+    *,
+    compact_fraction: float = COMPACT_FRACTION,
+    min_compact_rows: int = MIN_COMPACT_ROWS,
+) -> IndexUpdate:
+    """Index the articles stored since the last update; cost follows their number, not the corpus.
+
+    New postings go to the unsorted delta. Once the delta is `compact_fraction` of the sorted
+    table (and at least `min_compact_rows`) it is sorted onto the table's end as one more run. A
+    database without an index, or one made by another tokenizer, is rebuilt.
+    """
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    with store.connect() as con:
+        prepare(con)
+        state = _state(con)
+        current = state is not None and state[0] == tokenizer_tag(con)
+    if not current:
+        return rebuild_index(store)
+    with store.transaction() as con:
+        prepare(con)
+        state = _state(con)
+        if state is None:  # another process is rebuilding it right now
+            return IndexUpdate(0, 0, False, False, time.monotonic() - started)
+        _, sorted_rows, runs, delta_rows = state
+        articles, postings = _index_new(con, now, "search_delta")
+        delta_rows += postings
+        compacted = False
+        if delta_rows and delta_rows >= max(min_compact_rows, compact_fraction * sorted_rows):
+            sorted_rows, runs = _compact(con, sorted_rows, runs, delta_rows)
+            delta_rows, compacted = 0, True
+        con.execute(
+            "UPDATE search_state SET sorted_rows = ?, runs = ?, delta_rows = ?, updated_at = ?"
+            + (", compacted_at = ?" if compacted else ""),
+            [sorted_rows, runs, delta_rows, now] + ([now] if compacted else []),
+        )
+    return IndexUpdate(articles, postings, compacted, False, time.monotonic() - started)
+
+
+def update_index_retrying(store: Database) -> IndexUpdate:
+    """`update_index` as one whole transaction run again on a commit conflict (the lake's
+    reconciliation, under the writer lock; an ingest's refresh reports a failure instead)."""
+    return store.retrying(lambda: update_index(store))
+
+
+def _compact(con: duckdb.DuckDBPyConnection, sorted_rows: int, runs: int, delta_rows: int) -> tuple[int, int]:
+    """Sort the delta onto search_posting as a new run; merge all runs if there are too many."""
+    con.execute("INSERT INTO search_posting SELECT * FROM search_delta ORDER BY term, id")
+    con.execute("DELETE FROM search_delta")
+    sorted_rows, runs = sorted_rows + delta_rows, runs + 1
+    if runs > MAX_RUNS:
+        _merge_runs(con)
+        runs = 1
+    return sorted_rows, runs
+
+
+def _merge_runs(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE nw_all AS SELECT * FROM search_posting ORDER BY term, id")
+    con.execute("DELETE FROM search_posting")
+    con.execute("INSERT INTO search_posting SELECT * FROM nw_all ORDER BY term, id")
+    con.execute("DROP TABLE nw_all")
+
+
+def rebuild_index(store: Database) -> IndexUpdate:
+    """Tokenize every article again into one sorted run (`newswatch search --reindex`)."""
+    started = time.monotonic()
+    articles, postings = _rebuild(store, datetime.now(UTC))
+    with store.connect() as con:
+        con.execute("CHECKPOINT")  # give the deleted postings' space back to the file
+    return IndexUpdate(articles, postings, False, True, time.monotonic() - started)
+
+
+def index_status(store: Database) -> IndexStatus:
+    with store.connect(read_only=True) as con:
+        prepare(con)
+        current = tokenizer_tag(con)
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM article), (SELECT count(*) FROM search_doc),"
+            " s.sorted_rows, s.runs, s.delta_rows, s.tokenizer, s.rebuilt_at, s.updated_at"
+            " FROM (SELECT 1) LEFT JOIN search_state s ON true"
+        ).fetchone()
+    assert row is not None
+    return IndexStatus(
+        articles=int(row[0]),
+        indexed=int(row[1]),
+        sorted_rows=int(row[2] or 0),
+        runs=int(row[3] or 0),
+        delta_rows=int(row[4] or 0),
+        tokenizer=row[5],
+        current_tokenizer=current,
+        rebuilt_at=row[6],
+        updated_at=row[7],
+    )
