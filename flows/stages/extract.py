@@ -26,9 +26,11 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso-8859-1": "windows-1252", "ascii": "windows-1252"}
 # A start tag, quote-aware, in one pass: possessive quantifiers give nothing back, and an
 # unclosed tag or quote ends at the end of the text, so no position is scanned twice.
-_START_TAG = re.compile(
-    r"""<([A-Za-z][^\s/>"']{0,64}+)((?:[^>"']++|"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z))*+)(?:>|\Z)"""
-)
+# A start tag: a real tag name, then white space before its attributes. Quotes must close: an
+# unclosed one is not taken as attributes (that would cut the rest of the page away).
+_START_TAG = re.compile(r"""<([A-Za-z][A-Za-z0-9:-]{0,64}+)(\s(?:[^>"']++|"[^"]*+"|'[^']*+')*+)(?:>|\Z)""")
+# Scripts and style sheets are not markup: a "<" in them starts no tag.
+_SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b.*?</\2\s*>)", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r""""[^"]*+"|'[^']*+'""")
 # libxml2 checks each new attribute against the others, and htmldate searches every one: a tag
 # with 100,000 attributes took 22 s and 40 s. No real tag has a tenth of this many.
@@ -113,7 +115,13 @@ def drop_crowded_attributes(html: str) -> str:
     """The page with the attributes of any tag that has over MAX_ATTRIBUTES removed (the tag stays)."""
     if len(html) <= _LONG_ATTRIBUTES:
         return html
-    return _START_TAG.sub(_bare_if_crowded, html)
+    parts = _SCRIPT_OR_STYLE.split(html)
+    # split() gives text, script, its tag name, text, ...: the text pieces are markup, names go
+    return "".join(
+        _START_TAG.sub(_bare_if_crowded, part) if i % 3 == 0 else part
+        for i, part in enumerate(parts)
+        if i % 3 != 2
+    )
 
 
 def looks_binary(html: str) -> bool:
