@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from protego import Protego
 
@@ -309,7 +310,11 @@ class Fetcher:
                     ) from exc
                 except httpx.TimeoutException as exc:
                     raise _Retryable(f"timed out ({type(exc).__name__})") from exc
-                except (httpx.TransportError, OSError) as exc:
+                except (
+                    httpx.TransportError,
+                    httpcore.ConnectError,
+                    OSError,
+                ) as exc:  # the last: a proxied name that does not resolve
                     raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from exc
             budget -= time.monotonic() - hop_started
             result.status = status

@@ -5,6 +5,7 @@ Every name here resolves to a loopback address through a resolver the test contr
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 import trustme
 
 from flows.config import Settings
+from flows.stages.fetch import Fetcher, FetchResult
 from tests.stages.test_netguard import get_all
 from tests.support.servers import NewsServer
 
@@ -123,3 +125,18 @@ def test_trust_store_system_uses_truststore_unless_ssl_cert_file_is_set(
     context = ssl_context(Settings(trust_store="system"))
     assert not isinstance(context, truststore.SSLContext)
     assert len(context.get_ca_certs()) == 1  # that file's CA and nothing else
+
+
+def test_a_proxied_name_that_does_not_resolve_is_a_connection_error(proxy: NewsServer) -> None:
+    async def offline(host: str, port: int) -> list[str]:
+        raise OSError(f"{host}: the test resolves no name")
+
+    async def go() -> FetchResult:
+        async with Fetcher.open(Settings(timeout_seconds=3, max_retries=0), resolver=offline) as fetcher:
+            return await fetcher.get("http://nowhere.test/a")
+
+    res = asyncio.run(go())
+    assert not res.ok and (res.error or "").startswith("connection failed: cannot resolve nowhere.test"), (
+        res.error
+    )
+    assert proxy.requests == []
