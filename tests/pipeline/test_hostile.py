@@ -23,7 +23,7 @@ import pytest
 from flows.cli import main
 from flows.config import parse_config
 from flows.pipeline.ingest import IngestSummary, ingest
-from flows.stages.fetch import system_resolver
+from flows.stages.netguard import hosts_resolver
 from flows.stages.urls import canonicalize
 from storage import Store
 from storage.sources import backoff_delay
@@ -53,17 +53,6 @@ CHINESE = [
     "外交部长表示，下一次会议将于明年在塔什干举行，副部长级的专家磋商将在未来几个月内启动，推动合作落实。",
     "观察人士指出，近年来地区合作明显加深，过去长期关闭口岸的边界争端，如今已通过联合委员会协商解决。",
 ]
-
-
-def hosts_resolver(mapping: dict[str, str]) -> Callable[[str, int], Any]:
-    """Names the test controls (internal.test -> 127.0.0.2); anything else as the system says."""
-
-    async def resolve(host: str, port: int) -> list[str]:
-        if host in mapping:
-            return [mapping[host]]
-        return await system_resolver(host, port)
-
-    return resolve
 
 
 @dataclass
