@@ -23,11 +23,14 @@ from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 from langdetect.utils.unicode_block import unicode_block
 
+from flows.stages.language_han import han_language
+from flows.stages.language_words import ALPHABETS, FUNCTION_WORDS, LETTERS, SIGNATURES, SUFFIXES
+
 # The answer is settled within the first few hundred words; langdetect's cost grows with the text.
 SAMPLE_CHARS = 1200
 
 REGIONAL = frozenset({"kk", "ky", "tg", "tk", "uz"})
-OWN = REGIONAL | {"az", "mn", "be"}  # what langdetect cannot name and we can
+OWN = REGIONAL | {"az", "mn", "be", "tt", "ba"}  # what langdetect cannot name and we can
 
 # Every apostrophe-like mark (Uzbek oʻ gʻ and the tutuq belgisi ʼ are typed many ways) becomes "'".
 _APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´ʹ′ꞌ＇", "'"))
@@ -40,194 +43,6 @@ _LONG_VOWEL = re.compile(r"(аа|оо|уу|үү|өө|ээ)")
 _UZ_OG = re.compile(r"(?:(?<=[^\W\d_])|(?<![^\W\d_]))[oOgG]'[a-z]")
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Frequent words: function words and the commonest verbs and nouns of news text. A word listed
-# for two languages votes for both (split), so shared words decide nothing by themselves.
-FUNCTION_WORDS: dict[str, dict[str, frozenset[str]]] = {
-    "cyrl": {
-        "kk": _words(
-            "және мен бұл үшін деп бойынша туралы еді емес осы жылы болып сондай-ақ оның олар біз бір "
-            "ретінде арқылы кейін дейін бірақ қазір тағы жаңа мұнда сол атты көп жылдың шейін кезде "
-            "сайын барлық бүгін елде елдің мемлекет қазақ қазақстан қазақстанның қазақстанда ал "
-            "жөнінде екенін болды болады жатыр керек деді айтты жасады сияқты тиіс кезінде бірге "
-            "мүмкін тек өз өзі біздің сіз оны ол еліміздің ғана әлі әр"
-            " жаңа үлкен халықаралық үкімет министр министрлігі кездесу кездесті қол қойды жарлық заң жоба ынтымақтастық сапар тенге облысы қаласы ауданы тұрғындары жұмыс жұмысы бағасы өсті ашылды"
-        ),
-        "ky": _words(
-            "жана менен үчүн бул боюнча тууралуу болуп анын алар бир катары аркылуу кийин чейин бирок "
-            "азыр дагы жаңы ошол көп учурда эле эмес жок бар деп деди айтты болот болгон керек "
-            "кыргыз кыргызстан кыргызстандын кыргызстанда мамлекеттик өлкө өлкөнүн бүгүн ошондой эле "
-            "тарабынан менен биз сиз өз мындай андан ошондо жылы жылдын жатат экенин берет келет"
-            " жаңы чоң эл аралык өкмөт министр министрлиги жолугушуу жолукту кол койду жарлык мыйзам долбоор кызматташтык сапар сом облусу шаары шаарында району тургундары иш баасы ачылды улам нече калды жардам көрсөтүп жатышат кызматкерлери мурда азыркы учурда"
-        ),
-        "tg": _words(
-            "ва дар аз ба ки бо барои ин он мебошад шуд буд мекунад кард низ то ҳам чун баъд пас "
-            "дорад гуфт шудааст карда мешавад намуда гардид бояд агар вале аммо як худ онҳо мо шумо "
-            "вай ӯ имрӯз сол соли тоҷикистон тоҷикистони ҷумҳурии ҳукумати давлати байни зиёда "
-            "мешаванд менамояд намоянд гуфтааст шуданд буданд кунад карданд ҳамчун инчунин"
-            " нав калон байналмилалӣ ҳукумат вазир вазорати мулоқот вохӯрӣ имзо фармон қонун лоиҳа ҳамкорӣ сафар сомонӣ вилояти шаҳри ноҳияи сокинон кор нархи нон боло рафт омад дод кишвар кишвари мардум раиси ҷонибҳо"
-        ),
-        "uz": _words(
-            "ва билан учун бу ҳам бўйича деб бўлиб эса ҳамда бўлган қилиш этди орқали кейин йил йилда "
-            "мазкур ушбу бўлди керак ўз қилинди ҳақида яна лекин аммо бироқ шунингдек бир улар унинг "
-            "ўзбекистон ўзбекистонда ўзбекистоннинг президенти давлат бўлади этилди қилди айтди "
-            "экан эмас йўқ бор ҳали барча ёки"
-            " янги катта халқаро ҳукумат вазир вазирлиги учрашув учрашди имзолади фармон қарор қонун лойиҳа ҳамкорлик ташриф сўм вилояти шаҳри тумани аҳолиси иш нархи ошди очилди тошкент тошкентда раиси хорижий мамлакат томонидан"
-        ),
-        "tk": _words("ве билен үчин хем боюнча дийип болуп эден этди соң йыл йылда түркменистан"),
-        "ru": _words(
-            "и в не на что с по это как из для он она а от о к года который которая которые также "
-            "при его ее был была было были будет или но только уже после во со за у же бы то все "
-            "так их этом этого может более если есть сейчас чем том даже когда где того этой ни"
-        ),
-        "bg": _words(
-            "и на за се от да в е че с по са не като това което който която при към ще през след "
-            "или но й си бе са също във със него тя те тези беше бяха има които вече още"
-        ),
-        "mk": _words(
-            "и на за се од да во е дека со по не ќе кој која што ги го му тоа како при кон или но "
-            "беше биле има исто така веќе уште ова овие"
-        ),
-        "uk": _words(
-            "і та що не у в з на для це як до від про він вона але вже також які який яка його її "
-            "було буде є при після або щоб цього цей ця"
-        ),
-        "be": _words("і у на з што не гэта да для ад як але таксама які якая яго было будзе пры пасля або"),
-        "mn": _words(
-            "нь юм байна болон энэ тэр бол ба гэж байгаа бөгөөд хамт дээр гэсэн бас гэв оны сарын "
-            "өдөр монгол улсын ерөнхийлөгч байсан байх хийх хэлсэн гэдэг мөн"
-            " хот хотод улс засгийн газар сайд хурал шинэ их олон"
-        ),
-    },
-    "latn": {
-        "uz": _words(
-            "va bilan uchun bu ham bo'yicha deb bo'lib esa hamda bo'lgan qilish etdi orqali keyin yil "
-            "yilda mazkur ushbu bo'ldi kerak o'z qilindi haqida yana lekin biroq shuningdek ular "
-            "uning o'zbekiston o'zbekistonda o'zbekistonning prezidenti davlat bo'ladi etildi qildi "
-            "aytdi ekan emas yo'q bor hali barcha yoki mamlakat tomonidan sohasida xalqaro"
-            " yangi katta xalqaro hukumat vazir vazirligi uchrashuv uchrashdi imzoladi farmon qaror qonun loyiha hamkorlik tashrif so'm viloyati shahri tumani aholisi ish narxi oshdi ochildi toshkent toshkentda raisi xorijiy"
-        ),
-        "tk": _words(
-            "we bilen üçin hem boýunça diýip bolup eden etdi soň welin ýyl ýylda ýylyň hem-de bolsa "
-            "ýaly görä tarapyndan barada şol olar onuň köp bolan türkmenistan türkmenistanyň "
-            "türkmenistanda döwlet prezidenti hormatly ýurdumyzyň ýurdumyzda boldy edildi "
-            "gatnaşdy geçirildi"
-            " täze uly halkara hökümet ministr ministrligi duşuşyk duşuşdy gol çekdi karar kanun taslama hyzmatdaşlyk sapar manat welaýaty şäheri etraby ilat iş bahasy açyldy aşgabat aşgabatda wekiliýeti"
-        ),
-        "kk": _words(
-            "jäne men bul būl üşin dep boiynşa turaly edı emes osy jyly bolyp sondai-aq onyñ olar "
-            "retınde arqyly keiın bıraq qazır jaña qazaqstan qazaqstannyñ qazaqstanda memleket "
-            "jáne úshin boıynsha býl qazaq memlekettik eldıñ"
-            " jaña ülken halyqaralyq ükımet minıstr ministrlıgı kezdesu kezdestı qol qoidy jarlyq zañ joba yntymaqtastyq sapar teñge oblysy qalasy audany tūrğyndary jūmys bağasy östı aşyldy"
-        ),
-        "az": _words(
-            "və bir bu üçün ilə da də olan olaraq edib isə daha çox sonra qədər görə tərəfindən il "
-            "ildə həm həmçinin deyib artıq azərbaycan azərbaycanın prezidenti ölkə bildirib"
-        ),
-        "tr": _words(
-            "ve bir bu için ile da de olarak olan gibi daha çok en ama sonra kadar ise değil ne şu her "
-            "mi veya tarafından yılında ancak türkiye türkiye'nin dedi oldu ayrıca"
-        ),
-        "en": _words(
-            "the of and to in is for on that with as by at from was said it be are an have has this "
-            "will not its were which their who after also been"
-        ),
-    },
-}
-
-# Letters that point at a language (or a few): each word holding one votes for them, split.
-LETTERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "cyrl": {
-        "ә": ("kk",),
-        "ұ": ("kk",),
-        "һ": ("kk",),
-        "і": ("kk", "uk", "be"),
-        "ғ": ("kk", "tg", "uz"),
-        "қ": ("kk", "tg", "uz"),
-        "ң": ("kk", "ky", "tk"),
-        "ө": ("kk", "ky", "mn", "tk"),
-        "ү": ("kk", "ky", "mn", "tk"),
-        "ӣ": ("tg",),
-        "ӯ": ("tg",),
-        "ҷ": ("tg",),
-        "ҳ": ("tg", "uz"),
-        "ў": ("uz", "be"),
-        "җ": ("tk",),
-        "ї": ("uk",),
-        "є": ("uk",),
-        "ґ": ("uk",),
-        "ѓ": ("mk",),
-        "ќ": ("mk",),
-        "ѕ": ("mk",),
-        "ј": ("mk",),
-        "љ": ("mk",),
-        "њ": ("mk",),
-        "џ": ("mk",),
-        "ѝ": ("bg",),
-        "ы": ("ru", "ky", "kk", "mn", "be"),
-        "э": ("ru", "ky", "mn", "be", "kk", "uz"),
-        "ъ": ("ru", "bg", "uz"),
-        "щ": ("ru", "bg", "uk"),
-    },
-    "latn": {
-        "ä": ("tk", "kk"),
-        "ň": ("tk",),
-        "ý": ("tk",),
-        "ž": ("tk",),
-        "ū": ("kk",),
-        "ñ": ("kk",),
-        "ə": ("az",),
-        "ı": ("tr", "az", "kk"),
-        "ğ": ("tr", "az", "kk"),
-        "ş": ("tr", "az", "tk", "kk"),
-        "ç": ("tr", "az", "tk"),
-        "q": ("uz", "kk", "az"),
-        "x": ("uz", "az", "en"),
-        "w": ("tk", "en"),
-    },
-}
-
-
-_CYR_CONS = "бвгджзйклмнпрстфхцчшщъьқғҳҷң"
-# Word endings that point at a language: (pattern, languages, weight). Case endings of the
-# agglutinative languages show up even in a five-word headline with no function word in it.
-SUFFIXES: dict[str, list[tuple[re.Pattern[str], tuple[str, ...], float]]] = {
-    "cyrl": [
-        (re.compile(r"(нинг|даги|моқда|япти|ларни|ларга|лари|ларининг|ади|иши)$"), ("uz",), 0.7),
-        (re.compile(rf"[аоу][{_CYR_CONS}]+ди$"), ("uz",), 0.7),  # учрашди, бўлди (Kyrgyz: -ды/-ду)
-        (re.compile(r"(нун|нүн|дун|дүн|тун|түн|нын)$"), ("ky",), 0.6),  # genitive, rounded
-        (re.compile(r"(лор|лөр|дор|дөр|тор|төр)(у|ү|го|гө|ду|дү|дун|дүн|до|дө)?$"), ("ky",), 0.5),
-        (re.compile(rf"[уү][{_CYR_CONS}]+(ду|дү|ту|тү)$"), ("ky",), 0.6),  # жолукту, болду
-        (re.compile(r"(до|дө|то|тө)$"), ("ky",), 0.3),
-        (re.compile(r"(ында|инде|унда|үндө|ында)$"), ("ky", "kk"), 0.5),
-        (re.compile(r"(ышат|ишет|ушат|үшөт)$"), ("ky",), 0.6),
-        (re.compile(r"илди$"), ("uz",), 0.6),
-        (re.compile(r"(ани|ини|сиз)$"), ("uz",), 0.4),
-        (re.compile(r"^(ме|наме)[^\s]{2,}(ад|анд|ам|ем|ед|ем)$"), ("tg",), 0.8),  # мекунад
-        (re.compile(r"(ҳо|ҳои|ҳоро|ро|ӣ|ии)$"), ("tg",), 0.4),
-        (re.compile(r"(анд|аст|ид)$"), ("tg",), 0.3),
-        (re.compile(r"(ийн|ийг|аар|ээр|лаа|лээ|лоо|лөө)$"), ("mn",), 0.6),
-        (re.compile(r".э"), ("mn",), 0.5),  # э inside a word: Mongolian; initial only in Russian, Kyrgyz
-        (
-            re.compile(r"(ого|его|ому|ему|ыми|ими|ться|тся|ость|ение|ения|ании|ется|ются|ых)$"),
-            ("ru", "uk"),
-            0.4,
-        ),
-    ],
-    "latn": [
-        (re.compile(r"(ning|dagi|moqda|yapti|larni|larga|lari|ilgan|ishi)$"), ("uz",), 0.7),
-        (re.compile(r"[aou][^aeiouıöüäeýy\s]+di$"), ("uz",), 0.6),
-        (re.compile(r"(yor|yordu|yoruz|mış|miş|muş|müş)$"), ("tr",), 0.8),
-        (re.compile(r"(daki|deki|taki|teki|sında|sinde)$"), ("tr",), 0.5),
-        (re.compile(r"(ib|ub|üb)$"), ("az",), 0.4),
-        (re.compile(r"(tion|ment|ness|ing|ed)$"), ("en",), 0.3),
-    ],
-}
-
-
 @dataclass(frozen=True)
 class Evidence:
     """Votes per language from frequent words and telling letters, and how many words were read."""
@@ -235,6 +50,7 @@ class Evidence:
     script: str
     votes: dict[str, float]
     words: int
+    misfits: frozenset[str] = frozenset()  # languages whose alphabet the text's letters do not fit
 
     def best(self) -> list[tuple[str, float]]:
         return sorted(self.votes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -292,18 +108,52 @@ def evidence(text: str) -> Evidence | None:
         long_vowels = sum(1 for w in words if _LONG_VOWEL.search(w))
         votes["ky"] += 0.25 * long_vowels
         votes["mn"] += 0.25 * long_vowels
-    return Evidence(script, dict(votes), len(words))
+    return Evidence(script, dict(votes), len(words), misfit(script, words))
+
+
+# Letters that tell nothing: Russian's, and a-z less q w x. Every other letter is telling, those
+# of no language we answer for (Polish ł ż, Czech ř, Vietnamese ư ơ) too: they fit none of them.
+_PLAIN = {
+    "cyrl": frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя'-"),
+    "latn": frozenset("abcdefghijklmnoprstuvyz'-\u0307"),
+}
+MISFIT_SHARE = 0.1  # of the telling letters, at most this share may lie outside a language's alphabet
+MISFIT_MIN = 5  # telling letters needed before the alphabet decides anything
+SIGNATURE_MIN = 10  # telling letters needed before a missing signature letter rules a language out
+
+
+def misfit(script: str, words: list[str]) -> frozenset[str]:
+    """Languages whose alphabet leaves out more than MISFIT_SHARE of the text's telling letters."""
+    alphabets = ALPHABETS[script]
+    plain = _PLAIN[script]
+    counts: dict[str, int] = defaultdict(int)
+    for word in words:
+        for ch in word:
+            if ch not in plain:
+                counts[ch] += 1
+    total = sum(counts.values())
+    if total < MISFIT_MIN:
+        return frozenset()
+    outside = {
+        lang
+        for lang, letters in alphabets.items()
+        if sum(n for ch, n in counts.items() if ch not in letters) > MISFIT_SHARE * total
+    }
+    if total >= SIGNATURE_MIN:
+        text = "".join(words)
+        outside |= {lang for lang, sign in SIGNATURES[script].items() if not any(ch in sign for ch in text)}
+    return frozenset(outside)
 
 
 # languages we may answer for in each script, and their look-alikes that langdetect knows
-_CLAIMS = {"cyrl": ("kk", "ky", "tg", "uz", "tk", "mn", "be"), "latn": ("uz", "tk", "kk", "az")}
+_CLAIMS = {"cyrl": ("kk", "ky", "tg", "uz", "tk", "mn", "be", "tt", "ba"), "latn": ("uz", "tk", "kk", "az")}
 
 
 def _regional(text: str, hint: str | None) -> str | None:
     ev = evidence(text)
     if ev is None or ev.words == 0:
         return None
-    ranked = ev.best()
+    ranked = [(lang, v) for lang, v in ev.best() if lang not in ev.misfits]
     if not ranked:
         return None
     top, top_votes = ranked[0]
@@ -409,7 +259,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 3:
         return hint
-    own = _regional(sample, hint)
+    own = han_language(sample) or _regional(sample, hint)
     if own:
         return own
     try:
