@@ -160,6 +160,22 @@ def _lead_end(text: str) -> int:
 class Hit:
     term: int  # index into Matcher.terms
     start: int
+    venue: bool = False  # right after "in", "at", "в", "在": where something happened, maybe not what about
+
+
+# A place named as a venue ("talks in Tashkent", "встреча в Астане", "在阿斯塔纳举行") says where a
+# story happened, not that it is about that country: in a story of VENUE_WORDS words or more, a
+# country named only so, fewer than VENUE_MIN times, is not one of the article's countries (its
+# relevance is unchanged). A short item ("A court in Dushanbe sentenced ...") is about its place.
+_VENUE_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|at|в|во|на)\s+$", re.IGNORECASE)
+VENUE_MIN = 3
+VENUE_WORDS = 60
+
+
+def _is_venue(text: str, pos: int) -> bool:
+    if pos and text[pos - 1] == "在":
+        return True
+    return bool(_VENUE_BEFORE.search(text, max(0, pos - 9), pos))
 
 
 class Matcher:
@@ -201,7 +217,7 @@ class Matcher:
                 continue
             m = pattern.match(text, pos)
             if m is not None and m.lastgroup is not None:
-                hits.append(Hit(int(m.lastgroup[1:]), pos))
+                hits.append(Hit(int(m.lastgroup[1:]), pos, _is_venue(text, pos)))
                 end = m.end()
         if self._han and _HAN.search(text):
             taken: list[tuple[int, int]] = []
@@ -210,7 +226,7 @@ class Matcher:
                 while at >= 0:
                     if not any(a <= at < b for a, b in taken):  # 中国—中亚 is not also 中亚
                         taken.append((at, at + len(needle)))
-                        hits.append(Hit(index, at))
+                        hits.append(Hit(index, at, _is_venue(text, at)))
                     at = text.find(needle, at + len(needle))
         hits.sort(key=lambda h: h.start)
         return hits
@@ -283,6 +299,8 @@ class _Target:
     body: list[tuple[int, bool, int]] = field(default_factory=list)  # (offset, weak, term)
     terms: set[int] = field(default_factory=set)
     strong: bool = False
+    named: bool = False  # named once at least other than as a venue
+    venues: int = 0
 
 
 class Scorer:
@@ -306,12 +324,16 @@ class Scorer:
             t.title_strong += 0 if term.weak else 1
             t.terms.add(hit.term)
             t.strong |= not term.weak
+            t.named |= not hit.venue
+            t.venues += hit.venue
         for hit in self.matcher.find(text):
             term = terms[hit.term]
             t = targets.setdefault(term.target, _Target())
             t.body.append((hit.start, term.weak, hit.term))
             t.terms.add(hit.term)
             t.strong |= not term.weak
+            t.named |= not hit.venue
+            t.venues += hit.venue
         any_strong = any(t.strong for t in targets.values())
         region_strong = REGION in targets and targets[REGION].strong
         home = HOME_COUNTRY.get((language or "").lower())
@@ -325,6 +347,11 @@ class Scorer:
             return region_strong or code == home or len(t.terms) >= 2
 
         length = max(text_length(text), 1.0)
+
+        def venue_only(code: str) -> bool:
+            t = targets[code]
+            return not t.named and t.venues < VENUE_MIN and length >= VENUE_WORDS
+
         lead = _lead_end(text)
         title_countries = [c for c in CENTRAL_ASIA if c in targets and targets[c].title and corroborated(c)]
 
@@ -372,7 +399,7 @@ class Scorer:
             scores = {
                 c: (TITLE_COUNTRY if c in from_title else 0.0) + country_body.get(c, 0.0) * damping**0.5
                 for c in CENTRAL_ASIA
-                if c in targets and corroborated(c)
+                if c in targets and corroborated(c) and not venue_only(c)
             }
             top = max(scores.values(), default=0.0)
             for c, value in scores.items():

@@ -325,3 +325,70 @@ def test_our_detector_matches_langdetects_own(parts: list[tuple[str, int, object
         except LangDetectException as exc:
             answers.append([("error", str(exc))])
     assert answers[0] == answers[1]
+
+
+# --- issue 16: Tatar, Bashkir, Chinese by script, Kazakh in Latin script ---
+
+HAN_AND_LOOKALIKES = [
+    ("zh-cn", "伊斯坦布尔国家交响乐团 (Istanbul State Symphony Orchestra)"),
+    ("zh-cn", "Apple 发布 iPhone 16 Pro Max 和 MacBook Air M3，售价 7999 元起。"),
+    (
+        "zh-tw",
+        "哈薩克總統托卡耶夫（Kassym-Jomart Tokayev）週二在阿斯塔納會見台灣代表團，雙方討論能源與貿易合作。",
+    ),
+    ("zh-tw", "中華民國外交部表示，將與中亞國家擴大經貿交流。"),
+    ("ja", "東京で開かれた会議に中央アジア五カ国の外相が出席した。"),
+    ("ko", "대한민국 정부는 카자흐스탄과 協力을 강화한다고 밝혔다."),
+    (
+        "en",
+        "President Xi Jinping (习近平) met Kazakh president Tokayev in Astana on Tuesday to discuss trade.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), HAN_AND_LOOKALIKES)
+def test_han_text_without_hangul_or_kana_is_chinese(expected: str, text: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_traditional_or_simplified_by_their_own_characters() -> None:
+    from flows.stages.language_han import variant
+
+    assert variant("这是简体字，国家发展。") == "zh-cn"
+    assert variant("這是繁體字，國家發展。") == "zh-tw"
+    assert variant("中文") == "zh-cn"  # characters both write: Simplified, the default
+
+
+LOOKALIKES = [
+    (
+        "tt",
+        "Татарстан Президенты Рөстәм Миңнеханов бүген Казанда яңа мәктәп ачты. Ул укучылар белән очрашты.",
+    ),
+    ("ba", "Өфөлә Башҡортостан Республикаһы Башлығы Радий Хәбиров кәңәшмә үткәрҙе."),
+    ("kk", "Қазақстан мен Татарстан арасындағы сауда көлемі өсті, деді министр Қазан қаласында."),
+    (
+        "ru",
+        "В Казани прошёл форум, где выступили гости из Башкортостана: «Һәм менән өсөн был» — сказал один.",
+    ),
+    (
+        "kk",
+        "Qazaqstan Respublikasynyñ Prezidentı Qasym-Jomart Toqaev Astanada şeteldık investorlarmen kezdestı.",
+    ),
+    (
+        "kk",
+        "Qazaqstan Respýblıkasynyń Prezıdenti Qasym-Jomart Toqaev Astanada sheteldik ınvestorlarmen kezdesti.",
+    ),
+    ("tr", "Türkiye Cumhurbaşkanı Erdoğan Astana'da Kazakistan Cumhurbaşkanı Tokayev ile görüştü."),
+    ("pl", "Prezydent Polski spotkał się w Astanie z prezydentem Kazachstanu. Rozmowy dotyczyły współpracy."),
+    ("vi", "Tổng thống Kazakhstan đã gặp phái đoàn Việt Nam tại Astana để thảo luận về hợp tác kinh tế."),
+    ("es", "El presidente de Kazajistán se reunió con el ministro español en Astaná para hablar de energía."),
+    (
+        "cs",
+        "Prezident Kazachstánu přijal v Astaně českého ministra zahraničí a jednali o obchodu a energetice.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), LOOKALIKES)
+def test_letters_a_language_does_not_write_rule_it_out(expected: str, text: str) -> None:
+    assert detect_language(text) == expected

@@ -980,3 +980,77 @@ def test_rescore_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     _, rows = store.query("SELECT language, is_relevant, countries FROM articles")
     assert rows == [("en", True, ["KZ", "UZ"])]
     assert main(["rescore", "--db", str(db), "--sources", str(sources), "--batch-size", "0"]) == 2
+
+
+# --- issue 16: countries an article is about, not where its story happened ---
+
+VENUE_CASES = [
+    (
+        "Tokyo and Brussels talk trade in Tashkent",
+        "Japanese and European Union negotiators held a round of talks in Tashkent this week on tariffs for "
+        "cars and machinery. The talks, held on the margins of a development bank meeting, covered steel "
+        "quotas and rules of origin for electric vehicles built in Europe and Japan. The negotiators said a "
+        "deal could be signed in Tokyo next year. Car makers in Germany and Japan welcomed the progress.",
+        "en",
+        [],
+    ),
+    (
+        "Astana International Forum closes with call for water cooperation",
+        "Delegates from forty countries met in Astana for the final day of the forum. Kazakhstan's foreign "
+        "minister said the region's rivers needed a common treaty. Kazakh officials proposed a water council "
+        "for Central Asia, and the Kazakh government pledged funds for canal repairs along the Syr Darya.",
+        "en",
+        ["KZ"],
+    ),
+    (
+        "Tajikistan hosts SCO defence ministers",
+        "Tajikistan hosted defence ministers of the Shanghai Cooperation Organisation in Dushanbe on Friday. "
+        "The organisation's members are China, Russia, India, Pakistan, Iran, Belarus, Kazakhstan, Kyrgyzstan, "
+        "Tajikistan and Uzbekistan. Tajik officials said the meeting agreed on joint exercises near the Afghan "
+        "border, and President Rahmon told the ministers that Tajikistan would strengthen its border posts.",
+        "en",
+        ["TJ"],
+    ),
+    (
+        "Uzbekistan raises cotton prices for farmers",
+        "Uzbekistan's government raised the state purchase price of cotton by a fifth this year, the "
+        "agriculture ministry in Tashkent said. Farmers in Fergana and Bukhara had asked for higher prices "
+        "after a dry summer. Neighbouring Kazakhstan has kept its prices unchanged. Uzbek textile makers said "
+        "the move would raise the cost of yarn, while Uzbek cotton exports are expected to fall.",
+        "en",
+        ["UZ"],
+    ),
+    (
+        "Казахстан повысил тарифы на электроэнергию",
+        "Правительство Казахстана повысило предельные тарифы на электроэнергию с первого января. В Астане "
+        "заявили, что средства пойдут на ремонт электростанций. Казахстанские энергетики предупреждают о "
+        "дефиците мощности зимой.",
+        "ru",
+        ["KZ"],
+    ),
+    (
+        "Court sentences activist",
+        "A court in Dushanbe sentenced an activist to seven years in prison.",
+        "en",
+        ["TJ"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "language", "countries"), VENUE_CASES)
+def test_a_capital_named_only_as_the_venue_is_not_a_country(
+    title: str, text: str, language: str, countries: list[str], seed_texts: list[str]
+) -> None:
+    topic = parse_config("sources: []").topic
+    score = Scorer(topic, 0.5, seed_texts).score(title, text, language)
+    assert score.is_relevant or not countries
+    assert sorted(score.countries) == countries
+
+
+@pytest.mark.parametrize("language", ["tt", "ba"])
+def test_tatar_and_bashkir_get_nothing_kazakh_specific(language: str) -> None:
+    scorer = Scorer(parse_config("sources: []").topic)
+    title, text = "Алматыда форум узды", "Алматыда халыкара форум узды, анда кунаклар катнашты."
+    plain, kazakh, other = (scorer.score(title, text, lang) for lang in (None, "kk", language))
+    assert other == plain  # no home-language prior, no vouching for Kazakh names
+    assert kazakh.relevance > plain.relevance
