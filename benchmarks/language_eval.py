@@ -2,6 +2,7 @@
 
     python -m benchmarks.language_eval            # per-language table (right / total) and the errors
     python -m benchmarks.language_eval --errors   # every wrong answer with the start of its text
+    python -m benchmarks.language_eval --chars 60 # each text cut to its first 60 characters (a headline)
 
 tests/stages/test_language_set.py asserts the same figures in `make test`.
 """
@@ -26,9 +27,18 @@ class Sample:
     text: str
 
 
-def load(path: Path = SET) -> list[Sample]:
+def load(path: Path = SET, chars: int | None = None) -> list[Sample]:
+    """The set; with `chars`, each text cut to that many characters at a word's end."""
     with path.open(encoding="utf-8") as f:
-        return [Sample(**json.loads(line)) for line in f if line.strip()]
+        samples = [Sample(**json.loads(line)) for line in f if line.strip()]
+    if chars is None:
+        return samples
+    return [Sample(s.set, s.lang, s.source, _cut(s.text, chars)) for s in samples]
+
+
+def _cut(text: str, chars: int) -> str:
+    head = text[:chars]
+    return head.rsplit(" ", 1)[0] if " " in head and len(text) > chars else head
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--chars", type=int, default=None)
     args = parser.parse_args()
-    result = score(detect_language, load())
+    result = score(detect_language, load(chars=args.chars))
     print(table(result))
     if args.errors:
         for s, got in result.errors:
