@@ -28,6 +28,8 @@ LANGUAGE_NAMES = {
     "tg": "Tajik",
     "tk": "Turkmen",
     "uz": "Uzbek",
+    "tt": "Tatar",
+    "ba": "Bashkir",
     "uk": "Ukrainian",
     "tr": "Turkish",
     "fa": "Persian",
