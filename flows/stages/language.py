@@ -77,7 +77,8 @@ def evidence(text: str) -> Evidence | None:
     if script is None:
         return None
     in_script = _CYRILLIC if script == "cyrl" else _LATIN
-    words = [w.lower().replace("ё", "е") for w in _WORD.findall(text) if in_script.match(w)]
+    found = [w for w in _WORD.findall(text) if in_script.match(w)]
+    words = [w.lower().replace("ё", "е") for w in found]
     votes: dict[str, float] = defaultdict(float)
     fw = FUNCTION_WORDS[script]
     letters = LETTERS[script]
@@ -109,7 +110,10 @@ def evidence(text: str) -> Evidence | None:
         long_vowels = sum(1 for w in words if _LONG_VOWEL.search(w))
         votes["ky"] += 0.25 * long_vowels
         votes["mn"] += 0.25 * long_vowels
-    return Evidence(script, dict(votes), len(words), misfit(script, words))
+    # names (Wildberries, Тоқаев in a Kyrgyz text) are written in their own alphabet: only words
+    # in lower case tell which alphabet the text is written in
+    common = [w for w, raw in zip(words, found, strict=True) if not raw[0].isupper()]
+    return Evidence(script, dict(votes), len(words), misfit(script, common, words))
 
 
 # Letters that tell nothing: Russian's, and a-z less q w x. Every other letter is telling, those
@@ -123,8 +127,9 @@ MISFIT_MIN = 5  # telling letters needed before the alphabet decides anything
 SIGNATURE_MIN = 10  # telling letters needed before a missing signature letter rules a language out
 
 
-def misfit(script: str, words: list[str]) -> frozenset[str]:
-    """Languages whose alphabet leaves out more than MISFIT_SHARE of the text's telling letters."""
+def misfit(script: str, words: list[str], every_word: list[str]) -> frozenset[str]:
+    """Languages whose alphabet leaves out more than MISFIT_SHARE of the telling letters of
+    `words`, or whose signature letters none of `every_word` (names included) holds."""
     alphabets = ALPHABETS[script]
     plain = _PLAIN[script]
     counts: dict[str, int] = defaultdict(int)
@@ -141,7 +146,7 @@ def misfit(script: str, words: list[str]) -> frozenset[str]:
         if sum(n for ch, n in counts.items() if ch not in letters) > MISFIT_SHARE * total
     }
     if total >= SIGNATURE_MIN:
-        text = "".join(words)
+        text = "".join(every_word)
         outside |= {lang for lang, sign in SIGNATURES[script].items() if not any(ch in sign for ch in text)}
     return frozenset(outside)
 

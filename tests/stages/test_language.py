@@ -390,6 +390,21 @@ LOOKALIKES = [
 ]
 
 
+LOOKALIKES += [  # names keep their own alphabet: Latin brands in Uzbek, Kazakh names in Kyrgyz
+    (
+        "uz",
+        "Microsoft va Twitter kompaniyalari Toshkentda yangi ofis ochishini e'lon qildi. Washington "
+        "shahrida bo'lib o'tgan uchrashuvda Windows va WhatsApp haqida ham gapirildi.",
+    ),
+    (
+        "kk",
+        "Qazaqstan Ükımetı Wildberries jäne Ozon kompaniialarymen kelısım jasady. Wolt pen Yandex Go da "
+        "Almatyda jūmys ıstep jatyr.",
+    ),
+    ("ky", "Жапаров Қасым-Жомарт Тоқаев менен жолугушуп, эки өлкөнүн кызматташтыгын талкуулады."),
+]
+
+
 @pytest.mark.parametrize(("expected", "text"), LOOKALIKES)
 def test_letters_a_language_does_not_write_rule_it_out(expected: str, text: str) -> None:
     assert detect_language(text) == expected
