@@ -188,6 +188,21 @@ def ingested(
     return {url.rsplit("/", 1)[-1]: (url, lang, list(countries or [])) for url, lang, countries in found}
 
 
+def test_search_lang_zh_finds_both_chinese_variants(
+    ingested: dict[str, tuple[str, str | None, list[str]]], db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert (
+        main(["search", "哈萨克斯坦 OR 阿斯塔納 OR 阿斯塔纳", "--lang", "zh", "--json", "--db", str(db_path)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert ingested["zh-cn"][0] in out and ingested["zh-tw"][0] in out
+    assert main(["search", "阿斯塔納", "--lang", "zh-tw", "--json", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert ingested["zh-tw"][0] in out and ingested["zh-cn"][0] not in out
+
+
 def test_every_language_is_stored_with_its_code(
     ingested: dict[str, tuple[str, str | None, list[str]]],
 ) -> None:
