@@ -5,7 +5,12 @@ calls them ru, bg, mk, tr and the like. We recognise those seven by their own le
 frequent words, in Cyrillic and Latin script, and compare that evidence with the same kind of
 evidence for their look-alikes (Russian, Bulgarian, Macedonian, Ukrainian, Belarusian, Turkish,
 English): a Russian article quoting a Kazakh name stays Russian, a Turkish one stays Turkish.
-Anything we do not claim keeps langdetect's answer.
+Tatar and Bashkir (which langdetect also lacks) are told from Kazakh and Kyrgyz the same way, and
+by the alphabet: a language whose alphabet leaves out many of the text's telling letters, or whose
+signature letters the text never writes, is ruled out (`misfit`). Where our evidence for one of
+the region's languages is there but thin (a headline), CLD2 is asked for a second opinion.
+Han text without Hangul or kana is Chinese before anything else (flows/stages/language_han.py).
+Anything we do not claim keeps langdetect's answer. Issue 16; figures in benchmarks/README.md.
 """
 
 from __future__ import annotations
