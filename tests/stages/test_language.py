@@ -3,6 +3,8 @@ short headlines, and the look-alikes that must keep langdetect's answer."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -325,3 +327,13 @@ def test_our_detector_matches_langdetects_own(parts: list[tuple[str, int, object
         except LangDetectException as exc:
             answers.append([("error", str(exc))])
     assert answers[0] == answers[1]
+
+
+def test_language_codes_hold_every_code_detection_can_give() -> None:
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from flows.stages.language import LANGUAGE_CODES, OWN
+
+    assert set(os.listdir(PROFILES_DIRECTORY)) <= LANGUAGE_CODES
+    assert OWN <= LANGUAGE_CODES
+    assert {"tt", "ba", "zh-tw", "zh-cn", "zh"} <= LANGUAGE_CODES
