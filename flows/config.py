@@ -321,7 +321,7 @@ def parse_config(text: str, path: str = "<memory>") -> Config:
     data["topic"] = _merge_topic(default_topic_data(), data.get("topic"))
     data["path"] = path
     try:
-        return Config.model_validate(data)
+        return _check_codes(Config.model_validate(data), raw, path)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -335,7 +335,7 @@ def parse_config(text: str, path: str = "<memory>") -> Config:
             line = _line_of(raw, loc)
             where = f"{path}:{line}" if line else path
             if err["type"] == "extra_forbidden":
-                msg = "unknown field"
+                msg = _unknown_field(loc)
             problems.append(f"{where}: field `{_field_name(loc)}`: {msg}")
         raise ConfigError("\n".join(problems)) from None
 
@@ -351,3 +351,81 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
     return parse_config(text, str(p))
+
+
+# --- issue 20: the closest valid field name for a typo; language and country codes checked -------
+
+# ISO 3166-1 alpha-2: the codes `topic.countries` may use
+_ISO_3166_TABLE = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV"
+    " BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES"
+    " ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE"
+    " IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY"
+    " MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU"
+    " NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM"
+    " SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE"
+    " VG VI VN VU WF WS YE YT ZA ZM ZW"
+)
+COUNTRY_CODES = frozenset(_ISO_3166_TABLE.split())
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose fields live at `loc` (list items skipped), or None for a plain mapping."""
+    from typing import get_args
+
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        candidates = [field.annotation, *get_args(field.annotation)]
+        found = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    from flows.text import did_you_mean
+
+    model = _model_at(loc[:-1])
+    names = [name for name in model.model_fields if name != "path"] if model else []
+    return "unknown field" + did_you_mean(str(loc[-1]), names)
+
+
+def _check_codes(config: Config, raw: Any, path: str) -> Config:
+    """Language codes (a source's `language`, the topic's per-language terms) must be ones the
+    pipeline gives an article, and `topic.countries` keys ISO 3166 country codes."""
+    from flows.stages.language import LANGUAGE_CODES
+    from flows.text import did_you_mean
+
+    problems: list[str] = []
+
+    def bad(loc: tuple[int | str, ...], msg: str) -> None:
+        line = _line_of(raw, loc)
+        problems.append(f"{f'{path}:{line}' if line else path}: field `{_field_name(loc)}`: {msg}")
+
+    def language(loc: tuple[int | str, ...], code: str) -> None:
+        if code not in LANGUAGE_CODES:
+            bad(
+                loc,
+                f"{code!r} is not a language code an article can get{did_you_mean(code.lower(), LANGUAGE_CODES)};"
+                " use one of " + ", ".join(sorted(LANGUAGE_CODES)),
+            )
+
+    for i, source in enumerate(config.sources):
+        if source.language is not None:
+            language(("sources", i, "language"), source.language)
+    for code in config.topic.keywords:
+        language(("topic", "keywords", code), code)
+    for country, terms in config.topic.countries.items():
+        if country not in COUNTRY_CODES:
+            bad(("topic", "countries", country), f"{country!r} is not an ISO 3166 country code (e.g. KZ, UZ)")
+        for code in terms:
+            language(("topic", "countries", country, code), code)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return config

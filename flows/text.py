@@ -15,6 +15,7 @@ stored in `dedup_band`) and relevance's Han characters (its scores are stored pe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # [\p{Han}\p{Hiragana}\p{Katakana}] as DuckDB 1.5's RE2 matches it (surrogates left out).
 CJK_RANGES: tuple[tuple[int, int], ...] = (
@@ -100,3 +101,14 @@ CJK_RUN = re.compile(f"[{CJK}]+")
 PLAIN_HAN = python_class(PLAIN_HAN_RANGES)
 NO_SPACE = python_class(NO_SPACE_RANGES)
 RELEVANCE_HAN = python_class(RELEVANCE_HAN_RANGES)
+
+
+# --- issue 20: the closest valid name, for messages about a typo ------------------------------
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' for the choice closest to `word`, or '' when none is close."""
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {found[0]}?)" if found else ""

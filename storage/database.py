@@ -119,6 +119,7 @@ class Database:
     # --- connections -------------------------------------------------------------------------
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        _check_database_file(self.path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
@@ -199,6 +200,10 @@ class Database:
         with self.connect(read_only=True) as con:
             yield con
 
+    def own_directories(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Directories this database reads its own data from besides its file: none for a file."""
+        return []
+
     def created(self) -> bool:
         """Whether the database exists yet (a store not yet migrated has no seed corpus)."""
         return self.path.exists()
@@ -228,3 +233,27 @@ class Database:
     def bootstrapped(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Whether `bootstrap` has run (given that schema_migrations exists)."""
         return True
+
+
+# --- issue 20: a path that is not a DuckDB database ------------------------------------------
+
+
+def _check_database_file(path: Path) -> None:
+    """Refuse a directory or a file that is not a DuckDB database (DuckDB would read a CSV file
+    as a database, or say "Cannot launch in-memory database in read-only mode")."""
+    if path.is_dir():
+        raise StorageError(
+            f"{path} is a directory: name the database file in it, e.g. {path / 'newswatch.duckdb'}"
+        )
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read the database: {exc.strerror}") from exc
+    if head and head[8:12] != b"DUCK":
+        raise StorageError(
+            f"{path} is not a DuckDB database: give --db (or NEWSWATCH_DB) the newswatch database file,"
+            " e.g. storage/newswatch.duckdb"
+        )

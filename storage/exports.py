@@ -57,7 +57,9 @@ def _write(reader: Any, fmt: str, out: Path | BinaryIO) -> None:
 
 def _check_output(out: Path | None) -> None:
     if out is not None and not out.parent.is_dir():
-        raise StorageError(f"{out}: no such directory {out.parent}")
+        raise StorageError(f"{out}: no such directory {out.parent} (create it, or choose another path)")
+    if out is not None and out.is_dir():
+        raise StorageError(f"{out} is a directory: give the path of the file to write")
 
 
 def write_query(store: Database, sql: str, fmt: str, out: Path | None) -> int:

@@ -329,6 +329,14 @@ class LakeStore(Store):
         with self.connect() as con:
             yield con
 
+    def own_directories(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The lake's data path (as its catalog has it): its Parquet files are read from there."""
+        row = con.execute(
+            f"SELECT value FROM ducklake_options('{ALIAS}') WHERE option_name = 'data_path'"
+        ).fetchone()
+        path = str(row[0]) if row and row[0] else self.lake.data_path
+        return [path] if path else []
+
     def created(self) -> bool:
         """A new lake has no tables yet."""
         with self.connect() as con:

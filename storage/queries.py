@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from storage.database import Database
+from storage.errors import StorageError
 
 
 class Queries(Database):
@@ -28,6 +29,51 @@ class Queries(Database):
 def locked_connection(store: Database) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection that can touch no file either: no COPY TO, ATTACH or file reads."""
     with store.connect(read_only=True) as con:
+        _allow_own_files(store, con)
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         yield con
+
+
+# --- issue 20: an analyst's statements, and the files the database itself reads ---------------
+
+# Statements that read or write files by name, or load code: never run for an analyst. On a file
+# the disabled external access refuses them too; on a lake, whose data directory stays readable
+# (the lake's own Parquet files), this is what keeps them out of it.
+FILE_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.COPY,
+        duckdb.StatementType.COPY_DATABASE,
+        duckdb.StatementType.EXPORT,
+        duckdb.StatementType.ATTACH,
+        duckdb.StatementType.DETACH,
+        duckdb.StatementType.LOAD,
+        duckdb.StatementType.EXTENSION,
+    }
+)
+
+
+class EmptyQuery(StorageError):
+    """The SQL holds no statement (only spaces or comments)."""
+
+
+def check_analyst_sql(sql: str) -> None:
+    """Refuse SQL with no statement in it, or with one that names files (see FILE_STATEMENTS)."""
+    statements = duckdb.extract_statements(sql)
+    if not statements:
+        raise EmptyQuery("the query has no SQL statement in it (only spaces or comments)")
+    for statement in statements:
+        if statement.type in FILE_STATEMENTS:
+            raise StorageError(
+                f"`newswatch sql` is read-only and touches no files: {statement.type.name} is not run"
+                " (write results with --output FILE)"
+            )
+
+
+def _allow_own_files(store: Database, con: duckdb.DuckDBPyConnection) -> None:
+    """Let the connection read the directories the database keeps its own data in (a lake's
+    Parquet files), before external access is turned off for everything else."""
+    directories = store.own_directories(con)
+    if directories:
+        listed = ", ".join("'" + d.replace("'", "''") + "'" for d in directories)
+        con.execute(f"SET allowed_directories = [{listed}]")

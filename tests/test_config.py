@@ -111,3 +111,70 @@ def test_hosts_and_trust_store_settings() -> None:
 def test_valid_cron_strings_are_accepted(cron: str) -> None:
     cfg = parse_config(f"settings:\n  digest_cron: '{cron}'\nsources: []\n")
     assert cfg.settings.digest_cron == cron
+
+
+# --- issue 20: typos get the closest valid name; language and country codes are checked ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "settings:\n  ingest_intervall_minutes: 5\nsources: []\n",
+            "x.yaml:2: field `settings.ingest_intervall_minutes`: unknown field (did you mean ingest_interval_minutes?)",
+        ),
+        ("settings:\n  digest:\n    recipient: [a@b.c]\nsources: []\n", "(did you mean recipients?)"),
+        (
+            "sources:\n  - name: A\n    url: https://a.test/f\n    langauge: en\n",
+            "x.yaml:4: field `sources.0.langauge`: unknown field (did you mean language?)",
+        ),
+        ("setings: {}\nsources: []\n", "field `setings`: unknown field (did you mean settings?)"),
+        ("topic:\n  keyword: {}\nsources: []\n", "(did you mean keywords?)"),
+    ],
+)
+def test_a_typo_gets_the_closest_valid_name(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "x.yaml")
+    assert expected in str(err.value)
+
+
+def test_an_unknown_field_far_from_any_name_gets_no_guess() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config("settings:\n  zzzz: 1\nsources: []\n", "x.yaml")
+    assert str(err.value).endswith("unknown field")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sources:\n  - name: A\n    url: https://a.test/f\n    language: english\n",
+            "x.yaml:4: field `sources.0.language`: 'english' is not a language code an article can get",
+        ),
+        ("sources:\n  - name: A\n    url: https://a.test/f\n    language: ruu\n", "(did you mean ru?)"),
+        (
+            "topic:\n  countries:\n    XX:\n      en: [Foo]\nsources: []\n",
+            "x.yaml:4: field `topic.countries.XX`: 'XX' is not an ISO 3166",
+        ),
+        (
+            "topic:\n  countries:\n    KZ:\n      english: [Foo]\nsources: []\n",
+            "field `topic.countries.KZ.english`: 'english' is not a language code",
+        ),
+        (
+            "topic:\n  keywords:\n    kz: [Foo]\nsources: []\n",
+            "field `topic.keywords.kz`: 'kz' is not a language code",
+        ),
+    ],
+)
+def test_language_and_country_codes_are_checked(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "x.yaml")
+    assert expected in str(err.value)
+
+
+def test_every_code_the_pipeline_gives_is_accepted() -> None:
+    from flows.stages.language import LANGUAGE_CODES
+
+    for code in sorted(LANGUAGE_CODES):
+        text = f"topic:\n  countries:\n    AF:\n      '{code}': [Kabul]\nsources:\n  - name: A\n    url: https://a.test/f\n    language: '{code}'\n"
+        assert parse_config(text).sources[0].language == code

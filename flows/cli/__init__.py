@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from flows.cli.common import UsageError
+from flows.cli.common import UsageError, os_error_message
 from flows.cli.parser import build_parser
 from flows.config import ConfigError
 
@@ -58,18 +58,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("newswatch: interrupted")
         return 130
+    except OSError as exc:
+        if exc.filename is None:  # a socket or the like: the generic message below
+            return _unexpected(exc, err, args.verbose)
+        err.print(f"newswatch: {os_error_message(exc)}", markup=False, highlight=False)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: a message, never a bare traceback
         import duckdb
 
         if isinstance(exc, duckdb.Error):
             err.print(f"newswatch: SQL error: {exc}", markup=False, highlight=False)
             return 1
-        err.print(f"newswatch: {type(exc).__name__}: {exc}", markup=False, highlight=False)
-        if args.verbose:
-            err.print(traceback.format_exc(), markup=False, highlight=False)
-        else:
-            err.print("(run with -v for details)")
-        return 1
+        return _unexpected(exc, err, args.verbose)
+
+
+def _unexpected(exc: BaseException, err: Console, verbose: bool) -> int:
+    err.print(f"newswatch: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+    if verbose:
+        err.print(traceback.format_exc(), markup=False, highlight=False)
+    else:
+        err.print("(run with -v for details)")
+    return 1
 
 
 if __name__ == "__main__":

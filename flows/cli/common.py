@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from flows.config import Config, load_config
 from flows.progress import ConsoleReporter
 
@@ -44,3 +46,55 @@ def use_prefect(args: argparse.Namespace) -> bool:
     if choice is not None:
         return bool(choice)
     return bool(os.environ.get("PREFECT_API_URL"))
+
+
+# --- issue 20: a --db that names no database, and OS errors told as sentences -----------------
+
+
+def _lake_configured() -> bool:
+    from storage.lake import LakeConfig
+
+    return LakeConfig.from_env() is not None
+
+
+def require_database(args: argparse.Namespace) -> None:
+    """Commands that read an existing database refuse a --db with none there (exit 2), instead
+    of creating an empty one; on a lake --db only anchors this machine's spool and lock."""
+    path = Path(args.db)
+    if path.is_file() or _lake_configured():
+        return
+    if path.is_dir():
+        raise UsageError(
+            f"--db {path}: that is a directory; name the database file in it (e.g. {path / 'newswatch.duckdb'})"
+        )
+    raise UsageError(
+        f"--db {path}: no database there; check the path (or NEWSWATCH_DB), "
+        "or create one with `newswatch ingest` or `newswatch run`"
+    )
+
+
+def announce_new_database(args: argparse.Namespace) -> None:
+    """`ingest`, `seed` and `run` create the database when there is none, and say so (on stderr)."""
+    path = Path(args.db)
+    if path.exists() or _lake_configured():
+        return
+    Console(stderr=True, soft_wrap=True).print(
+        f"no database at {path}: creating a new one", markup=False, highlight=False
+    )
+
+
+def os_error_message(exc: OSError) -> str:
+    """An OS error as a sentence naming the file and what to do."""
+    name = exc.filename if exc.filename is not None else ""
+    where = f"{name}: " if name else ""
+    if isinstance(exc, FileNotFoundError):
+        return f"{where}no such file or directory; check the path"
+    if isinstance(exc, FileExistsError):
+        return f"{where}already exists (and is not a directory); choose another path or remove it"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}is a directory; give the path of a file"
+    if isinstance(exc, NotADirectoryError):
+        return f"{where}a part of this path is a file, not a directory; check the path"
+    if isinstance(exc, PermissionError):
+        return f"{where}permission denied; check who owns it, or choose another path"
+    return f"{where}{exc.strerror or exc}"

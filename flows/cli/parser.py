@@ -152,10 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         choices=("table", "csv", "json", "parquet"),
-        default="table",
-        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it)",
+        default=None,
+        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it);"
+        " default with --output: from its suffix (.csv, .json, .parquet)",
     )
     p.add_argument("--output", type=Path, default=None, metavar="FILE", help="file for --format")
+    p.add_argument(
+        "--vertical", action="store_true", help="one block per row, every column on its own line, nothing cut"
+    )
     p.set_defaults(func=cmd_sql)
 
     wait = argparse.ArgumentParser(add_help=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -39,13 +40,89 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
 def print_sql_table(
     console: Console, columns: Sequence[str], records: Sequence[Sequence[Any]], max_rows: int
 ) -> None:
-    """The first `max_rows` rows of a query, NULL shown as NULL, and how many there were in all."""
+    """The first `max_rows` rows of a query, NULL shown as NULL, and how many there were in all.
+
+    As DuckDB's own shell does: long values are cut (…), and when the columns are wider than the
+    terminal the middle ones give way to a "…" column (`--vertical` shows every value whole)."""
+    shown_rows = [[_sql_cell(v) for v in row] for row in records[:max_rows]]
+    widths = [
+        min(MAX_CELL, max([cell_len(c), *(cell_len(r[i]) for r in shown_rows)]))
+        for i, c in enumerate(columns)
+    ]
+    kept = fit_columns(widths, console.width)
     table = Table(show_lines=False)
-    for c in columns:
-        table.add_column(c, overflow="fold")
-    for row in records[:max_rows]:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    for i in kept:
+        if i is None:
+            table.add_column("…", no_wrap=True)
+        else:
+            table.add_column(columns[i], no_wrap=True, overflow="ellipsis", max_width=max(widths[i], 1))
+    for row in shown_rows:
+        table.add_row(*("…" if i is None else row[i] for i in kept))
     console.print(table, markup=False, highlight=False)
+    if len(records) > max_rows:
+        console.print(f"({len(records)} rows, first {max_rows} shown)")
+    hidden = len(columns) - len([i for i in kept if i is not None])
+    if hidden:
+        console.print(
+            f"({len(columns)} columns, {len(columns) - hidden} shown: --vertical shows them all)",
+            markup=False,
+            highlight=False,
+        )
+
+
+# --- issue 20: wide SQL results: cut to the terminal, or one row per block ----------------------
+
+MAX_CELL = 40  # a column's widest value shown whole in the table; longer ones are cut with "…"
+_CELL_FRAME = 3  # a column's padding and its border, in rich's default box
+
+
+def _sql_cell(value: Any) -> str:
+    text = "NULL" if value is None else str(value)
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+
+
+def fit_columns(widths: Sequence[int], available: int) -> list[int | None]:
+    """Which columns fit in `available` cells: all of them, or the first and last ones taken in
+    turn with None (a "…" column) between; always at least the first."""
+    if sum(w + _CELL_FRAME for w in widths) + 1 <= available:
+        return list(range(len(widths)))
+    budget = available - 1 - (1 + _CELL_FRAME)
+    left: list[int] = []
+    right: list[int] = []
+    i, j = 0, len(widths) - 1
+    while i <= j:
+        take = i if len(left) <= len(right) else j
+        cost = widths[take] + _CELL_FRAME
+        if cost > budget:
+            break
+        budget -= cost
+        if take == i:
+            left.append(i)
+            i += 1
+        else:
+            right.append(j)
+            j -= 1
+    if not left:
+        left = [0]
+    return [*left, None, *reversed(right)]
+
+
+def print_sql_records(
+    console: Console, columns: Sequence[str], records: Sequence[Sequence[Any]], max_rows: int
+) -> None:
+    """`newswatch sql --vertical`: one block per row, a line per column, every value whole."""
+    name_width = max((cell_len(c) for c in columns), default=0)
+    for n, row in enumerate(records[:max_rows], 1):
+        console.print(f"-[ row {n} ]" + "-" * max(0, name_width - 4), markup=False, highlight=False)
+        for column, value in zip(columns, row, strict=True):
+            text = "NULL" if value is None else str(value)
+            lines = text.split("\n") or [""]
+            pad = " " * (name_width - cell_len(column))
+            console.print(f"{column}{pad} | {lines[0]}", markup=False, highlight=False, soft_wrap=True)
+            for more in lines[1:]:
+                console.print(f"{' ' * name_width} | {more}", markup=False, highlight=False, soft_wrap=True)
+    if not records:
+        console.print("(no rows)", markup=False, highlight=False)
     if len(records) > max_rows:
         console.print(f"({len(records)} rows, first {max_rows} shown)")
 

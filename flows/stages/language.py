@@ -305,3 +305,14 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     except LangDetectException:
         return hint
     return langs[0].lang if langs else hint
+
+
+# --- issue 20: every language code the pipeline can give an article (config and search check
+# theirs against it): langdetect's profiles, the ones we recognise ourselves, Tatar and Bashkir,
+# and `zh`, the family code a source or a topic may name (it covers zh-cn and zh-tw).
+_LANGDETECT_TABLE = (
+    "af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml mr ne nl"
+    " no pa pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-cn zh-tw"
+)
+LANGDETECT_CODES = frozenset(_LANGDETECT_TABLE.split())
+LANGUAGE_CODES: frozenset[str] = LANGDETECT_CODES | OWN | {"tt", "ba", "zh", "zh-cn", "zh-tw"}

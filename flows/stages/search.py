@@ -55,6 +55,7 @@ def build_request(
         language = language.strip().lower().replace("_", "-")
         if not _LANG.match(language):
             raise SearchUsageError(f"--lang {language!r}: give a language code such as en, ru, kk or zh")
+        _known_language(language)
     if country is not None:
         country = country.strip().upper()
         if country not in COUNTRIES:
@@ -190,3 +191,17 @@ def hit_record(hit: SearchHit, width: int = 240) -> dict[str, Any]:
         "snippet": snip.text,
         "snippet_highlights": snip.spans,
     }
+
+
+# --- issue 20: --lang checked against the codes an article can get ---------------------------
+
+
+def _known_language(code: str) -> None:
+    from flows.stages.language import LANGUAGE_CODES
+    from flows.text import did_you_mean
+
+    if code not in LANGUAGE_CODES:
+        raise SearchUsageError(
+            f"--lang {code!r}: no article gets that language code{did_you_mean(code, LANGUAGE_CODES)};"
+            " use one of " + ", ".join(sorted(LANGUAGE_CODES))
+        )

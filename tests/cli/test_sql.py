@@ -190,3 +190,75 @@ def test_analysis_views(db: Path) -> None:
     top = con.sql("SELECT title, outlets FROM story_clusters ORDER BY outlets DESC LIMIT 10").fetchall()
     con.close()
     assert top[0] == ("Story 1", 2)
+
+
+# --- issue 20: empty queries, the format from --output, wide rows -----------------------------
+
+
+@pytest.mark.parametrize("query", ["", "   ", "-- only a comment", "/* nothing */ ;"])
+def test_an_empty_query_is_a_usage_error(db: Path, query: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sql(db, query) == 2
+    err = capsys.readouterr().err
+    assert "no SQL statement" in err and "newswatch sql" in err
+    assert "AttributeError" not in err and "Traceback" not in err
+
+
+def test_output_without_format_takes_it_from_the_suffix(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    q = "SELECT id, source FROM articles ORDER BY id"
+    assert sql(db, q, "--output", str(tmp_path / "r.csv")) == 0
+    assert "5 rows written" in capsys.readouterr().out
+    assert [r["source"] for r in csv.DictReader((tmp_path / "r.csv").open())][:2] == ["Alpha", "Alpha"]
+    assert sql(db, q, "--output", str(tmp_path / "r.json")) == 0
+    assert json.loads((tmp_path / "r.json").read_text())[0] == {"id": 1, "source": "Alpha"}
+    assert sql(db, q, "--output", str(tmp_path / "R.PARQUET")) == 0
+    assert pq.read_table(tmp_path / "R.PARQUET").num_rows == 5
+    capsys.readouterr()
+    # a name that says no format, or a table to a file: told, nothing written
+    assert sql(db, q, "--output", str(tmp_path / "r.txt")) == 2
+    assert "--format" in capsys.readouterr().err
+    assert sql(db, q, "--format", "table", "--output", str(tmp_path / "t.csv")) == 2
+    assert "only printed" in capsys.readouterr().err
+    assert not (tmp_path / "r.txt").exists() and not (tmp_path / "t.csv").exists()
+
+
+WIDE = (
+    "SELECT "
+    + ", ".join(f"'{'v' * 30}{i}' AS column_{i:02d}" for i in range(30))
+    + ", repeat('x', 300) AS long"
+)
+
+
+def test_wide_rows_are_cut_to_the_terminal_as_duckdb_does(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sql(db, WIDE) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 160  # the console's width off a terminal
+    header = lines[1]
+    assert "column_00" in header and "long" in header and "│ … │" not in header and "┃ … ┃" in header
+    assert "column_15" not in header  # a middle column gave way
+    assert "(31 columns," in out and "--vertical" in out
+    assert "x" * 300 not in out and "x…" in out  # a long value is cut, not folded into lines
+    assert all(len(line) > 20 for line in lines[:4])  # no six-character columns
+
+
+def test_vertical_shows_every_column_whole(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sql(db, WIDE, "--vertical") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("-[ row 1 ]")
+    assert f"column_15 | {'v' * 30}15" in out
+    assert f"long      | {'x' * 300}" in out
+    assert sql(db, "SELECT id, title FROM articles ORDER BY id", "--vertical", "--max-rows", "2") == 0
+    out = capsys.readouterr().out
+    assert out.count("-[ row") == 2 and "title | Story 2" in out and "(5 rows, first 2 shown)" in out
+
+
+def test_fit_columns_keeps_both_ends() -> None:
+    from flows.cli.render import fit_columns
+
+    assert fit_columns([5, 5, 5], 80) == [0, 1, 2]
+    assert fit_columns([10] * 10, 60) == [0, 1, None, 8, 9]
+    assert fit_columns([200, 5], 80) == [0, None]  # the first column always, cut to fit

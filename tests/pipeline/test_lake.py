@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -622,3 +623,67 @@ def test_lake_reconcile_waits_for_this_machines_writer(
         logger.removeHandler(seen)
     assert result == [0]
     assert any("another ingest (PID" in m and "waiting" in m for m in seen.messages)
+
+
+def test_sql_and_export_read_the_lake_and_touch_no_other_file(
+    lake: LakeConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The read-only guard turns file access off for the analyst's SQL; the lake's own Parquet files
+    stay readable (before: "Permission Error: Cannot access file .../ducklake-....parquet")."""
+    store = LakeStore(lake, tmp_path / "state.duckdb")
+    store.migrate()
+    water = story("water", "Water deal").text
+    insert_with_dedup(
+        store,
+        [
+            record("http://a.test/water", water, "A", title="Water deal"),
+            record("http://b.test/w", water, "B", title="Water deal"),
+        ],
+    )
+    with store.connect() as con:  # small inserts stay in the catalog; a lake's usual rows are in files
+        con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')")
+    store.close()
+    for key, value in lake_env(lake).items():
+        monkeypatch.setenv(key, value)
+    state = ["--db", str(tmp_path / "state.duckdb")]
+    capsys.readouterr()
+    assert main(["sql", *state, "SELECT source, title FROM articles ORDER BY source"]) == 0, (
+        capsys.readouterr()
+    )
+    out = capsys.readouterr().out
+    assert "Water deal" in out and "A" in out
+    assert (
+        main(
+            [
+                "sql",
+                *state,
+                "SELECT source, text FROM articles ORDER BY source",
+                "--output",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 0
+    )
+    assert "2 rows written" in capsys.readouterr().out
+    assert main(["export", *state, str(tmp_path / "all.parquet")]) == 0
+    assert "2 articles written" in capsys.readouterr().out
+    assert pq.read_table(tmp_path / "all.parquet").column("source").to_pylist() == ["A", "B"]
+    # still no file access of its own: not into the lake's directory, not anywhere else
+    data = Path(lake.data_path or "")
+    before = sorted(p for p in data.rglob("*"))
+    assert any(p.parent.name == "article" and p.suffix == ".parquet" for p in before), before
+    (tmp_path / "in.csv").write_text("a\n1\n")
+    for statement in (
+        f"COPY (SELECT * FROM articles) TO '{data}/leak.csv'",
+        f"COPY (SELECT * FROM articles) TO '{tmp_path}/leak.csv'",
+        f"SELECT * FROM read_csv('{tmp_path}/in.csv')",
+        f"ATTACH '{data}/other.duckdb' AS other",
+        "SET enable_external_access = true",
+        "DELETE FROM article",
+    ):
+        assert main(["sql", *state, statement]) == 1, statement
+        err = capsys.readouterr().err
+        assert "read-only" in err or "touches no files" in err, (statement, err)
+    assert sorted(p for p in data.rglob("*")) == before
+    assert not (tmp_path / "leak.csv").exists()
+    assert analyst(lake, "SELECT count(*) FROM article") == [(2,)]

@@ -3,6 +3,8 @@ short headlines, and the look-alikes that must keep langdetect's answer."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -408,3 +410,13 @@ LOOKALIKES += [  # names keep their own alphabet: Latin brands in Uzbek, Kazakh 
 @pytest.mark.parametrize(("expected", "text"), LOOKALIKES)
 def test_letters_a_language_does_not_write_rule_it_out(expected: str, text: str) -> None:
     assert detect_language(text) == expected
+
+
+def test_language_codes_hold_every_code_detection_can_give() -> None:
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from flows.stages.language import LANGUAGE_CODES, OWN
+
+    assert set(os.listdir(PROFILES_DIRECTORY)) <= LANGUAGE_CODES
+    assert OWN <= LANGUAGE_CODES
+    assert {"tt", "ba", "zh-tw", "zh-cn", "zh"} <= LANGUAGE_CODES

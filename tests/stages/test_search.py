@@ -504,8 +504,12 @@ def test_cli_search_errors(corpus: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert main(["search", "dam", "--db", str(corpus), "--country", "FR"]) == 2
     assert "--country" in capsys.readouterr().err
     assert main(["search", "--db", str(corpus)]) == 2
-    assert main(["search", "dam", "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert main(["search", "dam", "--db", str(tmp_path / "none.duckdb")]) == 2  # a mistyped --db: usage
     assert "no database" in capsys.readouterr().err
+    assert main(["search", "dam", "--db", str(corpus), "--lang", "xx"]) == 2
+    assert "no article gets that language code" in capsys.readouterr().err
+    assert main(["search", "dam", "--db", str(corpus), "--lang", "zh-tx"]) == 2
+    assert "did you mean zh-tw?" in capsys.readouterr().err
 
 
 def test_cli_reindex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

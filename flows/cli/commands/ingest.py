@@ -9,7 +9,15 @@ from typing import Any
 
 from rich.console import Console
 
-from flows.cli.common import UsageError, config_for, prefect_environment, store_for, use_prefect
+from flows.cli.common import (
+    UsageError,
+    announce_new_database,
+    config_for,
+    prefect_environment,
+    require_database,
+    store_for,
+    use_prefect,
+)
 from flows.cli.render import print_ingest_summary
 from flows.progress import ConsoleReporter
 
@@ -18,6 +26,7 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
     from flows.pipeline.maintenance import seed
 
     config = config_for(args)
+    announce_new_database(args)
     reporter = ConsoleReporter(console)
     try:
         loaded, present = seed(config, store_for(args, reporter), args.dir, reporter)
@@ -31,6 +40,7 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
 
 def run_ingest(args: argparse.Namespace, console: Console) -> Any:
     config = config_for(args)
+    announce_new_database(args)
     if use_prefect(args):
         prefect_environment(Path(args.db))
         from flows.orchestration.prefect_flows import ingest_flow
@@ -58,6 +68,7 @@ def run_digest(args: argparse.Namespace) -> Any:
     from flows.stages.digest.deliver import DigestSendFailed, default_out_dir, digest_for
 
     config = config_for(args)
+    require_database(args)
     out_dir = args.out or default_out_dir(args.db)
     if use_prefect(args):
         prefect_environment(Path(args.db))

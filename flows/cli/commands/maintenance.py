@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from flows.cli.common import UsageError, config_for, store_for
+from flows.cli.common import UsageError, config_for, require_database, store_for
 from flows.progress import ConsoleReporter
 
 
@@ -18,6 +18,7 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
     config = config_for(args)
+    require_database(args)
     reporter = ConsoleReporter(console)
     try:
         summary = rescore(
@@ -36,6 +37,7 @@ def cmd_dedup(args: argparse.Namespace, console: Console) -> int:
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}")
+    require_database(args)
     if args.rebuild:
         reporter = ConsoleReporter(console)
         try:

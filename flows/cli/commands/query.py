@@ -7,8 +7,8 @@ import sys
 
 from rich.console import Console
 
-from flows.cli.common import UsageError, store_for
-from flows.cli.render import print_search_results, print_sql_table
+from flows.cli.common import UsageError, require_database, store_for
+from flows.cli.render import print_search_results, print_sql_records, print_sql_table
 from flows.progress import ConsoleReporter
 
 
@@ -27,10 +27,12 @@ def _read_only_sql(exc: Exception) -> Exception:
 def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     from storage import exports
 
-    store = store_for(args, lock_timeout=args.wait)
-    fmt = args.format
+    fmt = sql_format(args)
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
+    check_sql(args.query)
+    require_database(args)
+    store = store_for(args, lock_timeout=args.wait)
     try:
         if fmt != "table":
             rows = exports.write_query(store, args.query, fmt, args.output)
@@ -40,8 +42,47 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
         columns, records = exports.query(store, args.query)
     except Exception as exc:
         raise _read_only_sql(exc) from exc
-    print_sql_table(console, columns, records, args.max_rows)
+    if args.vertical:
+        print_sql_records(console, columns, records, args.max_rows)
+    else:
+        print_sql_table(console, columns, records, args.max_rows)
     return 0
+
+
+# --- issue 20: the SQL's format from --output's suffix, and an empty query -----------------------
+
+SQL_SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+
+
+def sql_format(args: argparse.Namespace) -> str:
+    """--format, or, without it, the format --output's suffix names (as `export` does)."""
+    if args.format is not None:
+        if args.format == "table" and args.output is not None:
+            raise UsageError(
+                f"--output {args.output}: a table is only printed; use --format csv, json or parquet"
+            )
+        return str(args.format)
+    if args.output is None:
+        return "table"
+    fmt = SQL_SUFFIXES.get(args.output.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"--output {args.output}: cannot tell the format from its name; add --format csv, json or parquet"
+            " (or name it .csv, .json or .parquet)"
+        )
+    return fmt
+
+
+def check_sql(query: str) -> None:
+    """An empty or comment-only query is a usage error; a statement that names files is refused."""
+    from storage.queries import EmptyQuery, check_analyst_sql
+
+    try:
+        check_analyst_sql(query)
+    except EmptyQuery as exc:
+        raise UsageError(f'{exc}: give a query, e.g. newswatch sql "SELECT count(*) FROM articles"') from exc
+    except Exception as exc:
+        raise _read_only_sql(exc) from exc
 
 
 def cmd_search(args: argparse.Namespace, console: Console) -> int:
@@ -50,6 +91,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
     from flows.stages.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
 
+    require_database(args)
     store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
     if args.reindex:
         done = reindex(store)
@@ -90,6 +132,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     from storage import exports
 
     fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
+    require_database(args)
     rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0
