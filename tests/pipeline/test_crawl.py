@@ -93,7 +93,9 @@ def test_news_sitemap_index_with_gzipped_child_stores_only_the_new(
         gzip.compress(_urlset(server, entries[:30])),
         content_type="application/gzip",
     )
-    server.add("/sitemaps/news-2.xml", _urlset(server, entries[30:]), content_type="application/xml")
+    server.add(
+        "/sitemaps/news-2.xml", _urlset(server, entries[30:]), content_type="application/xml", etag='"c2-v1"'
+    )
     server.add(
         "/sitemap-index.xml",
         _index(
@@ -131,7 +133,12 @@ def test_news_sitemap_index_with_gzipped_child_stores_only_the_new(
     ]
     for i, (path, _, title) in enumerate(fresh):
         server.add(path, TEMPLATES[i % 3](unique_story(f"fresh-{i}", title, 60 + i)))
-    server.add("/sitemaps/news-2.xml", _urlset(server, entries[30:] + fresh), content_type="application/xml")
+    server.add(
+        "/sitemaps/news-2.xml",
+        _urlset(server, entries[30:] + fresh),
+        content_type="application/xml",
+        etag='"c2-v2"',
+    )
     server.add(
         "/sitemap-index.xml",
         _index(
@@ -146,6 +153,8 @@ def test_news_sitemap_index_with_gzipped_child_stores_only_the_new(
     assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
     assert rows(db_path, "SELECT count(*) FROM article WHERE source = 'Outlet Sitemap'")[0][0] == 15
     assert server.hits("/sitemaps/news-1.xml.gz") == child_hits[0]
+    asked = [r for r in server.requests if r.path == "/sitemaps/news-2.xml"][-1]
+    assert asked.headers.get("if-none-match") == '"c2-v1"'  # a conditional GET for the child
     health = rows(db_path, "SELECT status, articles_total FROM source_health WHERE name = 'Outlet Sitemap'")
     assert health == [("ok", 15)]
 
@@ -325,3 +334,38 @@ def test_telegram_channel_reads_back_every_post_once(
         )
     } == {f"https://t.me/{CHANNEL}/{i}" for i in range(64, 69)}
     assert [r.path for r in server.requests[before:] if r.path.startswith("/s/")] == [f"/s/{CHANNEL}"] * 2
+
+
+def test_failing_sources_of_every_type_get_health_and_back_off(
+    server: NewsServer, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.add("/gone-sitemap.xml", "gone", status=404, content_type="text/plain")
+    server.add("/not-a-sitemap.xml", "<html><body>hello</body></html>")
+    server.add("/s/not_a_channel", "<html><body><p>an ordinary page</p></body></html>")
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        f"  - name: Gone\n    type: sitemap\n    url: {server.url('/gone-sitemap.xml')}\n"
+        f"  - name: Html\n    type: sitemap\n    url: {server.url('/not-a-sitemap.xml')}\n"
+        f"  - name: Chan\n    type: telegram\n    url: {server.url('/s/not_a_channel')}\n"
+        f"  - name: Nopage\n    type: page\n    url: {server.url('/missing')}\n",
+    )
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    health = rows(
+        db_path, "SELECT name, status, last_error, next_poll_at IS NOT NULL FROM source_health ORDER BY name"
+    )
+    assert [(h[0], h[1], h[3]) for h in health] == [
+        ("Chan", "failing", True),
+        ("Gone", "failing", True),
+        ("Html", "failing", True),
+        ("Nopage", "failing", True),
+    ]
+    errors = {h[0]: h[2] for h in health}
+    assert "HTTP 404" in errors["Gone"] and "HTML" in errors["Html"] and "Telegram" in errors["Chan"]
+    capsys.readouterr()
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    assert capsys.readouterr().out.count("backing_off") == 4  # none polled again before its time
+    polled = rows(db_path, "SELECT count(*) FROM fetch_log WHERE run_id = (SELECT max(id) FROM run)")
+    assert polled == [(0,)]
+    assert main(["sources", "check", "--db", str(db_path), "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "Chan (telegram)" in out and "Gone (sitemap)" in out and "failing since" in out
