@@ -152,7 +152,9 @@ async def poll_sitemap(
     since = parse_date(mark.value if mark else None) or datetime.now(UTC) - timedelta(
         days=settings.backfill_days
     )
-    chosen, more = select_new(entries, since, settings.max_articles_per_source)
+    chosen, more, undated = select_new(entries, since, settings.max_articles_per_source)
+    if undated:
+        problems.append(f"{undated} entries without lastmod or publication date not taken")
     if more:
         problems.append(
             f"more than max_articles_per_source ({settings.max_articles_per_source}) new entries; the rest next poll"

@@ -200,13 +200,9 @@ async def _ingest_locked(
         raise
 
 
-SECTION_MAX_WORDS = 40  # a link of a section page whose page gives less text is a section page
-
-
-def is_section(res: FetchResult, words: int) -> bool:
-    return words < SECTION_MAX_WORDS or looks_like_section(
-        res.body, res.final_url, res.headers.get("content-type")
-    )
+def is_section(res: FetchResult) -> bool:
+    """A link of a section page that leads to another section page (many article links, little text)."""
+    return looks_like_section(res.body, res.final_url, res.headers.get("content-type"))
 
 
 def interleave_by_host(
@@ -350,7 +346,7 @@ async def _ingest_entries(
                 )
                 reporter.advance()
                 return
-        if entry.section_check and res.ok and await asyncio.to_thread(is_section, res, record.word_count):
+        if entry.section_check and res.ok and await asyncio.to_thread(is_section, res):
             poll.sections.append(Cursor(poll.source.name, "section", canonical))  # never fetched again
             poll.report.skipped += 1
             reporter.advance()

@@ -75,14 +75,10 @@ def test_refusals() -> None:
 def test_select_new_is_oldest_first_and_capped() -> None:
     entries = [SitemapEntry(f"https://x.kz/{i}", NOW - timedelta(hours=i)) for i in range(10)]
     entries.append(SitemapEntry("https://x.kz/undated", None))
-    chosen, more = select_new(entries, NOW - timedelta(hours=4), 3)
+    chosen, more, undated = select_new(entries, NOW - timedelta(hours=4), 3)
     assert [e.url for e in chosen] == ["https://x.kz/4", "https://x.kz/3", "https://x.kz/2"] and more
-    chosen, more = select_new(entries, NOW - timedelta(hours=1), 10)
-    assert [e.url for e in chosen] == [
-        "https://x.kz/1",
-        "https://x.kz/0",
-        "https://x.kz/undated",
-    ] and not more
+    chosen, more, undated = select_new(entries, NOW - timedelta(hours=1), 10)
+    assert [e.url for e in chosen] == ["https://x.kz/1", "https://x.kz/0"] and not more and undated == 1
 
 
 def test_parse_date_forms() -> None:
