@@ -369,3 +369,25 @@ def test_failing_sources_of_every_type_get_health_and_back_off(
     assert main(["sources", "check", "--db", str(db_path), "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "Chan (telegram)" in out and "Gone (sitemap)" in out and "failing since" in out
+
+
+def test_telegram_channel_under_its_own_name_through_settings_hosts(
+    server: NewsServer, tmp_path: Path, db_path: Path
+) -> None:
+    """`url: http://t.me:PORT/s/NAME` with t.me mapped to loopback in settings.hosts: the name is
+    answered before DNS, and the permalinks (https://t.me/NAME/ID) are stored, never fetched."""
+    posts = [
+        Post(i, NOW - timedelta(hours=3 - i), f"Kazakhstan news item {i}: Astana approved budget {i * 9}.")
+        for i in (1, 2, 3)
+    ]
+    for path, page in paginate("kz_news", "KZ News", posts).items():
+        server.add(path, page)
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        f"  - name: KZ News\n    type: telegram\n    url: http://t.me:{server.port}/s/kz_news\n",
+        settings="  hosts: {t.me: 127.0.0.1}\n",
+    )
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    got = rows(db_path, "SELECT url, author FROM article WHERE source = 'KZ News' ORDER BY url")
+    assert got == [(f"https://t.me/kz_news/{i}", "KZ News") for i in (1, 2, 3)]
+    assert {r.headers.get("host") for r in server.requests} == {f"t.me:{server.port}"}
