@@ -66,6 +66,12 @@ class Settings(_Strict):
     # recorded as failed (a parser bomb costs one page, briefly)
     analysis_timeout_seconds: float = Field(default=60, gt=0, le=3600)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    # --- issue 17: sources without feeds ---
+    # a sitemap or Telegram source's first poll takes what was published in the last N days
+    backfill_days: float = Field(default=2, gt=0, le=365)
+    # a Telegram post that is only a link and a headline: fetch the linked article for its text
+    telegram_fetch_links: bool = True
+    # --- end issue 17 ---
 
     @field_validator("timezone")
     @classmethod
@@ -113,9 +119,16 @@ class Settings(_Strict):
         return ZoneInfo(self.timezone)
 
 
+# --- issue 17: source types (README "Sources without feeds") ---
+SourceType = Literal["feed", "sitemap", "page", "telegram"]
+SOURCE_TYPES: tuple[str, ...] = ("feed", "sitemap", "page", "telegram")
+
+
 class Source(_Strict):
     name: str = Field(min_length=1)
     url: str
+    # --- issue 17: what the URL is (feed, the default; sitemap; page; telegram) ---
+    type: SourceType = "feed"
     language: str | None = None
     enabled: bool = True
     tags: list[str] = Field(default_factory=list)

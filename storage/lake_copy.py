@@ -21,6 +21,7 @@ COPY_ORDER = (
     "search_delta",
     "search_doc",
     "search_state",
+    "source_cursor",
 )
 
 

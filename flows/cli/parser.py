@@ -15,7 +15,13 @@ from flows.cli.commands.maintenance import cmd_dedup, cmd_lake, cmd_migrate, cmd
 from flows.cli.commands.query import cmd_export, cmd_search, cmd_sql
 from flows.cli.commands.serve import cmd_serve
 from flows.cli.commands.sources import cmd_sources_check
-from flows.config import DEFAULT_DB, DEFAULT_SOURCES
+from flows.cli.commands.sources_edit import (
+    cmd_sources_add,
+    cmd_sources_export,
+    cmd_sources_import,
+    cmd_sources_test,
+)
+from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES
 
 
 def _shard(value: str) -> Any:
@@ -225,4 +231,32 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
     c = ssub.add_parser("check", parents=[common, settings], help="validate sources.yaml and report health")
     c.set_defaults(func=cmd_sources_check)
+    # --- issue 17: add, import, export, test ---
+    c = ssub.add_parser(
+        "add", parents=[settings], help="find a site's feed (else sitemap, channel or the page) and add it"
+    )
+    c.add_argument("url", metavar="URL", help="a site, a page, a feed, a sitemap or a t.me channel")
+    c.add_argument("--name", default=None, help="the source's name (default: the feed's or page's title)")
+    c.add_argument("--type", choices=SOURCE_TYPES, default=None, help="add it as this type whatever is found")
+    c.add_argument("--language", default=None, help="language hint (en, ru, kk, ...)")
+    c.add_argument("--tag", action="append", default=[], help="a tag (repeat for several)")
+    c.set_defaults(func=cmd_sources_add)
+    c = ssub.add_parser(
+        "import", parents=[settings], help="add the feeds of an OPML file (folders become tags)"
+    )
+    c.add_argument("file", metavar="FILE.opml")
+    c.set_defaults(func=cmd_sources_import)
+    c = ssub.add_parser("export", parents=[settings], help="write the sources as OPML (tags as categories)")
+    c.add_argument("--format", choices=("opml", "yaml"), default="opml", help="opml (default) or yaml")
+    c.add_argument("--output", type=Path, default=None, metavar="FILE", help="default: standard output")
+    c.set_defaults(func=cmd_sources_export)
+    c = ssub.add_parser(
+        "test", parents=[settings], help="poll a source once and show what would be ingested; stores nothing"
+    )
+    c.add_argument("url", metavar="URL|NAME", help="a configured source's name or URL, or any URL")
+    c.add_argument(
+        "--type", choices=SOURCE_TYPES, default=None, help="read it as this type (default: detected)"
+    )
+    c.add_argument("--limit", type=int, default=10, help="entries fetched and analysed (default 10)")
+    c.set_defaults(func=cmd_sources_test)
     return parser

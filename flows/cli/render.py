@@ -172,7 +172,7 @@ def print_source_health(console: Console, config: Config, health: dict[str, dict
             state = "ok" + (f" (moved to {h['moved_to']})" if h.get("moved_to") else "")
         last = h.get("last_success_at")
         table.add_row(
-            escape(s.name),
+            escape(s.name) + (f" ({s.type})" if s.type != "feed" else ""),
             "yes" if s.enabled else "no",
             escape(state),
             f"{last:%Y-%m-%d %H:%M}" if last else "-",

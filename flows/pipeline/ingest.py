@@ -20,16 +20,19 @@ import httpx
 
 from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
+from flows.pipeline.crawl import poll_any
 from flows.pipeline.insert import _to_thread_store_insert
-from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due, poll_source
+from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due
 from flows.pipeline.replay import replay_spool
 from flows.progress import Reporter, SilentReporter
 from flows.stages.feeds import FeedEntry
-from flows.stages.fetch import Fetcher, Resolver, host_of
+from flows.stages.fetch import Fetcher, FetchResult, Resolver, host_of
 from flows.stages.near_duplicates import SiteLines
 from flows.stages.netguard import hosts_resolver
+from flows.stages.pages import looks_like_section
 from flows.stages.search import refresh_index
 from storage import ArticleRecord, DatabaseBusy, FetchLogEntry, PollOutcome, Store
+from storage.cursors import Cursor
 from storage.spool import Spool, WriterLock
 
 BATCH_SIZE = 100
@@ -135,7 +138,8 @@ async def _ingest_locked(
 
             async def polled(s: Source) -> Poll:
                 try:
-                    poll = await poll_source(fetcher, s, states.get(s.name), settings.max_articles_per_source)
+                    cursors = await asyncio.to_thread(store.cursors, s.name) if s.type != "feed" else {}
+                    poll = await poll_any(fetcher, s, states.get(s.name), cursors, settings)
                 except Exception as exc:  # noqa: BLE001 - a feed can only ever cost its own source
                     log.warning(
                         "polling %s failed: %r", s.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
@@ -155,6 +159,7 @@ async def _ingest_locked(
                 if poll.report.failed:
                     # keep the old validators: the next poll must see the failed entries again
                     outcome = PollOutcome(**{**outcome.__dict__, "etag": None, "last_modified": None})
+                    poll.cursors = []  # and the same entries of a sitemap or channel
                 outcome = PollOutcome(**{**outcome.__dict__, "new_articles": poll.report.new})
                 poll.outcome = outcome
         reports = [p.report for p in polls] + reports
@@ -166,6 +171,7 @@ async def _ingest_locked(
                 _, summary.spooled = await asyncio.to_thread(replay_spool, spool, store, run_id, reporter)
             store.record_polls(run_id, [p.outcome for p in polls if p.outcome is not None])
             store.log_fetches(run_id, [entry for p in polls for entry in p.log])
+            store.save_cursors([c for p in polls for c in (*p.cursors, *p.sections)])
             await asyncio.to_thread(refresh_index, store, reporter)  # search finds this run's articles
             summary.waited_seconds = store.waited_seconds
             store.finish_run(
@@ -192,6 +198,11 @@ async def _ingest_locked(
         with contextlib.suppress(Exception):  # the original error matters more
             store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
         raise
+
+
+def is_section(res: FetchResult) -> bool:
+    """A link of a section page that leads to another section page (many article links, little text)."""
+    return looks_like_section(res.body, res.final_url, res.headers.get("content-type"))
 
 
 def interleave_by_host(
@@ -301,8 +312,12 @@ async def _ingest_entries(
 
     async def handle_one(poll: Poll, entry: FeedEntry, canonical: str) -> None:
         async with inflight:
-            res = await fetcher.get(entry.link, check_robots=True)
-            poll.log.append(_log(poll.source.name, "article", res))
+            target = entry.link if entry.fetch is None else entry.fetch
+            if target:
+                res = await fetcher.get(target, check_robots=True)
+                poll.log.append(_log(poll.source.name, "article", res))
+            else:  # the entry is the article (a Telegram post): nothing to fetch
+                res = FetchResult(entry.link, entry.link, error="not fetched")
             if not res.ok and not entry.feed_text:
                 if res.skipped:
                     poll.report.skipped += 1
@@ -331,6 +346,11 @@ async def _ingest_entries(
                 )
                 reporter.advance()
                 return
+        if entry.section_check and res.ok and await asyncio.to_thread(is_section, res):
+            poll.sections.append(Cursor(poll.source.name, "section", canonical))  # never fetched again
+            poll.report.skipped += 1
+            reporter.advance()
+            return
         if not record.text.strip():
             poll.report.failed += 1
             reporter.advance()

@@ -14,6 +14,7 @@ from flows.stages.feeds import FeedEntry, FeedError, parse_feed
 from flows.stages.fetch import FEED_TYPES, Fetcher, FetchResult
 from flows.stages.urls import canonicalize
 from storage import FetchLogEntry, PollOutcome, SourceState
+from storage.cursors import Cursor
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Poll:
     outcome: PollOutcome | None
     entries: list[tuple[FeedEntry, str]] = field(default_factory=list)  # (entry, canonical url)
     log: list[FetchLogEntry] = field(default_factory=list)
+    # --- issue 17: where a source without a feed stopped reading, saved once its articles are stored
+    cursors: list[Cursor] = field(default_factory=list)
+    sections: list[Cursor] = field(default_factory=list)  # links found to be section pages (kept always)
 
 
 def is_due(state: SourceState | None, now: datetime) -> bool:

@@ -15,6 +15,7 @@ def test_store_is_composed_of_one_mixin_per_domain_over_the_layer() -> None:
         "storage.migrations",
         "storage.runs",
         "storage.sources",
+        "storage.cursors",
         "storage.articles",
         "storage.dedup",
         "storage.digests",
