@@ -6,8 +6,10 @@ import argparse
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flows.config import Config, load_config
+from flows import clock
+from flows.config import Config, Settings, load_config
 from flows.progress import ConsoleReporter
 
 
@@ -44,3 +46,18 @@ def use_prefect(args: argparse.Namespace) -> bool:
     if choice is not None:
         return bool(choice)
     return bool(os.environ.get("PREFECT_API_URL"))
+
+
+def timezone_for(args: argparse.Namespace) -> ZoneInfo:
+    """The zone a command counts days and prints times in: `--tz`, else settings.timezone of
+    `--sources` (the default zone when that file does not exist)."""
+    name = getattr(args, "tz", None)
+    if name:
+        try:
+            return clock.zone(name)
+        except ValueError as exc:
+            raise UsageError(f"--tz: {exc}") from None
+    path = getattr(args, "sources", None)
+    if path is not None and Path(path).exists():
+        return load_config(path).settings.tz
+    return Settings().tz

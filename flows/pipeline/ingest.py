@@ -155,7 +155,8 @@ async def _ingest_locked(
                 if poll.report.failed:
                     # keep the old validators: the next poll must see the failed entries again
                     outcome = PollOutcome(**{**outcome.__dict__, "etag": None, "last_modified": None})
-                outcome = PollOutcome(**{**outcome.__dict__, "new_articles": poll.report.new})
+                stored = poll.report.new + poll.report.duplicate  # copies are stored articles too
+                outcome = PollOutcome(**{**outcome.__dict__, "new_articles": stored})
                 poll.outcome = outcome
         reports = [p.report for p in polls] + reports
         summary = IngestSummary(
@@ -235,7 +236,7 @@ async def _ingest_entries(
             if canonical in known:
                 poll.report.known += 1
             elif canonical in claimed:
-                poll.report.duplicate += 1  # another source of this run has the same link
+                poll.report.same_link += 1  # another source of this run has the link: not stored twice
             else:
                 claimed.add(canonical)
                 todo.append((poll, entry, canonical))
