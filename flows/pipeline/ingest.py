@@ -23,7 +23,7 @@ from flows.pipeline.analysis import AnalysisPool, PageJob
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due, poll_source
 from flows.pipeline.replay import replay_spool
-from flows.progress import Reporter, SilentReporter
+from flows.progress import Reporter, SilentReporter, show_waiting
 from flows.stages.feeds import FeedEntry
 from flows.stages.fetch import Fetcher, Resolver, host_of
 from flows.stages.near_duplicates import SiteLines
@@ -132,6 +132,7 @@ async def _ingest_locked(
             settings, transport=transport, trusted_hosts=trusted, resolver=resolver
         ) as fetcher:
             reporter.phase("feeds", len(due))
+            waiting = {s.name for s in due}  # the progress line says which feeds are still out
 
             async def polled(s: Source) -> Poll:
                 try:
@@ -141,6 +142,8 @@ async def _ingest_locked(
                         "polling %s failed: %r", s.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
                     )
                     poll = _failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
+                waiting.discard(s.name)
+                show_waiting(reporter, sorted(waiting, key=str.lower))
                 reporter.advance()
                 return poll
 
