@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from flows.clock import local
 from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
 from flows.pipeline.insert import _to_thread_store_insert
@@ -121,7 +122,8 @@ async def _ingest_locked(
                     SourceReport(
                         s.name,
                         status="backing_off",
-                        error=f"failing ({st.consecutive_failures}x); next poll after {st.next_poll_at:%Y-%m-%d %H:%M} UTC",
+                        error=f"failing ({st.consecutive_failures}x); next poll after"
+                        f" {local(st.next_poll_at, settings.tz)}",
                     )
                 )
         trusted = {host_of(s.url) for s in config.sources}
