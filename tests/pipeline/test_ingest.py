@@ -105,6 +105,14 @@ def test_ingest_end_to_end_and_conditional_get(
     assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "Outlet A" in out and "Outlet B" in out
+    # issue 20: the stored copy of the water story is a copy, not a drop, and counts in its
+    # source's articles_total (the table's and the view's), as articles_7d counts it
+    assert "copies" in out and "duplicate" not in out
+    total_row = [line for line in out.splitlines() if "total" in line][-1]
+    assert [c.strip() for c in total_row.split("│")[3:6]] == ["3", "1", "0"]
+    stored = dict(rows(db_path, "SELECT source, count(*) FROM article WHERE NOT is_seed GROUP BY source"))
+    assert dict(rows(db_path, "SELECT name, articles_total FROM source")) == stored
+    assert dict(rows(db_path, "SELECT name, articles_7d FROM source_health")) == stored
 
     arts = rows(
         db_path,
