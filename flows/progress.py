@@ -21,6 +21,21 @@ class Reporter(Protocol):
     def message(self, text: str) -> None: ...
 
 
+def waiting_for(names: list[str], shown: int = 4) -> str:
+    """Which of a phase's items are still out: "waiting for A, B, C, D and 40 more"."""
+    if not names:
+        return ""
+    head = ", ".join(names[:shown])
+    return f"waiting for {head}" + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def show_waiting(reporter: Reporter, names: list[str]) -> None:
+    """Tell a reporter that can show it which items are still out (the feeds not answered yet)."""
+    detail = getattr(reporter, "detail", None)
+    if callable(detail):
+        detail(waiting_for(names))
+
+
 class SilentReporter:
     def phase(self, name: str, total: int | None) -> None:
         pass
@@ -43,17 +58,25 @@ class LogReporter:
         self._name = ""
         self._total: int | None = None
         self._done = 0
+        self._detail = ""
 
     def phase(self, name: str, total: int | None) -> None:
-        self._name, self._total, self._done = name, total, 0
+        self._name, self._total, self._done, self._detail = name, total, 0, ""
         self.logger.info("%s: %s to do", name, total if total is not None else "?")
+
+    def detail(self, text: str) -> None:
+        """What the phase still waits for, said with its next progress line."""
+        self._detail = text
 
     def advance(self, n: int = 1) -> None:
         before, self._done = self._done, self._done + n
         if self._total and self._total >= 20:
             step = max(1, self._total // 10)
             if before // step != self._done // step:
-                self.logger.info("%s: %d/%d", self._name, self._done, self._total)
+                if self._detail and self._done < self._total:
+                    self.logger.info("%s: %d/%d, %s", self._name, self._done, self._total, self._detail)
+                else:
+                    self.logger.info("%s: %d/%d", self._name, self._done, self._total)
 
     def message(self, text: str) -> None:
         self.logger.log(self.message_level, "%s", text)
@@ -68,6 +91,7 @@ class ConsoleReporter:
         self.lines = LogReporter(logger or logging.getLogger("newswatch"))
         self._progress: Progress | None = None
         self._task: Any = None
+        self._name = ""
 
     def phase(self, name: str, total: int | None) -> None:
         self._finish_bar()
@@ -83,7 +107,15 @@ class ConsoleReporter:
             transient=False,
         )
         self._progress.start()
+        self._name = name
         self._task = self._progress.add_task(name, total=total)
+
+    def detail(self, text: str) -> None:
+        """What the phase still waits for, beside the bar ("feeds (waiting for A, B and 40 more)")."""
+        if self._progress is not None:
+            self._progress.update(self._task, description=f"{self._name} ({text})" if text else self._name)
+        else:
+            self.lines.detail(text)
 
     def advance(self, n: int = 1) -> None:
         if self._progress is not None:

@@ -15,7 +15,7 @@ import duckdb
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.queries import locked_connection
+from storage.queries import locked_connection, session_settings
 
 FORMATS = {
     "csv": "FORMAT csv, HEADER true",
@@ -25,9 +25,13 @@ FORMATS = {
 }
 
 
-def query(store: Database, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run an analyst's SQL; the connection cannot change the database or write files."""
-    with locked_connection(store) as con:
+def query(store: Database, sql: str, timezone: str = "UTC") -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run an analyst's SQL; the connection cannot change the database or write files.
+    Days and times are in `timezone` unless the SQL starts with its own `SET TimeZone`."""
+    settings, sql = session_settings(sql)
+    with locked_connection(store, timezone, settings) as con:
+        if settings and not sql.strip():
+            return [], []
         cur = con.execute(sql)
         if cur.description is None:
             return [], []
@@ -62,10 +66,11 @@ def _check_output(out: Path | None) -> None:
         raise StorageError(f"{out} is a directory: give the path of the file to write")
 
 
-def write_query(store: Database, sql: str, fmt: str, out: Path | None) -> int:
+def write_query(store: Database, sql: str, fmt: str, out: Path | None, timezone: str = "UTC") -> int:
     """Run an analyst's SQL read-only and write its result as csv, json or parquet; returns rows."""
     _check_output(out)
-    with locked_connection(store) as con:
+    settings, sql = session_settings(sql)
+    with locked_connection(store, timezone, settings) as con:
         cur = con.execute(sql)
         if cur.description is None:
             raise StorageError("the statement returns no rows to write")
@@ -76,12 +81,15 @@ def write_query(store: Database, sql: str, fmt: str, out: Path | None) -> int:
 
 
 def export_articles(store: Database, fmt: str, out: Path | BinaryIO, since: date | None = None) -> int:
-    """The `articles` view (articles dated `since` or later, 00:00 UTC), oldest first; returns rows."""
+    """The `articles` view (articles dated `since` or later: a datetime is an instant, a date
+    00:00 UTC; undated seeds are never "since"), oldest first; returns rows."""
     _check_output(out if isinstance(out, Path) else None)
     where, params = "", {}
     if since is not None:
-        where = "WHERE coalesce(published_at, first_seen_at) >= $since"
-        params["since"] = datetime(since.year, since.month, since.day, tzinfo=UTC)
+        where = "WHERE coalesce(published_at, CASE WHEN is_seed THEN NULL ELSE first_seen_at END) >= $since"
+        params["since"] = (
+            since if isinstance(since, datetime) else datetime(since.year, since.month, since.day, tzinfo=UTC)
+        )
     with locked_connection(store) as con:
         cur = con.execute(
             f"SELECT * FROM articles {where} ORDER BY coalesce(published_at, first_seen_at), id", params

@@ -3,6 +3,7 @@ nothing (and, for the analyst's, touch no file either)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,12 +26,47 @@ class Queries(Database):
             return [d[0] for d in cur.description], cur.fetchall()
 
 
+# SET/RESET of the session's time zone or calendar: the settings an analyst may change (issue 20)
+_SESSION_SETTING = re.compile(
+    r"^\s*(?:SET|RESET)\s+(?:SESSION\s+|LOCAL\s+)?(?:TimeZone|Calendar)\b", re.IGNORECASE
+)
+
+
+def session_settings(sql: str) -> tuple[list[str], str]:
+    """The leading `SET TimeZone = '...'` (or Calendar) statements of `sql`, and the rest of it.
+
+    They run before the configuration is locked, so the README's `SET TimeZone = 'Asia/Almaty';`
+    works in `newswatch sql` while every other setting (file access above all) stays locked.
+    """
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return [], sql  # the parse error is reported when the query runs
+    settings: list[str] = []
+    for statement in statements:
+        if not _SESSION_SETTING.match(statement.query):
+            break
+        settings.append(statement.query)
+    if not settings:
+        return [], sql
+    return settings, ";".join(s.query for s in statements[len(settings) :])
+
+
 @contextmanager
-def locked_connection(store: Database) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection that can touch no file either: no COPY TO, ATTACH or file reads."""
+def locked_connection(
+    store: Database, timezone: str = "UTC", settings: Sequence[str] = ()
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection that can touch no file either: no COPY TO, ATTACH or file reads.
+
+    The session counts days and shows times in `timezone`, then in what `settings` (leading
+    SET TimeZone statements of the analyst's SQL) says; after that the configuration is locked.
+    """
     with store.connect(read_only=True) as con:
         _allow_own_files(store, con)
         con.execute("SET enable_external_access = false")
+        con.execute("SET TimeZone = $tz", {"tz": timezone})
+        for statement in settings:
+            con.execute(statement)
         con.execute("SET lock_configuration = true")
         yield con
 

@@ -134,10 +134,13 @@ class Sources(Database):
 
     def source_health(self) -> list[dict[str, Any]]:
         with self.connect(read_only=True) as con:
+            # the counts come from the source_health view: articles stored (copies included), as
+            # articles_7d counts them, not the table's running total of new stories
             cur = con.execute(
-                "SELECT name, url, enabled, last_success_at, last_error_at, last_error, feed_problem,"
-                " consecutive_failures, failing_since, next_poll_at, moved_to, articles_total, last_status"
-                " FROM source ORDER BY name"
+                "SELECT s.name, s.url, s.enabled, s.last_polled_at, s.last_success_at, s.last_error_at,"
+                " s.last_error, s.feed_problem, s.consecutive_failures, s.failing_since, s.next_poll_at,"
+                " s.moved_to, h.articles_total, h.articles_7d, s.last_status"
+                " FROM source s JOIN source_health h ON h.name = s.name ORDER BY s.name"
             )
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

@@ -40,3 +40,28 @@ def test_console_reporter_without_a_terminal_logs(caplog: pytest.LogCaptureFixtu
     reporter.close()
     assert [r.getMessage() for r in caplog.records] == ["rescore: ? to do", "done"]
     SilentReporter().phase("x", 1)  # the silent one accepts the same calls
+
+
+def test_the_progress_line_says_which_feeds_are_still_out(caplog: pytest.LogCaptureFixture) -> None:
+    from flows.progress import show_waiting, waiting_for
+
+    assert waiting_for(["A", "B"]) == "waiting for A, B"
+    assert waiting_for([f"F{n}" for n in range(44)]) == "waiting for F0, F1, F2, F3 and 40 more"
+    reporter = LogReporter(logging.getLogger("newswatch.test"))
+    out = [f"Feed {n:02d}" for n in range(20)]
+    with caplog.at_level(logging.INFO, logger="newswatch.test"):
+        reporter.phase("feeds", 20)
+        while out:
+            out.pop(0)
+            show_waiting(reporter, out)
+            reporter.advance()
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[1] == "feeds: 2/20, waiting for Feed 02, Feed 03, Feed 04, Feed 05 and 14 more"
+    assert lines[-1] == "feeds: 20/20"
+    show_waiting(SilentReporter(), ["x"])  # a reporter that cannot show it is left alone
+    terminal = ConsoleReporter(Console(file=io.StringIO(), force_terminal=True, width=120))
+    terminal.phase("feeds", 3)
+    show_waiting(terminal, ["Slow outlet"])
+    assert terminal._progress is not None
+    assert terminal._progress.tasks[0].description == "feeds (waiting for Slow outlet)"
+    terminal.close()

@@ -6,10 +6,12 @@ import argparse
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from flows.config import Config, load_config
+from flows import clock
+from flows.config import Config, Settings, load_config
 from flows.progress import ConsoleReporter
 
 
@@ -98,3 +100,18 @@ def os_error_message(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return f"{where}permission denied; check who owns it, or choose another path"
     return f"{where}{exc.strerror or exc}"
+
+
+def timezone_for(args: argparse.Namespace) -> ZoneInfo:
+    """The zone a command counts days and prints times in: `--tz`, else settings.timezone of
+    `--sources` (the default zone when that file does not exist)."""
+    name = getattr(args, "tz", None)
+    if name:
+        try:
+            return clock.zone(name)
+        except ValueError as exc:
+            raise UsageError(f"--tz: {exc}") from None
+    path = getattr(args, "sources", None)
+    if path is not None and Path(path).exists():
+        return load_config(path).settings.tz
+    return Settings().tz

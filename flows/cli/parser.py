@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="run as a Prefect flow (default: only when PREFECT_API_URL is set)",
     )
 
+    tz_opt = argparse.ArgumentParser(add_help=False)
+    tz_opt.add_argument(
+        "--tz",
+        default=None,
+        metavar="ZONE",
+        help="count days and print times in this zone (IANA name, e.g. UTC; default settings.timezone)",
+    )
+
     parser = argparse.ArgumentParser(prog="newswatch", description="News monitoring for Central Asia.")
     parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -145,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
     p.set_defaults(func=cmd_dedup)
 
-    p = sub.add_parser("sql", parents=[common], help="run read-only SQL and print a table")
+    p = sub.add_parser("sql", parents=[common, settings, tz_opt], help="run read-only SQL and print a table")
     p.add_argument("query")
     p.add_argument("--max-rows", type=int, default=200)
     p.add_argument(
@@ -177,11 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for another process to free the database (default 10)",
     )
     p = sub.add_parser(
-        "search", parents=[common, wait], help="full-text search (BM25) in every language stored"
+        "search",
+        parents=[common, settings, wait, tz_opt],
+        help="full-text search (BM25) in every language stored",
     )
     p.add_argument("terms", nargs="?", help="the words to search for; articles with all of them come first")
     p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.add_argument(
+        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+    )
     p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
     p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
@@ -191,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
-        "export", parents=[common, wait], help="write the articles view to parquet, csv or jsonl"
+        "export",
+        parents=[common, settings, wait, tz_opt],
+        help="write the articles view to parquet, csv or jsonl",
     )
     p.add_argument("out", type=Path, metavar="OUT", help="the file to write")
     p.add_argument(
@@ -200,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="default: from OUT's suffix (.csv, .jsonl), else parquet",
     )
-    p.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    p.add_argument(
+        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -229,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="source commands")
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
-    c = ssub.add_parser("check", parents=[common, settings], help="validate sources.yaml and report health")
+    c = ssub.add_parser(
+        "check", parents=[common, settings, tz_opt], help="validate sources.yaml and report health"
+    )
     c.set_defaults(func=cmd_sources_check)
     # --- issue 17: add, import, export, test ---
     c = ssub.add_parser(

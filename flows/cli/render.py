@@ -5,25 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.clock import local
 from flows.config import Config
 
 
 def print_ingest_summary(console: Console, summary: Any) -> None:
     table = Table(title=f"ingest run {summary.run_id}: {summary.elapsed_seconds:.1f} s")
-    for col in ("source", "status", "new", "duplicate", "failed", "error"):
-        table.add_column(col, justify="right" if col in ("new", "duplicate", "failed") else "left")
+    # new: stored, a story not seen before; copies: stored, a copy of a known story (README "Counts")
+    for col in ("source", "status", "new", "copies", "failed", "error"):
+        table.add_column(col, justify="right" if col in ("new", "copies", "failed") else "left")
     for r in sorted(summary.reports, key=lambda r: r.name.lower()):
         note = r.error or r.problem or ""
         if r.moved_to:
             note = (note + "; " if note else "") + f"moved permanently to {r.moved_to}"
         if r.skipped:
             note = (note + "; " if note else "") + f"{r.skipped} links skipped"
+        if r.same_link:
+            note = (note + "; " if note else "") + f"{r.same_link} links stored under another source"
         table.add_row(escape(r.name), r.status, str(r.new), str(r.duplicate), str(r.failed), escape(note))
     table.add_row(
         "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"
@@ -143,7 +148,9 @@ def print_search_results(console: Console, records: Sequence[dict[str, Any]]) ->
     for col in ("#", "date", "source", "lang", "article"):
         table.add_column(col, overflow="fold", ratio=1 if col == "article" else None)
     for rank, r in enumerate(records, 1):
-        when = (r["published_at"] or r["first_seen_at"] or "")[:10]
+        when = r.get("date") or (
+            "seed" if r["source"] == "seed" else (r["published_at"] or r["first_seen_at"] or "")[:10]
+        )
         body = Text()
         body.append_text(_highlighted(r["title"] or "(no title)", r["title_highlights"], "bold"))
         if r["copies"] > 1:
@@ -155,10 +162,16 @@ def print_search_results(console: Console, records: Sequence[dict[str, Any]]) ->
     console.print(table)
 
 
-def print_source_health(console: Console, config: Config, health: dict[str, dict[str, Any]]) -> None:
-    """One row per configured source: enabled, healthy or failing since when, counts, last error."""
-    table = Table(title="sources")
-    for col in ("source", "enabled", "health", "last success (UTC)", "failures", "articles", "last error"):
+def print_source_health(
+    console: Console, config: Config, health: dict[str, dict[str, Any]], tz: ZoneInfo | None = None
+) -> None:
+    """One row per configured source: enabled, healthy or failing since when, counts, last error.
+
+    Times in `tz` (default settings.timezone), each with its UTC offset; `articles` is what the
+    source has stored (copies of a story included) and, after the slash, in the last 7 days."""
+    tz = tz or config.settings.tz
+    table = Table(title=f"sources (times in {tz.key})")
+    for col in ("source", "enabled", "health", "last success", "failures", "articles (7 days)", "last error"):
         table.add_column(col)
     for s in config.sources:
         h = health.get(s.name, {})
@@ -167,7 +180,7 @@ def print_source_health(console: Console, config: Config, health: dict[str, dict
             state = "never polled"
         elif failures:
             since = h.get("failing_since")
-            state = f"failing since {since:%Y-%m-%d %H:%M} UTC" if since else "failing"
+            state = f"failing since {local(since, tz)}" if since else "failing"
         else:
             state = "ok" + (f" (moved to {h['moved_to']})" if h.get("moved_to") else "")
         last = h.get("last_success_at")
@@ -175,9 +188,9 @@ def print_source_health(console: Console, config: Config, health: dict[str, dict
             escape(s.name) + (f" ({s.type})" if s.type != "feed" else ""),
             "yes" if s.enabled else "no",
             escape(state),
-            f"{last:%Y-%m-%d %H:%M}" if last else "-",
+            local(last, tz) if last else "-",
             str(failures),
-            str(h.get("articles_total") or 0),
+            f"{h.get('articles_total') or 0} ({h.get('articles_7d') or 0})",
             escape((h.get("last_error") or h.get("feed_problem") or "")[:120]),
         )
     console.print(table)

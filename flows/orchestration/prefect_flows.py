@@ -54,7 +54,7 @@ def ingest_task(sources_path: str, db_path: str, shard: str | None = None) -> In
         if r.error:
             reporter.logger.warning("%s: %s", r.name, r.error)
     reporter.logger.info(
-        "ingest: %d new, %d duplicate, %d failed in %.1f s",
+        "ingest: %d new, %d copies, %d failed in %.1f s",
         summary.new,
         summary.duplicate,
         summary.failed,

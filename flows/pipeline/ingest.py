@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 
 import httpx
 
+from flows.clock import local
 from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
 from flows.pipeline.crawl import poll_any
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due
 from flows.pipeline.replay import replay_spool
-from flows.progress import Reporter, SilentReporter
+from flows.progress import Reporter, SilentReporter, show_waiting
 from flows.stages.feeds import FeedEntry
 from flows.stages.fetch import Fetcher, FetchResult, Resolver, host_of
 from flows.stages.near_duplicates import SiteLines
@@ -124,7 +125,8 @@ async def _ingest_locked(
                     SourceReport(
                         s.name,
                         status="backing_off",
-                        error=f"failing ({st.consecutive_failures}x); next poll after {st.next_poll_at:%Y-%m-%d %H:%M} UTC",
+                        error=f"failing ({st.consecutive_failures}x); next poll after"
+                        f" {local(st.next_poll_at, settings.tz)}",
                     )
                 )
         trusted = {host_of(s.url) for s in config.sources}
@@ -135,6 +137,7 @@ async def _ingest_locked(
             settings, transport=transport, trusted_hosts=trusted, resolver=resolver
         ) as fetcher:
             reporter.phase("feeds", len(due))
+            waiting = {s.name for s in due}  # the progress line says which feeds are still out
 
             async def polled(s: Source) -> Poll:
                 try:
@@ -145,6 +148,8 @@ async def _ingest_locked(
                         "polling %s failed: %r", s.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
                     )
                     poll = _failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
+                waiting.discard(s.name)
+                show_waiting(reporter, sorted(waiting, key=str.lower))
                 reporter.advance()
                 return poll
 
@@ -160,7 +165,8 @@ async def _ingest_locked(
                     # keep the old validators: the next poll must see the failed entries again
                     outcome = PollOutcome(**{**outcome.__dict__, "etag": None, "last_modified": None})
                     poll.cursors = []  # and the same entries of a sitemap or channel
-                outcome = PollOutcome(**{**outcome.__dict__, "new_articles": poll.report.new})
+                stored = poll.report.new + poll.report.duplicate  # copies are stored articles too
+                outcome = PollOutcome(**{**outcome.__dict__, "new_articles": stored})
                 poll.outcome = outcome
         reports = [p.report for p in polls] + reports
         summary = IngestSummary(
@@ -246,7 +252,7 @@ async def _ingest_entries(
             if canonical in known:
                 poll.report.known += 1
             elif canonical in claimed:
-                poll.report.duplicate += 1  # another source of this run has the same link
+                poll.report.same_link += 1  # another source of this run has the link: not stored twice
             else:
                 claimed.add(canonical)
                 todo.append((poll, entry, canonical))

@@ -123,6 +123,7 @@ def _seed_locked(
                     text=doc.text,
                     is_seed=True,
                     extraction="seed",
+                    published_at=doc.published_at,  # the seed's own date, when its text gives one
                 )
             )
         reporter.advance()

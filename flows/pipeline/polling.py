@@ -21,8 +21,9 @@ from storage.cursors import Cursor
 class SourceReport:
     name: str
     status: str = "ok"  # ok | not_modified | error | backing_off
-    new: int = 0
-    duplicate: int = 0
+    new: int = 0  # stored: a story not seen before
+    duplicate: int = 0  # stored: a copy of a story already known (shown as "copies")
+    same_link: int = 0  # not stored: another source of this run gave the same link
     failed: int = 0
     skipped: int = 0
     known: int = 0

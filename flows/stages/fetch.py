@@ -24,7 +24,14 @@ import httpx
 from protego import Protego
 
 from flows.config import Settings
-from flows.stages.netguard import AddressPolicy, AddressRefused, Resolver, is_public_address, system_resolver
+from flows.stages.netguard import (
+    AddressPolicy,
+    AddressRefused,
+    Resolver,
+    is_public_address,
+    name_not_resolved,
+    system_resolver,
+)
 from flows.stages.transport import (
     HIDDEN_LOCATION,
     GuardedTransport,
@@ -315,6 +322,9 @@ class Fetcher:
                     httpcore.ConnectError,
                     OSError,
                 ) as exc:  # the last: a proxied name that does not resolve
+                    if (unresolved := name_not_resolved(exc)) is not None:
+                        # permanent for this run: retrying with back-off only waits (no network)
+                        raise _Refused(f"name resolution failed: {unresolved}") from exc
                     raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from exc
             budget -= time.monotonic() - hop_started
             result.status = status

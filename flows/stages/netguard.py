@@ -92,6 +92,25 @@ def hosts_resolver(mapping: Mapping[str, str], fallback: Resolver = system_resol
     return resolve
 
 
+class NameNotResolved(httpcore.ConnectError):
+    """A host name with no address: permanent for this run (the same answer would come back),
+    so it is not retried and the name is not asked again (issue 20: no network, 44 feeds)."""
+
+
+def name_not_resolved(exc: BaseException) -> NameNotResolved | None:
+    """The NameNotResolved behind `exc` (httpx and httpcore wrap it), or a gaierror made one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, NameNotResolved):
+            return current
+        if isinstance(current, socket.gaierror):
+            return NameNotResolved(f"cannot resolve: {current}")
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class AddressPolicy:
     """Resolves a host and says which of its addresses may be reached.
 
@@ -106,6 +125,12 @@ class AddressPolicy:
         self.trusted_hosts = {h.lower() for h in trusted_hosts}
         self.resolver = resolver or system_resolver
         self.custom_dns = resolver is not None
+        self.unresolved: dict[str, str] = {}  # host -> why it did not resolve, for the rest of the run
+
+    def note_unresolved(self, host: str, reason: str) -> NameNotResolved:
+        """Remember that `host` has no address for this run; the error to raise."""
+        self.unresolved.setdefault(host.strip("[]").lower(), reason)
+        return NameNotResolved(reason)
 
     def exempt(self, host: str) -> bool:
         return self.allow_private or host.lower() in self.trusted_hosts
@@ -113,6 +138,8 @@ class AddressPolicy:
     async def addresses(self, host: str, port: int) -> list[str]:
         """The checked addresses to connect to (IPv4 first); AddressRefused or ConnectError if none."""
         host = host.strip("[]").lower()
+        if host in self.unresolved:
+            raise NameNotResolved(self.unresolved[host])
         exempt = self.exempt(host)
         literal = _literal(host)
         if literal is not None:
@@ -123,9 +150,9 @@ class AddressPolicy:
             try:
                 found = await self.resolver(host, port)
             except (OSError, UnicodeError) as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+                raise self.note_unresolved(host, f"cannot resolve {host}: {exc}") from exc
             if not found:
-                raise httpcore.ConnectError(f"cannot resolve {host}: no address")
+                raise self.note_unresolved(host, f"cannot resolve {host}: no address")
         if not exempt:
             bad = [a for a in found if not is_public_address(a)]
             if bad:

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flows.clock import local_date
 from flows.progress import Reporter
 from flows.text import CJK
 from storage import StorageError, Store
@@ -168,9 +170,14 @@ def snippet(text: str, tokens: Iterable[str], width: int = 240) -> Snippet:
     return Snippet(prefix + piece + suffix, [(a + len(prefix), b + len(prefix)) for a, b in inner])
 
 
-def hit_record(hit: SearchHit, width: int = 240) -> dict[str, Any]:
-    """One hit as plain data for `--json`: highlight ranges are character offsets."""
+def hit_record(hit: SearchHit, width: int = 240, tz: ZoneInfo | None = None) -> dict[str, Any]:
+    """One hit as plain data for `--json`: highlight ranges are character offsets.
+
+    `date` is the day it is dated (published, else first seen) in `tz` (UTC by default); a seed
+    without a publication date has none (it was loaded, not published, that day)."""
     snip = snippet(hit.text, hit.matched_tokens, width)
+    dated = hit.published_at or (None if hit.source == "seed" else hit.first_seen_at)
+    day = local_date(dated, tz or ZoneInfo("UTC"))
     title = hit.title or ""
     return {
         "id": hit.id,
@@ -185,6 +192,7 @@ def hit_record(hit: SearchHit, width: int = 240) -> dict[str, Any]:
         "url": hit.url,
         "published_at": hit.published_at.isoformat() if hit.published_at else None,
         "first_seen_at": hit.first_seen_at.isoformat() if hit.first_seen_at else None,
+        "date": day.isoformat() if day else None,
         "language": hit.language,
         "countries": hit.countries or [],
         "is_relevant": hit.is_relevant,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 # Lines a scraper keeps from the page around the article: share bars, comment forms, link lists.
@@ -30,11 +31,56 @@ _BOILERPLATE = [
 BOILERPLATE_LINE = re.compile(r"^\s*(?:" + "|".join(_BOILERPLATE) + r")\s*$", re.IGNORECASE)
 
 
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH = r"(?P<month>" + "|".join(m.capitalize() for m in _MONTHS) + r")"
+_DATELINES = (
+    re.compile(
+        r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[ T](?P<hm>[0-2]\d:[0-5]\d(?::[0-5]\d)?))?\b"
+    ),
+    re.compile(_MONTH + r" (?P<d>[0-3]?\d), (?P<y>(?:19|20)\d{2})\b"),
+    re.compile(r"\b(?P<d>[0-3]?\d) " + _MONTH + r",? (?P<y>(?:19|20)\d{2})\b"),
+)
+DATELINE_LINES = 4  # a date is looked for in the lines under the title (byline, outlet, date) only
+
+
+def dateline(text: str) -> datetime | None:
+    """When a seed was published, if the lines under its title say so ("Global Courant 2023-05-26
+    11:45:48", "May 24, 2023"); the time, when given, is taken as UTC. None when they do not."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        if len(line) > 120:  # a paragraph of the article, not a dateline
+            continue
+        for pattern in _DATELINES:
+            if found := pattern.search(line):
+                parts = found.groupdict()
+                month = int(parts["m"]) if parts.get("m") else _MONTHS.index(parts["month"].lower()) + 1
+                hour, minute, second = (int(x) for x in ((parts.get("hm") or "00:00") + ":00").split(":")[:3])
+                try:
+                    return datetime(int(parts["y"]), month, int(parts["d"]), hour, minute, second, tzinfo=UTC)
+                except ValueError:
+                    continue
+    return None
+
+
 @dataclass(frozen=True)
 class SeedDoc:
     file_name: str
     title: str
     text: str
+    published_at: datetime | None = None  # from the dateline under the title, if there is one
 
     @property
     def url(self) -> str:
@@ -60,5 +106,5 @@ def load_seed_dir(directory: str | Path) -> list[SeedDoc]:
     for file in sorted(path.glob("*.txt")):
         title, text = clean_seed_text(file.read_text(encoding="utf-8", errors="replace"))
         if text:
-            docs.append(SeedDoc(file_name=file.name, title=title, text=text))
+            docs.append(SeedDoc(file_name=file.name, title=title, text=text, published_at=dateline(text)))
     return docs

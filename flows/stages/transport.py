@@ -19,7 +19,7 @@ import httpx
 import truststore
 
 from flows.config import Settings
-from flows.stages.netguard import AddressPolicy
+from flows.stages.netguard import AddressPolicy, name_not_resolved
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext:
@@ -108,6 +108,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             try:
                 return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as exc:
+                if address == host and (unresolved := name_not_resolved(exc)) is not None:
+                    # a trusted feed's host, resolved by the operating system: no address for this run
+                    raise self.policy.note_unresolved(host, f"cannot resolve {host}: {exc}") from unresolved
                 last = exc
             except (OSError, OverflowError, BaseExceptionGroup) as exc:  # anyio's happy eyeballs
                 last = httpcore.ConnectError(f"{type(exc).__name__}: {exc}")

@@ -25,7 +25,7 @@ MAX_QUERY_TERMS = 64
 class SearchRequest:
     terms: str
     limit: int = 20
-    since: date | None = None
+    since: date | None = None  # a datetime is an instant; a date is 00:00 UTC
     language: str | None = None
     country: str | None = None
     relevant: bool = False
@@ -56,8 +56,15 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
     """The request's filters on `article a` as SQL ('' when there are none)."""
     where = []
     if req.since is not None:
-        where.append("coalesce(a.published_at, a.first_seen_at) >= $since")
-        params["since"] = datetime(req.since.year, req.since.month, req.since.day, tzinfo=UTC)
+        # an instant (the CLI gives midnight in settings.timezone), or a date taken as 00:00 UTC;
+        # a seed has no day of its own unless its text gave one, so an undated seed is never "since"
+        where.append(
+            "coalesce(a.published_at, CASE WHEN a.is_seed THEN NULL ELSE a.first_seen_at END) >= $since"
+        )
+        since = req.since
+        params["since"] = (
+            since if isinstance(since, datetime) else datetime(since.year, since.month, since.day, tzinfo=UTC)
+        )
     if req.language:
         where.append("(lower(a.language) = $lang OR lower(a.language) LIKE $lang || '-%')")
         params["lang"] = req.language.lower()

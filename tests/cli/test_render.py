@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -34,7 +35,9 @@ def test_ingest_summary_has_a_row_a_source_and_the_notes() -> None:
     summary = IngestSummary(
         run_id=7,
         reports=[
-            SourceReport("beta", new=2, duplicate=1, moved_to="https://beta.example/rss", skipped=3),
+            SourceReport(
+                "beta", new=2, duplicate=1, moved_to="https://beta.example/rss", skipped=3, same_link=1
+            ),
             SourceReport("Alpha", status="error", failed=1, error="HTTP 503"),
         ],
         elapsed_seconds=1.5,
@@ -54,8 +57,9 @@ def test_ingest_summary_has_a_row_a_source_and_the_notes() -> None:
         "2",
         "1",
         "0",
-        "moved permanently to https://beta.example/rss; 3 links skipped",
+        "moved permanently to https://beta.example/rss; 3 links skipped; 1 links stored under another source",
     ]
+    assert "copies" in text.splitlines()[2] and "duplicate" not in text  # a stored copy is no drop
     assert table["total"] == ["total", "", "2", "1", "1", ""]
     assert "waited 4.0 s for another process to free the database" in text
     assert "stored 5 articles that an earlier run had kept in the spool" in text
@@ -126,9 +130,20 @@ def test_source_health_states() -> None:
         },
     }
     out = console()
-    print_source_health(out, config, health)
-    assert rows(out.export_text()) == {
-        "Fresh": ["Fresh", "yes", "never polled", "-", "0", "0", ""],
-        "Failing": ["Failing", "yes", "failing since 2026-11-20 06:15 UTC", "-", "3", "9", "HTTP 500"],
-        "Moved": ["Moved", "no", "ok (moved to https://new.example/feed)", "2026-11-20 06:15", "0", "4", ""],
+    print_source_health(out, config, health, ZoneInfo("Asia/Tashkent"))
+    text = out.export_text()
+    assert "times in Asia/Tashkent" in text
+    # one zone for every time, its offset shown (before: "06:15 UTC" here, "06:15" with no zone there)
+    assert rows(text) == {
+        "Fresh": ["Fresh", "yes", "never polled", "-", "0", "0 (0)", ""],
+        "Failing": ["Failing", "yes", "failing since 2026-11-20 11:15 +05", "-", "3", "9 (0)", "HTTP 500"],
+        "Moved": [
+            "Moved",
+            "no",
+            "ok (moved to https://new.example/feed)",
+            "2026-11-20 11:15 +05",
+            "0",
+            "4 (0)",
+            "",
+        ],
     }

@@ -262,3 +262,75 @@ def test_fit_columns_keeps_both_ends() -> None:
     assert fit_columns([5, 5, 5], 80) == [0, 1, 2]
     assert fit_columns([10] * 10, 60) == [0, 1, None, 8, 9]
     assert fit_columns([200, 5], 80) == [0, None]  # the first column always, cut to fit
+
+
+# --- issue 20: one rule for days and zones, seeds out of the daily views, one definition per count --
+
+
+def test_readme_set_timezone_works_and_file_access_stays_off(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: "the configuration has been locked" for the README's advice."""
+    q = "SET TimeZone = 'Asia/Tokyo'; SELECT current_setting('TimeZone') AS tz, count(*) AS n FROM articles"
+    assert sql(db, q) == 0
+    assert "Asia/Tokyo" in capsys.readouterr().out
+    (tmp_path / "in.csv").write_text("a\n1\n")
+    for statement in (
+        f"SET TimeZone = 'UTC'; SELECT * FROM read_csv('{tmp_path}/in.csv')",
+        "SET TimeZone = 'UTC'; SET enable_external_access = true",
+        "SET TimeZone = 'UTC'; SET lock_configuration = false",
+        "SELECT 1; SET memory_limit = '1GB'",
+    ):
+        assert sql(db, statement) == 1, statement
+        assert "read-only and touches no files" in capsys.readouterr().err
+
+
+def test_sql_counts_days_in_settings_timezone_unless_tz_says_otherwise(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(db)
+    late = datetime(2026, 5, 3, 21, 0, tzinfo=UTC)  # 02:00 on 4 May in Tashkent (+05)
+    store.insert_articles([rec(9, "Alpha", late, "en", ["KZ"])])
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("settings:\n  timezone: Asia/Tashkent\nsources: []\n", encoding="utf-8")
+    q = "SELECT day, articles FROM daily_by_source WHERE day >= DATE '2026-05-03'"
+    assert sql(db, q, "--sources", str(sources), "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["day,articles", "2026-05-04,1"]
+    assert sql(db, q, "--sources", str(sources), "--tz", "UTC", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["day,articles", "2026-05-03,1"]
+    # printed times carry their zone
+    assert sql(db, "SELECT first_seen_at FROM articles WHERE url LIKE '%/9'", "--sources", str(sources)) == 0
+    assert "2026-05-04 02:00:00+05:00" in capsys.readouterr().out
+    assert sql(db, "SELECT 1", "--tz", "Mars/Olympus") == 2
+    assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+
+
+def test_seeds_stay_out_of_the_daily_views(db: Path) -> None:
+    """Before: five seeds of 2021-2023 counted as the day they were loaded ("KZ 9" today)."""
+    store = Store(db)
+    today = datetime.now(UTC)
+    store.insert_articles(
+        [rec(7, "seed", today, "en", ["KZ"], url="seed://7.txt", canonical_url="seed://7.txt", is_seed=True)]
+    )
+    for view in ("daily_by_country", "daily_by_language", "daily_by_source"):
+        _, rows = store.query(f"SELECT count(*) FROM {view} WHERE day >= current_date - 1")
+        assert rows == [(0,)], view
+    _, rows = store.query("SELECT count(*) FROM story_clusters WHERE first_seen_at >= current_date - 1")
+    assert rows == [(0,)]
+    _, rows = store.query("SELECT count(*) FROM articles WHERE is_seed")
+    assert rows == [(1,)]  # still in the articles view
+
+
+def test_source_health_counts_stored_copies_in_articles_total(db: Path) -> None:
+    """Before: articles_total counted new stories only (a running total) and articles_7d every
+    stored article, so a source showed 7 in all and 8 this week."""
+    store = Store(db)
+    recent = datetime.now(UTC)
+    store.insert_articles(
+        [rec(8, "Beta", recent, "en", ["TJ"], text="Text of story 5", text_hash="h5", title="Story 5 again")]
+    )
+    _, rows = store.query("SELECT name, articles_total, articles_7d FROM source_health ORDER BY name")
+    assert rows == [("Alpha", 3, 0), ("Beta", 3, 1)]  # Beta: one story, one copy of Alpha's, one copy now
+    assert all(total >= week for _, total, week in rows)
+    by_name = {h["name"]: h for h in store.source_health()}
+    assert (by_name["Beta"]["articles_total"], by_name["Beta"]["articles_7d"]) == (3, 1)

@@ -105,6 +105,14 @@ def test_ingest_end_to_end_and_conditional_get(
     assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "Outlet A" in out and "Outlet B" in out
+    # issue 20: the stored copy of the water story is a copy, not a drop, and counts in its
+    # source's articles_total (the table's and the view's), as articles_7d counts it
+    assert "copies" in out and "duplicate" not in out
+    total_row = [line for line in out.splitlines() if "total" in line][-1]
+    assert [c.strip() for c in total_row.split("│")[3:6]] == ["3", "1", "0"]
+    stored = dict(rows(db_path, "SELECT source, count(*) FROM article WHERE NOT is_seed GROUP BY source"))
+    assert dict(rows(db_path, "SELECT name, articles_total FROM source")) == stored
+    assert dict(rows(db_path, "SELECT name, articles_7d FROM source_health")) == stored
 
     arts = rows(
         db_path,
@@ -199,3 +207,60 @@ def test_pages_are_fetched_round_robin_over_hosts() -> None:
         "http://b.test/1",
         "http://a.test/2",
     ]
+
+
+def test_names_that_do_not_resolve_fail_once_per_run_and_progress_says_who_is_out(tmp_path: Path) -> None:
+    """No network: before, every feed was asked 1 + max_retries times with back-off in between
+    (15-20 s a feed with the system's resolver). A name with no address is permanent for this run."""
+    import asyncio
+    from collections import Counter
+
+    from flows.config import parse_config
+    from flows.pipeline.ingest import ingest
+    from flows.stages.digest.build import build_digest, today
+    from flows.stages.digest.render import render
+    from storage import Store
+
+    asked: Counter[str] = Counter()
+
+    async def offline(host: str, port: int) -> list[str]:
+        asked[host] += 1
+        raise OSError(-3, "Temporary failure in name resolution")  # what getaddrinfo says offline
+
+    names = [f"Outlet {n}" for n in range(5)]
+    config = parse_config(
+        "settings:\n  max_retries: 2\nsources:\n"
+        + "".join(f"  - name: {n}\n    url: https://feed{i}.example/rss\n" for i, n in enumerate(names))
+    )
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.details: list[str] = []
+
+        def phase(self, name: str, total: int | None) -> None:
+            pass
+
+        def advance(self, n: int = 1) -> None:
+            pass
+
+        def message(self, text: str) -> None:
+            pass
+
+        def detail(self, text: str) -> None:
+            self.details.append(text)
+
+    recorder = Recorder()
+    store = Store(tmp_path / "n.duckdb")
+    summary = asyncio.run(ingest(config, store, resolver=offline, workers=1, reporter=recorder))  # type: ignore[arg-type]
+    assert [r.status for r in summary.reports] == ["error"] * 5
+    assert all(
+        (r.error or "").startswith("name resolution failed: cannot resolve feed") for r in summary.reports
+    )
+    assert asked == Counter({f"feed{i}.example": 1 for i in range(5)})  # asked once, never retried
+    # the progress line names the feeds still out, down to none
+    assert recorder.details[0].startswith("waiting for Outlet") and "and" not in recorder.details[0]
+    assert recorder.details[-1] == ""
+    # and the digest's footer is one line for all of them
+    text = render(build_digest(config, store, today(config.settings.tz))).text
+    assert "- 5 sources: name resolution failed, since " in text
+    assert "0 of 5 sources answered at their last poll; 5 failing: name resolution failed (5)." in text

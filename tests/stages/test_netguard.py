@@ -67,3 +67,30 @@ def test_rebinding_to_a_private_address_is_refused_at_connect_time(
     res = asyncio.run(go())
     assert res.skipped and "private" in (res.error or "")
     assert internal.requests == []
+
+
+def test_a_name_the_system_cannot_resolve_is_recognised_behind_the_wrappers() -> None:
+    """A trusted feed's host is resolved by the operating system inside the connection: its
+    gaierror arrives wrapped by httpcore and httpx, and is still no-retry (issue 20)."""
+    import socket
+
+    import httpcore
+    import httpx
+
+    from flows.stages.netguard import NameNotResolved, name_not_resolved
+
+    def wrapped() -> httpx.ConnectError:
+        try:
+            try:
+                raise socket.gaierror(-3, "Temporary failure in name resolution")
+            except socket.gaierror as exc:
+                raise httpcore.ConnectError(str(exc)) from exc
+        except httpcore.ConnectError as exc:
+            try:
+                raise httpx.ConnectError(str(exc)) from exc
+            except httpx.ConnectError as outer:
+                return outer
+
+    found = name_not_resolved(wrapped())
+    assert isinstance(found, NameNotResolved) and "Temporary failure" in str(found)
+    assert name_not_resolved(httpx.ConnectError("[Errno 111] Connection refused")) is None

@@ -539,3 +539,34 @@ def test_ingest_keeps_the_index_current(
     assert main(["search", "water deal", "--db", db, "--json"]) == 0
     water = json.loads(capsys.readouterr().out)
     assert len(water) == 1 and water[0]["copies"] == 2  # both outlets ran it: one story
+
+
+# --- issue 20: search dates in the configured zone; seeds keep their own dates ---------------------
+
+
+def test_since_is_midnight_in_the_zone(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Article 2 was published at 00:00 UTC on 5 January: 19:00 on the 4th in New York."""
+    q = ["search", "dam", "--db", str(corpus), "--json", "--all-copies"]
+    assert main([*q, "--since", "2026-01-05", "--tz", "UTC"]) == 0
+    assert any(r["url"].endswith("/2") for r in json.loads(capsys.readouterr().out))
+    assert main([*q, "--since", "2026-01-05", "--tz", "America/New_York"]) == 0
+    assert not any(r["url"].endswith("/2") for r in json.loads(capsys.readouterr().out))
+    assert main([*q, "--tz", "America/New_York"]) == 0
+    dated = {r["url"]: r["date"] for r in json.loads(capsys.readouterr().out)}
+    assert dated["https://outlet.example/2"] == "2026-01-04"  # the day it was there
+
+
+def test_seeds_keep_their_own_dates_in_search(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: every seed was dated the day it was loaded, and `--since` today found all five."""
+    assert (
+        main(["search", "Central Asia", "--db", str(corpus), "--json", "--all-copies", "--limit", "50"]) == 0
+    )
+    seeds = {r["url"]: r["date"] for r in json.loads(capsys.readouterr().out) if r["source"] == "seed"}
+    assert len(seeds) == 5
+    assert seeds["seed://003_4fead3815712969c.txt"] == "2023-05-26"  # "Global Courant 2023-05-26 11:45:48"
+    assert sum(d is None for d in seeds.values()) == 4  # the others say no date: they have none
+    today = date.today().isoformat()
+    assert main(["search", "Central Asia", "--db", str(corpus), "--json", "--since", today]) == 0
+    assert not [r for r in json.loads(capsys.readouterr().out) if r["source"] == "seed"]
+    assert main(["search", "Central Asia", "--db", str(corpus), "--limit", "50"]) == 0
+    assert "seed" in capsys.readouterr().out

@@ -63,3 +63,17 @@ def test_seed_is_idempotent(seeds_dir: Path, db_path: Path) -> None:
     con.close()
     assert [r[0] for r in rows] == [f"seed://{p.name}" for p in sorted(seeds_dir.glob("*.txt"))]
     assert all(r[1] == "seed" and r[2] is True and r[3] == "en" for r in rows)
+
+
+def test_a_seed_keeps_the_date_its_dateline_gives(seeds_dir: Path) -> None:
+    from datetime import UTC, datetime
+
+    from flows.stages.seeds import dateline
+
+    dated = {d.file_name: d.published_at for d in load_seed_dir(seeds_dir)}
+    assert dated["003_4fead3815712969c.txt"] == datetime(2023, 5, 26, 11, 45, 48, tzinfo=UTC)
+    assert sum(v is None for v in dated.values()) == 4
+    assert dateline("Jane Doe\nMay 24, 2023\nText.") == datetime(2023, 5, 24, tzinfo=UTC)
+    assert dateline("Jane Doe\n3 March 2022\nText.") == datetime(2022, 3, 3, tzinfo=UTC)
+    # a year in the article's own sentences is not its date
+    assert dateline("By A. Writer\n\n" + "In 2019 the talks began; by 2020-01-01 " * 5) is None

@@ -136,7 +136,7 @@ def test_a_proxied_name_that_does_not_resolve_is_a_connection_error(proxy: NewsS
             return await fetcher.get("http://nowhere.test/a")
 
     res = asyncio.run(go())
-    assert not res.ok and (res.error or "").startswith("connection failed: cannot resolve nowhere.test"), (
-        res.error
-    )
+    assert not res.ok and (res.error or "").startswith(
+        "name resolution failed: cannot resolve nowhere.test"
+    ), res.error
     assert proxy.requests == []

@@ -193,7 +193,7 @@ print(store.source_states()["S"].next_poll_at.utcoffset().total_seconds())
 
 
 def test_times_come_back_in_utc_whatever_the_machine_zone(db_path: Path, tmp_path: Path) -> None:
-    """Messages say "UTC" (`next poll after ... UTC`, `sources check`): the session must be UTC even
+    """Times come back as UTC instants (messages convert them to settings.timezone): the session must be UTC even
     on a machine set to Almaty time, where DuckDB would otherwise hand back local times."""
     import os
     import subprocess
@@ -221,5 +221,17 @@ def test_times_come_back_in_utc_whatever_the_machine_zone(db_path: Path, tmp_pat
         text=True,
     )
     assert check.returncode == 0, check.stderr
-    since = store.source_health()[0]["failing_since"].astimezone(UTC)
-    assert f"failing since {since:%Y-%m-%d %H:%M} UTC" in check.stdout
+    since = store.source_health()[0]["failing_since"]
+    # sources check prints in settings.timezone (issue 20), with the offset, whatever the machine's
+    from zoneinfo import ZoneInfo
+
+    from flows.clock import local
+
+    assert f"failing since {local(since, ZoneInfo('Asia/Almaty'))}" in check.stdout
+    check = subprocess.run(
+        [str(exe), "sources", "check", "--db", str(db_path), "--sources", str(sources), "--tz", "UTC"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert f"failing since {since.astimezone(UTC):%Y-%m-%d %H:%M} +00" in check.stdout

@@ -7,8 +7,9 @@ import sys
 
 from rich.console import Console
 
-from flows.cli.common import UsageError, require_database, store_for
+from flows.cli.common import UsageError, require_database, store_for, timezone_for
 from flows.cli.render import print_search_results, print_sql_records, print_sql_table
+from flows.clock import day_start
 from flows.progress import ConsoleReporter
 
 
@@ -28,6 +29,7 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     from storage import exports
 
     fmt = sql_format(args)
+    zone = timezone_for(args).key  # days in the views, and printed times, in this zone
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
     check_sql(args.query)
@@ -35,11 +37,11 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     store = store_for(args, lock_timeout=args.wait)
     try:
         if fmt != "table":
-            rows = exports.write_query(store, args.query, fmt, args.output)
+            rows = exports.write_query(store, args.query, fmt, args.output, zone)
             if args.output is not None:
                 console.print(f"{rows} rows written to {args.output}", markup=False, highlight=False)
             return 0
-        columns, records = exports.query(store, args.query)
+        columns, records = exports.query(store, args.query, zone)
     except Exception as exc:
         raise _read_only_sql(exc) from exc
     if args.vertical:
@@ -93,6 +95,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 
     require_database(args)
     store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
+    tz = timezone_for(args)
     if args.reindex:
         done = reindex(store)
         Console(stderr=True).print(
@@ -108,7 +111,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         request = build_request(
             args.terms,
             limit=args.limit,
-            since=args.since,
+            since=None if args.since is None else day_start(args.since, tz),
             language=args.lang,
             country=args.country,
             relevant=args.relevant,
@@ -117,7 +120,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
     hits = search.search(store, request)
-    records = [hit_record(h) for h in hits]
+    records = [hit_record(h, tz=tz) for h in hits]
     if args.json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -133,6 +136,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
     fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
     require_database(args)
-    rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=args.since)
+    since = None if args.since is None else day_start(args.since, timezone_for(args))
+    rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=since)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from flows.cli.common import config_for, store_for
+from flows.cli.common import config_for, store_for, timezone_for
 from flows.cli.render import print_source_health
 
 
@@ -25,5 +25,5 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
         health = {h["name"]: h for h in store_for(args, lock_timeout=10).source_health()}
     except StorageError as exc:
         console.print(f"[yellow]no health data: {escape(str(exc))}[/yellow]")
-    print_source_health(console, config, health)
+    print_source_health(console, config, health, timezone_for(args))
     return 0

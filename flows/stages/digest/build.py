@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.config import Config
+from flows.stages.digest.health import FailureGroup, group_failures, health_summary
 from flows.stages.digest.sentences import summarize
 from flows.stages.relevance import CENTRAL_ASIA
 from storage import Store
@@ -32,6 +33,7 @@ GROUP_LABELS = {
     "UZ": "Uzbekistan",
     REGION: "Region-wide and multi-country",
 }
+TOC_MIN_STORIES = 8  # a digest this long gets a table of contents
 OUTLET_WEIGHT = 0.05  # ranking: each doubling of the outlets that ran a story is worth this much relevance
 
 
@@ -67,6 +69,12 @@ class Story:
     def score(self) -> float:
         return self.relevance + OUTLET_WEIGHT * math.log2(max(self.outlets, 1))
 
+    @property
+    def languages(self) -> list[str]:
+        """The languages the story ran in, its own first (what the entry shows beside the outlets)."""
+        found = [self.language or "unknown", *((o.language or "unknown") for o in self.also)]
+        return list(dict.fromkeys(found))
+
 
 @dataclass(frozen=True)
 class FailingSource:
@@ -86,9 +94,10 @@ class Digest:
     total_stories: int
     new_articles: int
     relevant_articles: int
-    by_country: dict[str, int]  # stories per group, GROUP_ORDER, zeros left out
+    by_country: dict[str, int]  # stories per section (GROUP_ORDER, zeros left out), before the cap
     by_language: dict[str, int]  # relevant new articles per language
     failing: list[FailingSource] = field(default_factory=list)
+    sources_enabled: int = 0  # enabled sources of the configuration, for the health summary
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,6 +111,19 @@ class Digest:
             if members:
                 out.append((code, GROUP_LABELS[code], members))
         return out
+
+    @property
+    def failure_groups(self) -> list[FailureGroup]:
+        return group_failures(list(self.failing))
+
+    @property
+    def health(self) -> str:
+        return health_summary(self.sources_enabled, self.failure_groups)
+
+    @property
+    def long(self) -> bool:
+        """Long enough for a table of contents: several sections and more stories than a screen."""
+        return len(self.groups) > 1 and len(self.stories) >= TOC_MIN_STORIES
 
     @property
     def subject(self) -> str:
@@ -194,12 +216,9 @@ def build_digest(config: Config, store: Store, day: date, now: datetime | None =
     ]
     ranked = rank(stories)
     new_articles, relevant_articles = store.day_article_counts(start, end)
-    by_group: Counter[str] = Counter()
-    for s in ranked:
-        for code in s.countries or []:
-            by_group[code] += 1
-        if s.group == REGION:
-            by_group[REGION] += 1
+    # one definition: the stories of each section (a story about two countries is region-wide),
+    # so the header's counts are the sections' (README "Counts")
+    by_group = Counter(s.group for s in ranked)
     by_language = Counter(
         (r["language"] or "unknown") for r in rows if r["in_day"] and r["is_relevant"] and not r["is_seed"]
     )
@@ -224,4 +243,5 @@ def build_digest(config: Config, store: Store, day: date, now: datetime | None =
         by_country={code: by_group[code] for code in GROUP_ORDER if by_group[code]},
         by_language=dict(sorted(by_language.items(), key=lambda kv: (-kv[1], kv[0]))),
         failing=failing,
+        sources_enabled=len(config.enabled_sources),
     )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from flows import clock
 from flows.stages.digest.build import GROUP_LABELS, REGION, Digest
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -87,7 +88,15 @@ def duration(since: datetime | None, now: datetime) -> str:
 
 
 def _local(value: datetime | None, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(tz).strftime(fmt) if value else ""
+    """A time in the digest's zone, with its UTC offset ("2026-11-21 08:21 +05"); a date without."""
+    if not value:
+        return ""
+    return clock.local(value, tz, fmt) if "%H" in fmt else value.astimezone(tz).strftime(fmt)
+
+
+def languages_line(codes: list[str]) -> str:
+    """The languages a story ran in, by name: "English, Russian"."""
+    return ", ".join(dict.fromkeys(language_name(c) for c in codes))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|&~])")
@@ -127,6 +136,8 @@ def _environment() -> Environment:
     )
     env.filters.update(
         language_name=language_name,
+        languages=languages_line,
+        country=lambda code: GROUP_LABELS.get(code, code),
         md=md_escape,
         md_url=md_url,
         safe_url=safe_url,

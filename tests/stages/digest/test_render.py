@@ -157,3 +157,91 @@ def test_html_digest_renders_in_a_real_browser(newsroom: Store, tmp_path: Path) 
     assert dark_rows[-1] > 700  # the stories run well down the page, not just a header
     colours = {rows[y][i : i + 3] for y in range(0, height, 7) for i in range(0, width * 3, 21)}
     assert len(colours) > 20
+
+
+# --- issue 20: counts that agree, what an entry shows, contents, the failing-sources footer --------
+
+
+def _section_counts(text: str) -> dict[str, int]:
+    """The plain-text sections' headings: label -> the total the heading gives ("(3)", "(2 of 5)")."""
+    found = re.findall(r"^== (.+) \((\d+)(?: of (\d+))?\) ==$", text, re.MULTILINE)
+    return {label: int(total or shown) for label, shown, total in found}
+
+
+def test_header_counts_are_the_sections_counts(newsroom: Store) -> None:
+    """Before: the header said "Kazakhstan 4" (the KZ-UZ water deal counted) and the section "(3)"."""
+    digest = build_digest(config(), newsroom, DAY, now=NOON)
+    out = render(digest)
+    sections = _section_counts(out.text)
+    assert sections["Kazakhstan"] == 3 and sections["Uzbekistan"] == 1
+    contents = dict(re.findall(r"^  \d+\. (.+) \((\d+)\)$", out.text, re.MULTILINE))
+    assert {k: int(v) for k, v in contents.items()} == sections
+    assert sum(sections.values()) == digest.total_stories
+    # capped: the heading says how many of the section's stories are shown; the header keeps totals
+    capped = render(build_digest(config("  digest:\n    max_stories: 3\n"), newsroom, DAY, now=NOON)).text
+    header = re.search(r"^Stories per section: (.+)$", capped, re.MULTILINE)
+    assert header is not None
+    totals = {label.strip(): int(n) for label, n in re.findall(r"([^,]+?) (\d+)(?:,|$)", header.group(1))}
+    for label, total in _section_counts(capped).items():
+        assert totals[label] == total
+
+
+def test_entries_show_outlets_and_languages_not_relevance(newsroom: Store) -> None:
+    out = render(build_digest(config(), newsroom, DAY, now=NOON))
+    for text in (out.html, out.text, out.markdown):
+        assert "relevance" not in text.lower()
+    # the grain story ran in three outlets; in the Kazakhstan section no "KZ" repeats the heading
+    assert "Also reported by: Wire, Beta (3 outlets)" in out.text
+    assert "3 outlets" in out.html and "(3 outlets)" in out.markdown
+    kazakh = out.text.split("== Kazakhstan")[1].split("\n== ")[0]
+    assert "KZ" not in kazakh
+    region = out.text.split("== Region-wide")[1]
+    assert "about Kazakhstan, Uzbekistan" in region
+    # times carry their offset
+    assert re.search(r"2026-11-21 10:00 \+0[56]", out.text)
+
+
+def test_long_digests_get_a_table_of_contents(newsroom: Store, db_path: Path) -> None:
+    out = render(build_digest(config(), newsroom, DAY, now=NOON))  # 9 stories in 6 sections
+    assert "Contents:" in out.text and "  1. Kazakhstan (3)" in out.text
+    assert 'href="#section-kz"' in out.html and 'id="section-kz"' in out.html
+    assert "(#section-kz)" in out.markdown
+    short = make_store(
+        db_path.with_name("short.duckdb"), [record("Alpha", "one", "One story", "Astana. Two.")]
+    )
+    text = render(build_digest(config(), short, DAY, now=NOON)).text
+    assert "Contents" not in text and "Stories per section: Kazakhstan 1" in text
+
+
+def test_failing_sources_are_grouped_by_error_and_an_empty_day_is_one_line(db_path: Path) -> None:
+    names = [f"Feed {n:02d}" for n in range(44)]
+    cfg = config(
+        sources="["
+        + ", ".join(f"{{name: '{n}', url: 'https://f{i}.example/rss'}}" for i, n in enumerate(names))
+        + "]"
+    )
+    store = Store(db_path)
+    store.migrate()
+    store.sync_sources(cfg.sources)
+    from storage import PollOutcome
+
+    store.record_polls(
+        None,
+        [
+            PollOutcome(n, ok=False, error=f"name resolution failed: cannot resolve f{i}.example: [Errno -3]")
+            for i, n in enumerate(names)
+        ],
+    )
+    out = render(build_digest(cfg, store, DAY, now=NOON))
+    for text in (out.text, out.markdown, out.html):
+        assert text.count("name resolution failed") == 2, text  # the summary and the group's line
+        assert "44 sources: name resolution failed" in text.replace("**", "").replace("<strong>", "").replace(
+            "</strong>", ""
+        )
+        assert "Feed 03" in text and "and 32 more" in text
+    first = [line for line in out.text.splitlines() if line.startswith("No new relevant articles")]
+    assert first == [
+        "No new relevant articles were found on 2026-11-21 (0 new articles, 0 relevant). 0 of 44 sources"
+        " answered at their last poll; 44 failing: name resolution failed (44)."
+    ]
+    assert len(out.text.splitlines()) < 20  # before: 44 footer lines, longer than the news

@@ -1,0 +1,52 @@
+"""Days and printed times: one rule for every command (issue 20).
+
+A day is a calendar day in `settings.timezone` unless a command's `--tz` names another zone; a
+printed time is in that zone and always carries its UTC offset ("2026-12-01 13:21 +05"), so the
+same moment never reads as two different hours without saying why.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone called `name` (an IANA name such as Asia/Almaty, or UTC); ValueError if unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Almaty or UTC)") from exc
+
+
+def offset(value: datetime) -> str:
+    """A time's UTC offset, short: +05, -03:30, +00."""
+    delta = value.utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
+
+
+def local(value: datetime | None, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`value` in `tz` with its offset ("2026-12-01 13:21 +05"); "" for None. A naive time is UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    moment = value.astimezone(tz)
+    return f"{moment.strftime(fmt)} {offset(moment)}"
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant `day` begins in `tz` (what `--since YYYY-MM-DD` means)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def local_date(value: datetime | None, tz: ZoneInfo) -> date | None:
+    """The calendar day `value` falls on in `tz`."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz).date()
