@@ -322,6 +322,7 @@ def test_send_without_smtp_is_a_usage_error(
 ) -> None:
     sources = tmp_path / "s.yaml"
     sources.write_text("sources: []\n", encoding="utf-8")
+    Store(db_path).migrate()  # a database there: the missing SMTP settings are what is refused
     assert main(["digest", "--db", str(db_path), "--sources", str(sources), "--send"]) == 2
     assert "NEWSWATCH_SMTP_HOST" in capsys.readouterr().err
     assert main(["digest", "--db", str(db_path), "--sources", str(sources), "--date", "2026-13-01"]) == 2
