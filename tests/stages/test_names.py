@@ -81,3 +81,13 @@ def test_cyrillic_query_finds_latin(names: Path) -> None:
 
 def test_plain_words_are_not_widened(names: Path) -> None:
     assert numbers(fts.search(Store(names), build_request("rain"))) == [16]
+
+
+def test_profile_names_match_other_scripts() -> None:
+    from flows.config import Topic
+    from flows.stages.relevance import Matcher, parse_terms
+
+    matcher = Matcher(parse_terms(Topic(countries={"UZ": {"en": ["Mirziyoyev"]}, "KZ": {"ru": ["Токаев"]}})))
+    hits = matcher.find("Мирзиёев встретился с Тоқаев; Tokayev and Mirziyoev spoke. Weather is fine.")
+    assert [matcher.terms[h.term].target for h in hits] == ["UZ", "KZ", "KZ", "UZ"]
+    assert matcher.find("мирзиёев in lower case is not a name") == []
