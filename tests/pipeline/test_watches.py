@@ -12,6 +12,7 @@ import pytest
 
 from flows.config import load_config
 from flows.pipeline.ingest import ingest
+from flows.stages.digest.deliver import digest_for
 from storage import Store
 from tests.support.pages import TEMPLATES, Article, rss
 from tests.support.servers import NewsServer
@@ -174,6 +175,22 @@ def test_two_ingests_announce_each_story_once(
     # nothing more to send: a third run sends nothing
     run(sources, db)
     assert len(smtp.messages) == 2 and len(hook.posts) == 2
+
+    # two subscriptions: each its own digest, with only its countries, sent once
+    outcome = digest_for(load_config(sources), store, out_dir=tmp_path / "digests")
+    assert outcome.send == "not_configured"  # no plain recipients: the plain digest is files only
+    assert [(s.name, s.send) for s in outcome.subscriptions] == [("kz-desk", "sent"), ("uz-desk", "sent")]
+    digests = {str(m["To"]): m.get_body(("plain",)).get_content() for m in smtp.messages[2:]}  # type: ignore[union-attr]
+    assert set(digests) == {"kz@desk.example", "uz@desk.example"}
+    kz, uz = digests["kz@desk.example"], digests["uz@desk.example"]
+    assert "Tokayev opens new railway" in kz and "Тоқаев signs decree" in kz and "Mirziyoyev" not in kz
+    assert "Watch decrees (decree): 1 new story" in kz and "Watch decrees" not in uz
+    assert "Mirziyoyev opens a school" in uz and "Tokayev" not in uz and "Тоқаев" not in uz
+    assert "Also reported by: Outlet B, Outlet C" in kz  # the copies of the second run
+    assert (tmp_path / "digests" / "kz-desk").is_dir() and (tmp_path / "digests" / "uz-desk").is_dir()
+    again = digest_for(load_config(sources), store, out_dir=tmp_path / "digests")
+    assert [s.send for s in again.subscriptions] == ["already_sent", "already_sent"]
+    assert len(smtp.messages) == 4
 
 
 def test_a_failed_webhook_is_retried_by_the_next_run_and_sent_once(
