@@ -15,6 +15,7 @@ from flows.cli.commands.maintenance import cmd_dedup, cmd_lake, cmd_migrate, cmd
 from flows.cli.commands.query import cmd_export, cmd_search, cmd_sql
 from flows.cli.commands.serve import cmd_serve
 from flows.cli.commands.sources import cmd_sources_check
+from flows.cli.commands.watch import cmd_watch_list, cmd_watch_test
 from flows.config import DEFAULT_DB, DEFAULT_SOURCES
 
 
@@ -221,4 +222,17 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
     c = ssub.add_parser("check", parents=[common, settings], help="validate sources.yaml and report health")
     c.set_defaults(func=cmd_sources_check)
+
+    # issue 18: watches
+    p = sub.add_parser("watch", help="watch commands (the watches of sources.yaml)")
+    wsub = p.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
+    c = wsub.add_parser("list", parents=[settings], help="the configured watches")
+    c.set_defaults(func=cmd_watch_list)
+    c = wsub.add_parser(
+        "test", parents=[common, settings, wait], help="what a watch would have matched (sends nothing)"
+    )
+    c.add_argument("name", help="the watch's name")
+    c.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    c.add_argument("--json", action="store_true", help="the matched stories as JSON")
+    c.set_defaults(func=cmd_watch_test)
     return parser

@@ -219,3 +219,46 @@ def test_a_failed_webhook_is_retried_by_the_next_run_and_sent_once(
         )
     finally:
         hook.close()
+
+
+def test_cli_watch_list_and_test(
+    news: NewsServer,
+    hook: WebhookServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.cli import main
+
+    monkeypatch.delenv("NEWSWATCH_SMTP_HOST", raising=False)
+
+    db = tmp_path / "c.duckdb"
+    sources = write_sources(tmp_path / "sources.yaml", news, hook)
+    publish(news, "a", [VISIT, SCHOOL, NEW_ONE])
+    publish(news, "b", [])
+    publish(news, "c", [])
+    assert main(["watch", "list", "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "tokayev: 'Tokayev' (immediate)" in out and "decrees: 'decree' (digest); countries KZ" in out
+    Store(db).migrate()
+    run(sources, db)  # no SMTP: the mail waits in watch_delivery, the webhook gets its POST
+    capsys.readouterr()
+    assert main(["watch", "test", "tokayev", "--db", str(db), "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "would match 2 stories (nothing sent)" in out and "Тоқаев signs decree" in out
+    assert (
+        main(
+            ["watch", "test", "tokayev", "--since", "2999-01-01", "--db", str(db), "--sources", str(sources)]
+        )
+        == 0
+    )
+    assert "would match 0 stories since 2999-01-01" in capsys.readouterr().out
+    assert main(["watch", "test", "nope", "--db", str(db), "--sources", str(sources)]) == 2
+    assert "no watch named 'nope'" in capsys.readouterr().err
+    assert len(hook.posts) == 1
+    _, rows = Store(db).query("SELECT channel, status, error FROM watch_delivery ORDER BY id")
+    assert [tuple(r[:2]) for r in rows] == [("mail", "failed"), ("webhook", "sent")]
+    assert "SMTP is not configured" in rows[0][2]
+    assert main(["search", "Tokayev", "--db", str(db), "--json"]) == 0
+    found = {r["title"] for r in json.loads(capsys.readouterr().out)}
+    assert found == {VISIT.title, NEW_ONE.title}
