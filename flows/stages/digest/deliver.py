@@ -270,7 +270,7 @@ def digest_for(
         if not subscriptions:
             raise
         smtp = None  # issue 18: no plain recipients, but subscriptions: the plain digest is files only
-    if send and smtp is None and not subscriptions:
+    if send and smtp is None and (not subscriptions or smtp_from_env(["-"], env) is None):
         raise ConfigError(
             "--send: SMTP is not configured; set NEWSWATCH_SMTP_HOST (and NEWSWATCH_SMTP_TO or"
             " settings.digest.recipients)"
