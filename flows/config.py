@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import __version__
+from flows.config_watches import Subscription, Watch, check_watches  # issue 18: watches, subscriptions
 from flows.stages.urls import BadLink, ascii_host
 
 DEFAULT_SOURCES = "sources.yaml"
@@ -37,6 +38,7 @@ class DigestSettings(_Strict):
     recipients: list[str] = Field(default_factory=list)
     max_stories: int = Field(default=40, ge=1, le=1000)
     summary_sentences: int = Field(default=3, ge=1, le=10)
+    subscriptions: list[Subscription] = Field(default_factory=list)  # issue 18: per-analyst digests
 
 
 class Settings(_Strict):
@@ -167,6 +169,7 @@ class Config(_Strict):
     settings: Settings = Field(default_factory=Settings)
     topic: Topic = Field(default_factory=Topic)
     sources: list[Source] = Field(default_factory=list)
+    watches: list[Watch] = Field(default_factory=list)  # issue 18
     path: str = "<memory>"
 
     @model_validator(mode="after")
@@ -177,6 +180,7 @@ class Config(_Strict):
             if key in seen:
                 raise ValueError(f"sources.{i}.name: duplicate source name {source.name!r}")
             seen.add(key)
+        check_watches(self)  # issue 18
         return self
 
     @property
@@ -342,7 +346,7 @@ def parse_config(text: str, path: str = "<memory>") -> Config:
             msg = err["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
-            if loc == () and msg.startswith("sources."):
+            if loc == () and msg.startswith(("sources.", "watches.", "settings.")):
                 field, _, msg = msg.partition(": ")
                 loc = tuple(int(p) if p.isdigit() else p for p in field.split("."))
             line = _line_of(raw, loc)

@@ -22,6 +22,8 @@ COPY_ORDER = (
     "search_doc",
     "search_state",
     "source_cursor",
+    "watch_hit",
+    "watch_delivery",
 )
 
 

@@ -21,6 +21,7 @@ from flows.cli.commands.sources_edit import (
     cmd_sources_import,
     cmd_sources_test,
 )
+from flows.cli.commands.watch import cmd_watch_list, cmd_watch_test
 from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES
 
 
@@ -277,4 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--limit", type=int, default=10, help="entries fetched and analysed (default 10)")
     c.set_defaults(func=cmd_sources_test)
+
+    # issue 18: watches
+    p = sub.add_parser("watch", help="watch commands (the watches of sources.yaml)")
+    wsub = p.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
+    c = wsub.add_parser("list", parents=[settings], help="the configured watches")
+    c.set_defaults(func=cmd_watch_list)
+    c = wsub.add_parser(
+        "test", parents=[common, settings, wait], help="what a watch would have matched (sends nothing)"
+    )
+    c.add_argument("name", help="the watch's name")
+    c.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    c.add_argument("--json", action="store_true", help="the matched stories as JSON")
+    c.set_defaults(func=cmd_watch_test)
     return parser

@@ -25,6 +25,7 @@ from flows.pipeline.crawl import poll_any
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due
 from flows.pipeline.replay import replay_spool
+from flows.pipeline.watches import WatchSummary, run_watches
 from flows.progress import Reporter, SilentReporter, show_waiting
 from flows.stages.feeds import FeedEntry
 from flows.stages.fetch import Fetcher, FetchResult, Resolver, host_of
@@ -49,6 +50,7 @@ class IngestSummary:
     spooled: int = 0  # articles left in the spool for the next run (the database stayed busy)
     replayed: int = 0  # articles an earlier run had left in the spool, stored by this one
     note: str | None = None
+    watches: WatchSummary | None = None
 
     @property
     def new(self) -> int:
@@ -179,6 +181,9 @@ async def _ingest_locked(
             store.log_fetches(run_id, [entry for p in polls for entry in p.log])
             store.save_cursors([c for p in polls for c in (*p.cursors, *p.sections)])
             await asyncio.to_thread(refresh_index, store, reporter)  # search finds this run's articles
+            summary.watches = await run_watches(  # issue 18: new stories of watches, announced
+                config, store, run_id, reporter=reporter, transport=transport, resolver=resolver
+            )
             summary.waited_seconds = store.waited_seconds
             store.finish_run(
                 run_id,

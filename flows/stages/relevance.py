@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flows.config import Topic
+from flows.stages.name_terms import key_match, name_keys
 from flows.text import RELEVANCE_HAN
 
 CENTRAL_ASIA = ("KZ", "KG", "TJ", "TM", "UZ")
@@ -202,6 +203,7 @@ class Matcher:
                 "|".join(f"(?P<t{i}>{term_pattern(self.terms[i])})" for i in indices)
             )
         self._han.sort(key=lambda item: -len(item[0]))
+        self._keys = name_keys(self.terms)
 
     def find(self, text: str) -> list[Hit]:
         if not text:
@@ -213,12 +215,15 @@ class Matcher:
             if pos < end:
                 continue
             pattern = self._by_prefix.get(text[pos : pos + 2].lower())
-            if pattern is None:
-                continue
-            m = pattern.match(text, pos)
+            m = pattern.match(text, pos) if pattern is not None else None
             if m is not None and m.lastgroup is not None:
                 hits.append(Hit(int(m.lastgroup[1:]), pos, _is_venue(text, pos)))
                 end = m.end()
+            elif self._keys and text[pos].isupper():  # another script's spelling of a profile name
+                key_hit = key_match(self._keys, text, pos)
+                if key_hit is not None:
+                    hits.append(Hit(key_hit[0], pos))
+                    end = key_hit[1]
         if self._han and _HAN.search(text):
             taken: list[tuple[int, int]] = []
             for needle, index in self._han:

@@ -53,7 +53,9 @@ class IndexStatus:
 
 
 # Postings of the articles in temp table nw_new(id, title, text): tokens, each distinct token
-# stemmed once, counted per article; a title occurrence counts TITLE_WEIGHT times.
+# stemmed once, counted per article; a title occurrence counts TITLE_WEIGHT times. Capitalised
+# words also post their cross-script name key (storage/search/names.py) as a term of its own;
+# the article's length counts its tokens only.
 _POSTINGS = f"""
 WITH tok AS (
     SELECT id, unnest(nw_tokens(title)) AS w, {TITLE_WEIGHT} AS wt FROM nw_new
@@ -61,10 +63,22 @@ WITH tok AS (
     SELECT id, unnest(nw_tokens(text)) AS w, 1 AS wt FROM nw_new
 ),
 vocab AS (SELECT w, nw_hash(w) AS term FROM (SELECT DISTINCT w FROM tok)),
-counted AS (SELECT term, id, sum(wt) AS tf FROM tok JOIN vocab USING (w) GROUP BY term, id)
-SELECT term, id, least(tf, 65535)::USMALLINT AS tf,
-       least(sum(tf) OVER (PARTITION BY id), 4294967295)::UINTEGER AS len
-FROM counted
+counted AS (SELECT term, id, sum(wt) AS tf FROM tok JOIN vocab USING (w) GROUP BY term, id),
+lens AS (SELECT id, sum(tf) AS len FROM counted GROUP BY id),
+caps AS (
+    SELECT id, unnest(nw_caps(title)) AS w, {TITLE_WEIGHT} AS wt FROM nw_new
+    UNION ALL
+    SELECT id, unnest(nw_caps(text)) AS w, 1 AS wt FROM nw_new
+),
+keys AS (
+    SELECT w, hash(k) AS term
+    FROM (SELECT w, nw_key(w) AS k FROM (SELECT DISTINCT w FROM caps))
+    WHERE k IS NOT NULL
+),
+keyed AS (SELECT term, id, sum(wt) AS tf FROM caps JOIN keys USING (w) GROUP BY term, id),
+everything AS (SELECT * FROM counted UNION ALL SELECT * FROM keyed)
+SELECT term, id, least(tf, 65535)::USMALLINT AS tf, least(len, 4294967295)::UINTEGER AS len
+FROM everything JOIN lens USING (id)
 """
 
 

@@ -12,13 +12,23 @@ import numpy as np
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.search.tokenizer import PROBE, TOKENIZER_VERSION, Stemmer, head, matched_words, tokens_of
+from storage.search.tokenizer import (
+    PROBE,
+    TOKENIZER_VERSION,
+    Stemmer,
+    head,
+    key_term,
+    matched_names,
+    matched_words,
+    tokens_of,
+)
 
 # --- searching ---------------------------------------------------------------------------------
 
 K1 = 1.2
 B = 0.75
 MAX_QUERY_TERMS = 64
+KEY_WEIGHT = 0.5  # a match through a word's cross-script name key, against an exact one
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,13 @@ class SearchRequest:
     country: str | None = None
     relevant: bool = False
     all_copies: bool = False
+    # issue 18 (watches): several countries, languages or sources (any of them), a minimum
+    # relevance, and only the articles stored by one run
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    min_relevance: float | None = None
+    run_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,7 @@ class SearchHit:
     cluster_id: int | None
     score: float
     matched: int  # how many of the query's terms the article holds
+    exact: int  # of those, how many in the query's own script (the rest through a name key)
     terms: int  # how many terms the query has
     copies: int  # matching articles of this story (1 with all_copies)
     title: str | None
@@ -73,6 +91,21 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
         params["country"] = req.country.upper()
     if req.relevant:
         where.append("a.is_relevant")
+    if req.countries:
+        where.append("list_has_any(a.countries, $countries::VARCHAR[])")
+        params["countries"] = [c.upper() for c in req.countries]
+    if req.languages:
+        where.append("list_contains($languages::VARCHAR[], split_part(lower(a.language), '-', 1))")
+        params["languages"] = [lang.lower().split("-")[0] for lang in req.languages]
+    if req.sources:
+        where.append("list_contains($sources::VARCHAR[], lower(a.source))")
+        params["sources"] = [src.lower() for src in req.sources]
+    if req.min_relevance is not None:
+        where.append("coalesce(a.relevance, 0) >= $min_relevance")
+        params["min_relevance"] = req.min_relevance
+    if req.run_id is not None:
+        where.append("a.run_id = $run_id")
+        params["run_id"] = req.run_id
     return " AND ".join(where)
 
 
@@ -184,18 +217,34 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
             raise StorageError(f"{store.path}: no search index yet (run `newswatch search --reindex`)")
         stem = Stemmer()
         query_tokens = tokens_of(con, req.terms)
-        words = list(dict.fromkeys(stem.term(inp, kind) for _, kind, inp in query_tokens))[:MAX_QUERY_TERMS]
+        by_word: dict[str, str | None] = {}  # exact term -> its name key term (first token's)
+        for tok, kind, inp in query_tokens:
+            by_word.setdefault(stem.term(inp, kind), key_term(tok))
+        words = list(by_word)[:MAX_QUERY_TERMS]
+        keys = [by_word[w] for w in words]
         probe = [stem.term(inp, kind) for _, kind, inp in tokens_of(con, PROBE)]
         row = con.execute(
-            "SELECT [hash(t) FOR t IN $terms::VARCHAR[]], hash($probe::VARCHAR[])",
-            {"terms": words, "probe": probe},
+            "SELECT [hash(t) FOR t IN $terms::VARCHAR[]], [hash(t) FOR t IN $keys::VARCHAR[]],"
+            " hash($probe::VARCHAR[])",
+            {"terms": words, "keys": [k or "" for k in keys], "probe": probe},
         ).fetchone()
         assert row is not None
-        if tokenizer != f"{TOKENIZER_VERSION}:{row[1]}":
+        if tokenizer != f"{TOKENIZER_VERSION}:{row[2]}":
             raise StorageError(
                 f"{store.path}: the search index was built by another version; run `newswatch search --reindex`"
             )
-        terms = list(dict.fromkeys(int(t) for t in row[0]))
+        # lookups: each distinct exact term (its word's index), then each word's name key
+        word_of: dict[int, int] = {}
+        for i, t in enumerate(row[0]):
+            word_of.setdefault(int(t), i)
+        exact_terms = list(word_of)
+        n_words = len(exact_terms)
+        key_terms = [
+            (int(h), word_of[int(t)]) for t, h, k in zip(row[0], row[1], keys, strict=True) if k is not None
+        ]
+        key_terms = list(dict.fromkeys(kt for kt in key_terms if kt[0] not in word_of))
+        terms = exact_terms + [h for h, _ in key_terms]
+        lookup_word = np.array(list(range(n_words)) + [w for _, w in key_terms], dtype=np.int64)
         if not terms:
             return []
         found = _postings(con, terms)
@@ -212,16 +261,33 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
         np.divide(tf, weights, out=weights)
         weights *= idf[q]
         weights *= K1 + 1
-        candidates, scores, matched = _per_article(found["id"].astype(np.int64), weights)
+        ids = found["id"].astype(np.int64)
+        if key_terms:
+            # a word counts once per article: exactly if it can, else through its name key
+            is_key = q >= n_words
+            pair = ids * n_words + lookup_word[q]
+            keep = ~is_key | ~np.isin(pair, pair[~is_key])
+            _, first = np.unique(pair[keep], return_index=True)  # two keys of one word: the first
+            keep_at = np.flatnonzero(keep)[first]
+            ids, weights, q = ids[keep_at], weights[keep_at], q[keep_at]
+            weights[q >= n_words] *= KEY_WEIGHT
+        candidates, scores, matched = _per_article(ids, weights)
+        exact = matched
+        if key_terms:
+            exact_ids = np.sort(ids[q < n_words])
+            exact = np.searchsorted(exact_ids, candidates, side="right") - np.searchsorted(
+                exact_ids, candidates
+            )
 
         filter_params: dict[str, Any] = {}
         where = _filters(req, filter_params)
         if where:
             passing = con.execute(f"SELECT id FROM article a WHERE {where}", filter_params).fetchnumpy()["id"]
             keep = np.isin(candidates, passing)
-            candidates, scores, matched = candidates[keep], scores[keep], matched[keep]
-        # more query terms matched first, then the BM25 score (below 10,000 for any query)
-        key = matched * 10000.0 + scores
+            candidates, scores, matched, exact = candidates[keep], scores[keep], matched[keep], exact[keep]
+        # more query terms matched first, then more of them in the query's own script, then the
+        # BM25 score (below 10,000 for any query)
+        key = matched * 1e8 + exact * 1e4 + scores
 
         chosen: list[tuple[int, int]] = []  # (candidate position, story)
         seen: set[int] = set()
@@ -245,6 +311,7 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
         hit_ids = [int(candidates[pos]) for pos, _ in chosen]
         details = {r[0]: r for r in con.execute(_DETAILS_SQL.format(ids=_id_list(hit_ids))).fetchall()}
     wanted = set(words)
+    wanted_keys = {k for k in keys if k is not None}
     heads = {head(w) for w, _, _ in query_tokens}
     hits = []
     for (pos, story), id_ in zip(chosen, hit_ids, strict=True):
@@ -257,6 +324,7 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
                 cluster_id=d[1],
                 score=float(scores[pos]),
                 matched=int(matched[pos]),
+                exact=int(exact[pos]),
                 terms=len(terms),
                 copies=1 if req.all_copies else copies.get(story, 1),
                 title=d[2],
@@ -268,7 +336,14 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
                 countries=d[8],
                 is_relevant=d[9],
                 text=d[10],
-                matched_tokens=matched_words(f"{d[2] or ''} {d[10]}", wanted, heads, stem),
+                matched_tokens=_union(
+                    matched_words(f"{d[2] or ''} {d[10]}", wanted, heads, stem),
+                    matched_names(f"{d[2] or ''} {d[10]}", wanted_keys),
+                ),
             )
         )
     return hits
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    return list(dict.fromkeys(first + second))

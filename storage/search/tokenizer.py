@@ -3,20 +3,26 @@ their Python mirror for highlighting and for plain text, and the Snowball stemme
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import unicodedata
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+from duckdb.func import ARROW, SPECIAL
+from duckdb.sqltypes import VARCHAR
 from snowballstemmer.english_stemmer import EnglishStemmer
 from snowballstemmer.russian_stemmer import RussianStemmer
 
 from flows.text import CJK, CJK_RE2, PLAIN_HAN
 from storage.database import Database
 from storage.errors import StorageError
+from storage.search.names import name_key
 
-TOKENIZER_VERSION = "nw1"
+TOKENIZER_VERSION = "nw2"  # nw2: name keys of capitalised words (storage/search/names.py)
 
 _CJK = CJK_RE2  # [\p{Han}\p{Hiragana}\p{Katakana}] as code ranges (flows/text.py)
 # The tokenizer, in SQL so that articles and queries are cut by the same code. These macros need
@@ -30,6 +36,9 @@ _TOKEN_MACROS = (
     " ELSE [substr(r, i, 2) FOR i IN range(1, length(r))] END"
     f" FOR r IN regexp_extract_all(coalesce(s, ''), '{_CJK}+')])",
     "CREATE OR REPLACE TEMP MACRO nw_tokens(s) AS list_concat(nw_words(s), nw_bigrams(s))",
+    # capitalised words (names, mostly), lower-cased: they also get a cross-script name key
+    "CREATE OR REPLACE TEMP MACRO nw_caps(s) AS [lower(w) FOR w IN regexp_extract_all("
+    f"regexp_replace(coalesce(s, ''), '{_CJK}+', ' ', 'g'), '\\p{{Lu}}[\\p{{L}}\\p{{N}}\\p{{M}}]*')]",
     # a token's stemmer by its script: 0 none (Kazakh, Kyrgyz, Tajik letters; CJK), 1 Russian, 2 English
     "CREATE OR REPLACE TEMP MACRO nw_kind(w) AS CASE"
     " WHEN regexp_matches(w, '[әғқңөұүһіӣӯҳҷ]') THEN 0"
@@ -49,6 +58,33 @@ _STEM_MACROS = (
     " WHEN 2 THEN stem(nw_stem_input(w, 2), 'english') ELSE w END",
     "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
 )
+KEY_PREFIX = "~"  # a name key's index term is KEY_PREFIX + key: never an exact term
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _key(word: str) -> str | None:
+    return name_key(word)
+
+
+def key_term(word: str | None) -> str | None:
+    """The index term of a word's cross-script name key, or None."""
+    key = None if word is None else _key(word)
+    return None if key is None else KEY_PREFIX + key
+
+
+def _keys_of(words: pa.Array) -> pa.Array:
+    """nw_key over a whole vector of words at once (a UDF called per row costs 100 µs a call)."""
+    return pa.array([key_term(w) for w in words.to_pylist()], type=pa.string())
+
+
+def _define_key_function(con: duckdb.DuckDBPyConnection) -> None:
+    """nw_key(w): the name key's index term, in Python (anyascii), a vector of words a call."""
+    with contextlib.suppress(duckdb.NotImplementedException, duckdb.CatalogException):  # defined already
+        con.create_function(
+            "nw_key", _keys_of, [VARCHAR], VARCHAR, type=ARROW, null_handling=SPECIAL, side_effects=False
+        )
+
+
 PROBE = "Қазақстан президенты, presidents running 西安宣言"
 
 
@@ -76,6 +112,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     define_tokenizer(con)
     for macro in _STEM_MACROS:
         con.execute(macro)
+    _define_key_function(con)
 
 
 def define_tokenizer(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,6 +206,20 @@ def matched_words(text: str, terms: set[str], heads: set[str], stem: Stemmer) ->
     for run in _PY_CJK_RUN.findall(text):
         grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
         found.extend(g for g in dict.fromkeys(grams) if g in terms and g not in found)
+    return found
+
+
+_PY_CAPITALISED = re.compile("[^\\W\\d_a-zа-я](?:[^\\W_]|[̀-ͯ҃-҉])*")
+
+
+def matched_names(text: str, keys: set[str]) -> list[str]:
+    """The capitalised words (lower-cased) of `text` whose name key term is one of `keys`."""
+    if not keys:
+        return []
+    found = []
+    for word in dict.fromkeys(_PY_CAPITALISED.findall(_PY_CJK_RUN.sub(" ", text))):
+        if word[0].isupper() and key_term(word.lower()) in keys:
+            found.append(word.lower())
     return found
 
 

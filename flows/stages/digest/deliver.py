@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.config import Config, ConfigError, SmtpSettings, smtp_from_env
-from flows.stages.digest.build import Digest, build_digest, today
-from flows.stages.digest.render import Rendered, _local, render
+from flows.config import Config, ConfigError, SmtpSettings, Subscription, smtp_from_env
+from flows.stages.digest.build import Digest, today
+from flows.stages.digest.render import Rendered, _local
+from flows.stages.digest.subscriptions import built, row_prefix
 from flows.stages.mail import MailError, build_message, recipients_key, send_message
 from storage import Store
 from storage.spool import writing
@@ -44,15 +45,19 @@ class DigestOutcome:
     error: str | None = None
     retried: list[str] = field(default_factory=list)  # what happened to earlier days' failed sends
     retry_failed: bool = False
+    name: str | None = None  # issue 18: the subscription's name; None for the plain digest
+    subscriptions: list[DigestOutcome] = field(default_factory=list)  # issue 18: the per-analyst digests
 
     @property
     def failed(self) -> bool:
-        return self.send == "failed" or self.retry_failed
+        return self.send == "failed" or self.retry_failed or any(s.failed for s in self.subscriptions)
 
     @property
     def failure_message(self) -> str:
-        problems = [f"digest {self.day} written but not sent: {self.detail}"] if self.send == "failed" else []
+        what = f"digest {self.name} {self.day}" if self.name else f"digest {self.day}"
+        problems = [f"{what} written but not sent: {self.detail}"] if self.send == "failed" else []
         problems += [f"earlier digest {line}" for line in self.retried if "retry failed" in line]
+        problems += [s.failure_message for s in self.subscriptions if s.failed]
         return "; ".join(problems)
 
 
@@ -118,9 +123,12 @@ def make_digest(
     send: bool = True,
     force: bool = False,
     now: datetime | None = None,
+    subscription: Subscription | None = None,
     **send_options: Any,
 ) -> DigestOutcome:
     """Build, write and record one day's digest, then mail it unless it already went to this list.
+
+    `subscription` (issue 18): that analyst's digest instead, its files under `out_dir/<name>/`.
 
     `smtp` None means files only. A failed send is recorded and retried by the next run (of this day,
     or of any of the following `RETRY_DAYS` days); the files are written either way.
@@ -135,7 +143,9 @@ def make_digest(
         store.migrate()
         run_id = store.start_run("digest")
         try:
-            outcome = _deliver(config, store, day, out_dir, smtp, send, force, now, send_options)
+            outcome = _deliver(
+                config, store, day, out_dir, smtp, send, force, now, send_options, subscription
+            )
         except BaseException as exc:
             store.finish_run(run_id, "failed", message=f"{day}: {type(exc).__name__}: {exc}")
             raise
@@ -154,14 +164,22 @@ def _deliver(
     force: bool,
     now: datetime,
     send_options: dict[str, Any],
+    subscription: Subscription | None = None,
 ) -> DigestOutcome:
-    digest = build_digest(config, store, day, now)
-    rendered = render(digest)
+    def build(day: date) -> tuple[Digest, Rendered]:  # issue 18: watch sections, subscriptions
+        return built(config, store, day, now, smtp, subscription)
+
+    if subscription is not None:
+        out_dir = out_dir / subscription.name
+        if smtp is not None:
+            smtp = replace(smtp, recipients=tuple(subscription.recipients))
+    digest, rendered = build(day)
     paths = write_files(rendered, out_dir, day)
     sending = smtp is not None and send
-    key = recipients_key(smtp.recipients) if sending and smtp is not None else ""
+    prefix = row_prefix(subscription)
+    key = prefix + recipients_key(smtp.recipients) if sending and smtp is not None else prefix
 
-    _record_files(store, day, "", digest, paths)
+    _record_files(store, day, prefix, digest, paths)
     outcome = DigestOutcome(
         day=day,
         paths=paths,
@@ -169,6 +187,7 @@ def _deliver(
         total_stories=digest.total_stories,
         subject=digest.subject,
         markdown=rendered.markdown,
+        name=subscription.name if subscription else None,
         send="not_configured" if smtp is None else "disabled",
         detail="no SMTP configured: files only"
         if smtp is None
@@ -194,8 +213,7 @@ def _deliver(
     for earlier in store.failed_digest_days(key, day - timedelta(days=RETRY_DAYS), day):
         if store.claim_digest_send(earlier, key) is not None:
             continue
-        old = build_digest(config, store, earlier, now)
-        old_rendered = render(old)
+        old, old_rendered = build(earlier)
         _record_files(store, earlier, key, old, write_files(old_rendered, out_dir, earlier))
         ok, text = _send_day(store, smtp, key, earlier, old, old_rendered, **send_options)
         outcome.retried.append(f"{earlier}: {'retried and ' if ok else 'retry failed: '}{text}")
@@ -245,13 +263,19 @@ def digest_for(
 
     `send` None sends when SMTP is configured; True insists on it; False writes files only.
     """
-    smtp = smtp_from_env(config.settings.digest.recipients, env)
-    if send and smtp is None:
+    subscriptions = config.settings.digest.subscriptions
+    try:
+        smtp = smtp_from_env(config.settings.digest.recipients, env)
+    except ConfigError:
+        if not subscriptions:
+            raise
+        smtp = None  # issue 18: no plain recipients, but subscriptions: the plain digest is files only
+    if send and smtp is None and (not subscriptions or smtp_from_env(["-"], env) is None):
         raise ConfigError(
             "--send: SMTP is not configured; set NEWSWATCH_SMTP_HOST (and NEWSWATCH_SMTP_TO or"
             " settings.digest.recipients)"
         )
-    return make_digest(
+    outcome = make_digest(
         config,
         store,
         day,
@@ -260,3 +284,18 @@ def digest_for(
         send=send is not False,
         force=force,
     )
+    for sub in subscriptions:  # issue 18: each analyst's own digest
+        sub_smtp = smtp_from_env(sub.recipients, env) if sub.recipients else None
+        outcome.subscriptions.append(
+            make_digest(
+                config,
+                store,
+                day,
+                out_dir=out_dir or default_out_dir(store.path),
+                smtp=sub_smtp,
+                send=send is not False,
+                force=force,
+                subscription=sub,
+            )
+        )
+    return outcome

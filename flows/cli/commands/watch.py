@@ -1,0 +1,67 @@
+"""`newswatch watch list` and `newswatch watch test NAME [--since DATE]` (issue 18)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+
+from flows.cli.common import UsageError, config_for, store_for
+
+
+def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
+    config = config_for(args)
+    if not config.watches:
+        console.print(f"{config.path}: no watches", markup=False, highlight=False)
+        return 0
+    for w in config.watches:
+        filters = [
+            f"{name} {', '.join(values)}"
+            for name, values in (
+                ("countries", w.countries),
+                ("languages", w.languages),
+                ("sources", w.sources),
+            )
+            if values
+        ]
+        if w.min_relevance is not None:
+            filters.append(f"relevance >= {w.min_relevance:g}")
+        console.print(
+            f"{w.name}: {w.query!r} ({w.mode}){'; ' + '; '.join(filters) if filters else ''}",
+            markup=False,
+            highlight=False,
+        )
+        console.print(f"  notify: {', '.join(w.notify) or '(nobody)'}", markup=False, highlight=False)
+    return 0
+
+
+def cmd_watch_test(args: argparse.Namespace, console: Console) -> int:
+    from flows.pipeline.watches import matches
+    from flows.stages.search import SearchUsageError
+    from flows.stages.watch import story_record
+
+    config = config_for(args)
+    watch = next((w for w in config.watches if w.name.lower() == args.name.lower()), None)
+    if watch is None:
+        known = ", ".join(w.name for w in config.watches) or "none configured"
+        raise UsageError(f"no watch named {args.name!r} in {config.path} ({known})")
+    try:
+        hits = matches(store_for(args, lock_timeout=args.wait), watch, since=args.since)
+    except SearchUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    records = [story_record(h) for h in hits]
+    if args.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    since = f" since {args.since}" if args.since else ""
+    console.print(
+        f"watch {watch.name} would match {len(records)} {'story' if len(records) == 1 else 'stories'}{since}"
+        " (nothing sent)",
+        markup=False,
+        highlight=False,
+    )
+    for r in records:
+        console.print(f"- {r['title']}\n  {r['source']}: {r['url']}", markup=False, highlight=False)
+    return 0
