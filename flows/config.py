@@ -351,3 +351,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
     return parse_config(text, str(p))
+
+
+# --- issue 19: web console (flows/web/): its address and password come from the environment ---
+WEB_HOST_ENV = "NEWSWATCH_WEB_HOST"  # default 127.0.0.1
+WEB_PORT_ENV = "NEWSWATCH_WEB_PORT"  # default 8080
+WEB_PASSWORD_ENV = "NEWSWATCH_WEB_PASSWORD"  # HTTP basic auth; required to bind a non-loopback address

@@ -9,6 +9,7 @@ storage/lake.py) and every domain method works on it unchanged.
 from __future__ import annotations
 
 from storage.articles import Articles
+from storage.browse import Browse
 from storage.dedup import Dedup
 from storage.digests import Digests
 from storage.migrations import Migrations
@@ -17,7 +18,7 @@ from storage.runs import Runs
 from storage.sources import Sources
 
 
-class Store(Migrations, Runs, Sources, Articles, Dedup, Digests, Queries):
+class Store(Migrations, Runs, Sources, Articles, Dedup, Digests, Queries, Browse):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 
     Holds a path, not a connection: each operation opens and closes one.
