@@ -71,10 +71,6 @@ class WebServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
-    def run(self) -> None:
-        """In the foreground until SIGINT or SIGTERM (uvicorn's own handlers)."""
-        self.server.run()
-
     def start(self, timeout: float = 30.0) -> None:
         """In a thread of its own (no signal handlers there); returns once it listens."""
         self.thread = threading.Thread(target=self.server.run, name="newswatch-web", daemon=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -14,6 +16,10 @@ from flows.cli.common import UsageError, config_for, store_for
 from flows.config import WEB_PASSWORD_ENV
 
 log = logging.getLogger("newswatch")
+
+
+class PortBusy(UsageError):
+    """The console's port is taken: `web` exits 2, `serve` runs its schedules without the console."""
 
 
 def web_server(args: argparse.Namespace, host: str, port: int) -> Any:
@@ -28,7 +34,7 @@ def web_server(args: argparse.Namespace, host: str, port: int) -> Any:
     except WebBindError as exc:
         raise UsageError(str(exc)) from None
     if port_in_use(host, port):
-        raise UsageError(f"port {port} on {host} is already in use: choose another with --port")
+        raise PortBusy(f"port {port} on {host} is already in use: choose another with --port")
     config = config_for(args)
     store = store_for(args, lock_timeout=getattr(args, "wait", 10.0))
     app = create_app(config, store, password=password, loopback_only=is_loopback(host) and not password)
@@ -36,12 +42,22 @@ def web_server(args: argparse.Namespace, host: str, port: int) -> Any:
 
 
 def cmd_web(args: argparse.Namespace, console: Console) -> int:
+    """Serve the console until Ctrl-C or SIGTERM; the address is printed once it listens."""
     server = web_server(args, args.host, args.port)
-    auth = " (password required)" if os.environ.get(WEB_PASSWORD_ENV) else ""
-    console.print(
-        f"newswatch web console on {server.url}{auth}, reading {args.db}; Ctrl-C to stop",
-        markup=False,
-        highlight=False,
-    )
-    server.run()
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.start()
+        auth = " (password required)" if os.environ.get(WEB_PASSWORD_ENV) else ""
+        console.print(
+            f"newswatch web console on {server.url}{auth}, reading {args.db}; Ctrl-C to stop",
+            markup=False,
+            highlight=False,
+        )
+        console.file.flush()
+        stop.wait()
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
