@@ -29,19 +29,26 @@ class Browse(Database):
     """The console's reads; the Today page reuses the digest's (storage/digests.py)."""
 
     def story_copies(self, clusters: Sequence[int], text_chars: int = 600) -> list[dict[str, Any]]:
-        """Every article of these stories (a cluster, or an article on its own), oldest first."""
+        """Every article of these stories (a cluster, or an article on its own), oldest first.
+
+        Two steps: the ids from the narrow columns, then their rows by id (the index on id), so
+        that the text column is read only for these rows, not for every row group."""
         if not clusters:
             return []
         with self.connect(read_only=True) as con:
+            wanted = ",".join(str(int(c)) for c in clusters)
+            ids = con.execute(f"SELECT a.id FROM article a WHERE {_STORY} IN ({wanted})").fetchall()
+            if not ids:
+                return []
+            listed = ",".join(str(int(r[0])) for r in ids)
             cur = con.execute(
                 f"SELECT {_STORY} AS cluster, a.id, a.url, a.source, a.title, a.language, a.published_at,"
                 " a.first_seen_at, a.word_count, length(coalesce(a.text, '')) AS chars,"
                 " left(coalesce(a.text, ''), $chars) AS excerpt, a.relevance,"
                 " coalesce(a.is_relevant, false) AS is_relevant, coalesce(a.countries, []) AS countries,"
                 " a.duplicate_of, a.is_seed, a.extraction"
-                f" FROM article a WHERE list_contains($clusters, {_STORY})"
-                " ORDER BY a.first_seen_at, a.id",
-                {"clusters": [int(c) for c in clusters], "chars": text_chars},
+                f" FROM article a WHERE a.id IN ({listed}) ORDER BY a.first_seen_at, a.id",
+                {"chars": text_chars},
             )
             return _dicts(cur)
 

@@ -13,7 +13,9 @@ overrides this layer and nothing else.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +29,18 @@ from storage.errors import DatabaseBusy, StorageError
 T = TypeVar("T")
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
+
+
+def _cache_missing_pandas() -> None:
+    """DuckDB 1.5.5 tries `import pandas` for every datetime and every list element bound as a
+    parameter, and Python does not remember an import that failed: without pandas each try walks
+    sys.path again. A list of 60 source names cost 45 ms a query here, 0.6 ms once the absence
+    is remembered (None in sys.modules: `import pandas` fails at once, as it would anyway)."""
+    if "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None:
+        sys.modules["pandas"] = None  # type: ignore[assignment]
+
+
+_cache_missing_pandas()
 
 
 def is_lock_error(exc: BaseException) -> bool:
