@@ -8,16 +8,57 @@ of the publication time where known, else the time first seen, as in the `daily_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from storage.database import Database
 
-# the day of an article in the zone bound as $tz (DuckDB's timezone(): TIMESTAMPTZ to local time)
-_DAY = "CAST(timezone($tz, coalesce(a.published_at, a.first_seen_at)) AS DATE)"
 _STORY = "coalesce(a.cluster_id, a.id)"
+_US = 1_000_000
+
+
+def offsets(start: datetime, end: datetime, tz: str) -> list[tuple[int, int]]:
+    """The zone's UTC offsets over [start, end): (from this epoch microsecond, offset in µs), the
+    first from -inf; each change found to the second between two midnights that differ."""
+    zone = ZoneInfo(tz)
+
+    def offset(at: datetime) -> int:
+        delta = at.astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) * _US if delta is not None else 0
+
+    day = timedelta(days=1)
+    out = [(0, offset(start))]
+    at = start
+    while at < end:
+        nxt = min(at + day, end)
+        if offset(nxt) != out[-1][1]:
+            lo, hi = int(at.timestamp()), int(nxt.timestamp())  # offset(lo) old, offset(hi) new
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(datetime.fromtimestamp(mid, UTC)) == out[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((hi * _US, offset(nxt)))
+        at = nxt
+    return out
+
+
+def _day_sql(segments: list[tuple[int, int]]) -> str:
+    """An article's local calendar day as integer arithmetic on its epoch: ICU's timezone() costs
+    more than the rest of the coverage queries together (140 ms for 100,000 rows)."""
+    e = "epoch_us(coalesce(a.published_at, a.first_seen_at))"
+    shift = str(segments[0][1])
+    if len(segments) > 1:
+        cases = " ".join(
+            f"WHEN {e} < {frm} THEN {prev}"
+            for (frm, _), (_, prev) in zip(segments[1:], segments[:-1], strict=True)
+        )
+        shift = f"CASE {cases} ELSE {segments[-1][1]} END"
+    return f"(DATE '1970-01-01' + CAST(({e} + {shift}) // {86400 * _US} AS INTEGER))"
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -62,20 +103,31 @@ class Browse(Database):
             return _dicts(cur)
 
     def coverage(
-        self, start: datetime, end: datetime, tz: str, relevant_only: bool = False, top: int = 15
+        self,
+        start: datetime,
+        end: datetime,
+        tz: str,
+        relevant_only: bool = False,
+        top: int = 15,
+        weekly: bool = False,
     ) -> dict[str, list[dict[str, Any]]]:
-        """Articles and stories per day, by country and by language, and the top outlets, of the
-        news (no seeds) dated in [start, end). Countries: NULL for articles about none of the five."""
+        """Articles and stories per day (or per week, from Monday), by country and by language, and
+        the top outlets, of the news (no seeds) dated in [start, end). Countries: NULL for articles
+        about none of the five."""
         where = (
             "WHERE NOT a.is_seed AND coalesce(a.published_at, a.first_seen_at) >= $start"
             " AND coalesce(a.published_at, a.first_seen_at) < $end"
             + (" AND a.is_relevant" if relevant_only else "")
         )
-        params: dict[str, Any] = {"start": start, "end": end, "tz": tz}
+        params: dict[str, Any] = {"start": start, "end": end}
+        day = _day_sql(offsets(start, end, tz))
+        if weekly:
+            day = f"date_trunc('week', {day})::DATE"
         with self.connect(read_only=True) as con:
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE nw_cover AS"
-                f" SELECT a.id, {_STORY} AS story, {_DAY} AS day, a.language, a.countries, a.source,"
+                f" SELECT a.id, {_STORY} AS story, {day} AS day, a.language,"
+                " a.countries, a.source,"
                 " coalesce(a.is_relevant, false) AS relevant"
                 f" FROM article a {where}",
                 params,

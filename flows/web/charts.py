@@ -81,8 +81,10 @@ def stacked_days(
     colours: Mapping[str, str] | None = None,
     width: int = 860,
     height: int = 240,
+    period: str = "",
 ) -> Chart:
-    """One bar a day, stacked by series (in the order given); a legend of the series shown."""
+    """One bar a day (or a period starting that day, named in the tooltip: "week of "), stacked
+    by series (in the order given); a legend of the series shown."""
     chart = Chart(title, width, height, left=48, top=12, right=width - 8, bottom=height - 28)
     totals = [sum(s.get(d, 0) for s in series.values()) for d in days]
     top_value = nice_max(max(totals, default=0))
@@ -109,7 +111,7 @@ def stacked_days(
                     round(bar, 2),
                     round(h, 2),
                     palette[name],
-                    f"{day}: {label} {value}",
+                    f"{period}{day}: {label} {value}",
                 )
             )
     step = max(1, math.ceil(len(days) / 10))

@@ -21,6 +21,7 @@ COUNTRY_ORDER = ("KZ", "KG", "TJ", "TM", "UZ", "none")
 COUNTRY_COLOURS = dict(zip(COUNTRY_ORDER, (*PALETTE[:5], OTHER_COLOUR), strict=True))
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
+WEEKLY_AFTER = 92  # longer ranges are charted by week
 
 
 def _delay(failures: int) -> str:
@@ -59,8 +60,15 @@ def coverage(console: Console, request: Request) -> Page:
     tz = console.tz
     start = datetime.combine(since, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    data = console.store.coverage(start, end, console.config.settings.timezone, relevant_only=relevant)
+    weekly = (until - since).days >= WEEKLY_AFTER
+    data = console.store.coverage(
+        start, end, console.config.settings.timezone, relevant_only=relevant, weekly=weekly
+    )
     days = days_between(since, until)
+    if weekly:  # a bar a week, from Monday: 53 bars for a year instead of 365 slivers
+        days = [d for d in days_between(since - timedelta(days=since.weekday()), until) if d.weekday() == 0]
+    per = "week" if weekly else "day"
+    period = "week of " if weekly else ""
 
     def series(rows: list[dict[str, Any]], key: str, measure: str) -> dict[str, dict[date, int]]:
         out: dict[str, dict[date, int]] = {}
@@ -75,11 +83,12 @@ def coverage(console: Console, request: Request) -> Page:
         ordered = {c: by_country[c] for c in COUNTRY_ORDER if c in by_country}
         charts.append(
             stacked_days(
-                f"{measure.title()} per day by country",
+                f"{measure.title()} per {per} by country",
                 days,
                 ordered,
                 labels=country_labels,
                 colours=COUNTRY_COLOURS,
+                period=period,
             )
         )
     for measure in ("articles", "stories"):
@@ -87,11 +96,12 @@ def coverage(console: Console, request: Request) -> Page:
         labels = {code: language_name(code) for code in by_language if code != "other"}
         charts.append(
             stacked_days(
-                f"{measure.title()} per day by language",
+                f"{measure.title()} per {per} by language",
                 days,
                 by_language,
                 labels={**labels, "other": "other languages"},
                 colours={"other": OTHER_COLOUR},
+                period=period,
             )
         )
     outlets = horizontal(
@@ -111,6 +121,7 @@ def coverage(console: Console, request: Request) -> Page:
             "outlets_chart": outlets,
             "outlets": data["outlets"],
             "days": data["days"],
+            "per": per,
             "totals": totals,
         },
         title="Coverage",

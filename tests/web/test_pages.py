@@ -204,6 +204,10 @@ def test_coverage_charts_are_inline_svg(web: Running) -> None:
     relevant = web.get("/coverage", params={"since": DAY_PUBLISHED, "until": DAY_PUBLISHED, "relevant": "1"})
     assert relevant.status_code == 200 and "northern Europe" not in relevant.text
     assert "<title>Steppe Times: 2</title>" in relevant.text  # the weather story is not relevant
+    # a long range is charted by week (from Monday)
+    year = web.get("/coverage", params={"since": "2026-01-01", "until": "2026-12-31"})
+    assert year.status_code == 200 and "<h2>Stories per week by language</h2>" in year.text
+    assert "<title>week of 2026-11-16: Kazakhstan 4</title>" in year.text
     assert web.get("/coverage", params={"since": "2026-12-02", "until": "2026-12-01"}).status_code == 400
     assert web.get("/coverage").status_code == 200
 
