@@ -1,6 +1,6 @@
 """The console's newsroom: a real ingest of loopback feeds (three copies of one story, a hostile
 title, a Russian story, a failing source), a digest written, and the console serving it on
-127.0.0.1 with uvicorn, as `newswatch web` does."""
+127.0.0.1 with uvicorn, as `newswatch web` does. One for the session: tests read it or copy it."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def add_hostile(store: Store) -> None:
     fts.update_index(store)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
     tmp = tmp_path_factory.mktemp("web")
     server = NewsServer()
@@ -186,7 +186,7 @@ class Running:
         return self.client.get(path, **kw)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web(newsroom: Newsroom) -> Iterator[Running]:
     """The console on 127.0.0.1 (a free port), served by uvicorn in a thread."""
     app = create_app(load_config(newsroom.sources), newsroom.store)
