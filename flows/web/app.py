@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import secrets
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -29,6 +30,9 @@ from starlette.routing import Route
 from flows.config import Config
 from flows.stages.digest.render import language_name, safe_url
 from storage import DatabaseBusy, StorageError, Store
+from storage.errors import DatabaseError
+
+log = logging.getLogger("newswatch.web")
 
 TEMPLATES = Path(__file__).with_name("templates")
 # No script runs, nothing loads from elsewhere: a title that slipped past escaping could do nothing.
@@ -145,6 +149,9 @@ def _endpoint(console: Console, build: Callable[[Console, Request], Page]) -> Ca
             return _error_page(console, request, 503, f"The database is busy: {exc}")
         except StorageError as exc:
             return _error_page(console, request, 503, str(exc))
+        except DatabaseError as exc:  # an older schema (run an ingest to upgrade it), a broken file
+            log.warning("%s: %s", request.url.path, exc)
+            return _error_page(console, request, 500, f"The database could not answer this page: {exc}")
         return console.render(page, request)
 
     return endpoint

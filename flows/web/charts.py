@@ -120,9 +120,11 @@ def stacked_days(
         for i, d in enumerate(days)
         if i % step == 0
     ]
+    # quarters when they are whole numbers (a top of 20: 5, 10, 15), else halves (10: 5) or the top
+    steps = next(n for n in (4, 2, 1) if (top_value / n).is_integer())
     chart.y_ticks = [
-        Tick(round(chart.bottom - plot_h * f, 2), f"{top_value * f:,.0f}")
-        for f in (0.0, 0.25, 0.5, 0.75, 1.0)
+        Tick(round(chart.bottom - plot_h * i / steps, 2), f"{top_value * i / steps:,.0f}")
+        for i in range(steps + 1)
     ]
     shown = [n for n in names if any(series[n].values())]
     chart.legend = [((labels or {}).get(n, n), palette[n]) for n in shown]

@@ -222,3 +222,20 @@ def test_newswatch_web_serves_until_sigterm(newsroom: Newsroom) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_no_database_or_a_foreign_one_is_a_page_that_says_so(
+    serving: Callable[..., WebServer], tmp_path: Path
+) -> None:
+    import duckdb
+
+    missing = serving(Store(tmp_path / "nothing.duckdb", lock_timeout=0.5))
+    foreign_db = tmp_path / "foreign.duckdb"
+    duckdb.connect(str(foreign_db)).close()  # a DuckDB file, but not newswatch's
+    foreign = serving(Store(foreign_db, lock_timeout=0.5))
+    with httpx.Client(timeout=30) as client:
+        r = client.get(missing.url)
+        assert r.status_code == 503 and "no database here yet" in r.text
+        r = client.get(foreign.url + "sources")
+        assert r.status_code == 500 and "The database could not answer this page" in r.text
+        assert "Traceback" not in r.text
