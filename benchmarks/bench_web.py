@@ -168,7 +168,11 @@ def run(quick: bool = False, log: Any = None) -> dict[str, Any]:
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
     result["pages"] = timings
     result["load_average"] = round(os.getloadavg()[0], 2)
-    result["goals"] = {"every_page_under_300ms": all(t["median_ms"] < GOAL_MS for t in timings.values())}
+    result["goals"] = {
+        "every_page_under_300ms": all(t["median_ms"] < GOAL_MS for t in timings.values()),
+        # the same from CPU time, which a loaded machine does not inflate as it does wall time
+        "every_page_cpu_under_300ms": all(t["cpu_median_ms"] < GOAL_MS for t in timings.values()),
+    }
     return result
 
 
