@@ -46,6 +46,7 @@ ENV NEWSWATCH_DB=/srv/newswatch/storage/newswatch.duckdb \
     PREFECT_SERVER_ANALYTICS_ENABLED=false \
     NEWSWATCH_PREFECT_HOST=0.0.0.0 \
     NEWSWATCH_PREFECT_PORT=4200 \
+    NEWSWATCH_WEB_PORT=8080 \
     PREFECT_RUNNER_SERVER_ENABLE=true \
     PREFECT_RUNNER_SERVER_HOST=127.0.0.1 \
     PREFECT_RUNNER_SERVER_PORT=4201
@@ -54,6 +55,9 @@ USER newswatch
 VOLUME ["/srv/newswatch/storage"]
 # the Prefect UI and API of the local server (unused when PREFECT_API_URL is set)
 EXPOSE 4200
+# the web console (newswatch web, run by serve): on loopback unless NEWSWATCH_WEB_HOST=0.0.0.0,
+# which needs NEWSWATCH_WEB_PASSWORD
+EXPOSE 8080
 # Healthy while `serve` polls for scheduled work: the Prefect runner's own health endpoint.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PREFECT_RUNNER_SERVER_PORT', '4201'), timeout=8)"]

@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = HERE / "work"
     workdir.mkdir(exist_ok=True)
     rows, details = bench(plan, args.quick, workdir)
-    names = ("bench_dedup", "bench_search")
+    names = ("bench_dedup", "bench_search", "bench_web")
     for i, name in enumerate(names):
         if args.no_scale:
             result: dict[str, Any] = {"skipped": "--no-scale"}

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows import __version__
 from flows.config_watches import Subscription, Watch, check_watches  # issue 18: watches, subscriptions
+from flows.country_codes import COUNTRY_CODES
 from flows.stages.urls import BadLink, ascii_host
 
 DEFAULT_SOURCES = "sources.yaml"
@@ -372,19 +373,6 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 # --- issue 20: the closest valid field name for a typo; language and country codes checked -------
 
-# ISO 3166-1 alpha-2: the codes `topic.countries` may use
-_ISO_3166_TABLE = (
-    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV"
-    " BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES"
-    " ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE"
-    " IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY"
-    " MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU"
-    " NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM"
-    " SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE"
-    " VG VI VN VU WF WS YE YT ZA ZM ZW"
-)
-COUNTRY_CODES = frozenset(_ISO_3166_TABLE.split())
-
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The model whose fields live at `loc` (list items skipped), or None for a plain mapping."""
@@ -446,3 +434,9 @@ def _check_codes(config: Config, raw: Any, path: str) -> Config:
     if problems:
         raise ConfigError("\n".join(problems))
     return config
+
+
+# --- issue 19: web console (flows/web/): its address and password come from the environment ---
+WEB_HOST_ENV = "NEWSWATCH_WEB_HOST"  # default 127.0.0.1
+WEB_PORT_ENV = "NEWSWATCH_WEB_PORT"  # default 8080
+WEB_PASSWORD_ENV = "NEWSWATCH_WEB_PASSWORD"  # HTTP basic auth; required to bind a non-loopback address

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,6 +116,7 @@ class Database:
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
         self.waited_seconds = 0.0
+        self._pinned = threading.local()  # pinned_reads: this thread's one read-only connection
 
     # --- connections -------------------------------------------------------------------------
 
@@ -157,11 +159,42 @@ class Database:
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._open(read_only)
+        pinned = getattr(self._pinned, "con", None) if read_only else None
+        con = self._cursor(pinned) if pinned is not None else self._open(read_only)
         try:
             yield con
         finally:
             con.close()
+
+    @contextlib.contextmanager
+    def pinned_reads(self) -> Iterator[None]:
+        """Inside, on this thread, every read-only `connect` is a cursor of one read-only
+        connection, opened on entry and closed on exit: a web page's dozen reads open the file
+        once (about 10 ms at 100,000 articles) and hold it for as short as the page takes."""
+        if getattr(self._pinned, "con", None) is not None:
+            yield
+            return
+        self._pinned.con = self._reader()
+        try:
+            yield
+        finally:
+            con, self._pinned.con = self._pinned.con, None
+            con.close()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """The connection `pinned_reads` holds: a read-only open of the file (the lake's: a cursor
+        of its long-lived read-only attach, storage/lake.py). Its cursors are new sessions, so the
+        time zone is set for all of them. One thread: a page's queries are small, and a second
+        thread costs more than it saves (a year of coverage at 100,000 articles: 67 ms of CPU
+        against 137 ms, and less wall time too on two busy cores; the search does the same)."""
+        con = self._open(read_only=True)
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        con.execute("SET threads = 1")
+        return con
+
+    def _cursor(self, pinned: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """A cursor of the pinned connection (a session of its own, closed after each use)."""
+        return pinned.cursor()
 
     def close(self) -> None:
         """Nothing to close: a file store holds no connection between operations (the lake's does)."""

@@ -9,6 +9,7 @@ storage/lake.py) and every domain method works on it unchanged.
 from __future__ import annotations
 
 from storage.articles import Articles
+from storage.browse import Browse
 from storage.cursors import Cursors
 from storage.dedup import Dedup
 from storage.digests import Digests
@@ -19,7 +20,7 @@ from storage.sources import Sources
 from storage.watches import Watches
 
 
-class Store(Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches):
+class Store(Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches, Browse):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 
     Holds a path, not a connection: each operation opens and closes one.

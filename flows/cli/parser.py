@@ -22,7 +22,8 @@ from flows.cli.commands.sources_edit import (
     cmd_sources_test,
 )
 from flows.cli.commands.watch import cmd_watch_list, cmd_watch_test
-from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES
+from flows.cli.commands.web import cmd_web
+from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES, WEB_HOST_ENV, WEB_PORT_ENV
 
 
 def _shard(value: str) -> Any:
@@ -39,6 +40,23 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) -> None:
+    p.add_argument(
+        host,
+        dest="web_host" if host != "--host" else "host",
+        default=os.environ.get(WEB_HOST_ENV) or "127.0.0.1",
+        help=f"address of {what} (env {WEB_HOST_ENV}; default 127.0.0.1; any other address needs"
+        " NEWSWATCH_WEB_PASSWORD)",
+    )
+    p.add_argument(
+        port,
+        dest="web_port" if port != "--port" else "port",
+        type=int,
+        default=os.environ.get(WEB_PORT_ENV) or "8080",
+        help=f"port of {what} (env {WEB_PORT_ENV}; default 8080)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,7 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("NEWSWATCH_PREFECT_PORT") or "4200",
         help="port of the local Prefect server and UI (env NEWSWATCH_PREFECT_PORT; default 4200)",
     )
+    _web_options(p, "--web-host", "--web-port", "the web console beside the schedules")
+    p.add_argument("--no-web", action="store_true", help="serve the schedules without the web console")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "web", parents=[common, settings], help="the analyst's web console (read-only) until stopped"
+    )
+    _web_options(p, "--host", "--port", "the web console")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a page waits for a writer to free the database (default 10)",
+    )
+    p.set_defaults(func=cmd_web)
 
     p = sub.add_parser(
         "rescore",

@@ -15,7 +15,8 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "ingest": ("--db", "--sources", "--prefect", "--shard"),
     "digest": ("--db", "--sources", "--prefect", "--date", "--out", "--send", "--no-send", "--force"),
     "seed": ("--db", "--sources", "--dir"),
-    "serve": ("--db", "--sources", "--host", "--port"),
+    "serve": ("--db", "--sources", "--host", "--port", "--web-host", "--web-port", "--no-web"),
+    "web": ("--db", "--sources", "--host", "--port", "--wait"),
     "rescore": ("--db", "--sources", "--batch-size"),
     "dedup": ("--db", "--rebuild", "--batch-size"),
     "sql": ("query", "--db", "--max-rows", "--wait", "--format", "--output"),
@@ -96,6 +97,12 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert args.db == tmp_path / "elsewhere.duckdb"
     assert args.sources == tmp_path / "mine.yaml"
     assert (args.host, args.port) == ("127.0.0.3", 4321)
+    monkeypatch.setenv("NEWSWATCH_WEB_HOST", "127.0.0.4")
+    monkeypatch.setenv("NEWSWATCH_WEB_PORT", "8181")
+    web = build_parser().parse_args(["web"])
+    assert (web.host, web.port) == ("127.0.0.4", 8181)
+    beside = build_parser().parse_args(["serve"])
+    assert (beside.web_host, beside.web_port, beside.no_web) == ("127.0.0.4", 8181, False)
 
 
 def test_shard_and_date_are_parsed() -> None:

@@ -58,3 +58,12 @@ def test_the_volumes_are_where_the_image_keeps_its_data() -> None:
     config = SERVICES["newswatch"]["environment"]["NEWSWATCH_SOURCES"]
     assert mounts["./sources.yaml"] == f"{config}:ro" and (ROOT / "sources.yaml").exists()
     assert SERVICES["newswatch"]["command"] == ["newswatch", "serve"]
+
+
+def test_the_web_console_is_published_only_with_a_password() -> None:
+    env = {k: str(v) for k, v in SERVICES["newswatch"]["environment"].items()}
+    port = env["NEWSWATCH_WEB_PORT"]
+    assert env["NEWSWATCH_WEB_HOST"] == "0.0.0.0" and f"{port}:{port}" in SERVICES["newswatch"]["ports"]
+    # compose refuses to start without it (and `serve` would refuse the bind anyway)
+    assert env["NEWSWATCH_WEB_PASSWORD"].startswith("${NEWSWATCH_WEB_PASSWORD:?")
+    assert f"EXPOSE {port}" in (ROOT / "Dockerfile").read_text(encoding="utf-8")

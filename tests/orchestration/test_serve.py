@@ -235,7 +235,7 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
         encoding="utf-8",
     )
     db = tmp_path / "storage" / "newswatch.duckdb"
-    port = free_port()
+    port, web_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
@@ -243,7 +243,8 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(exe), "serve", "--db", str(db), "--sources", str(sources), "--port", str(port)],
+            [str(exe), "serve", "--db", str(db), "--sources", str(sources), "--port", str(port)]
+            + ["--web-port", str(web_port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -267,6 +268,10 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
         assert server.hits("/a/feed.xml") >= 2
         server_pid = int(output.split("Prefect server (pid ")[1].split(")")[0])
         assert Path(f"/proc/{server_pid}").exists()
+        # the web console beside the schedules (issue 19) shows what they stored
+        assert f"web console on http://127.0.0.1:{web_port}/" in output
+        sources_page = httpx.get(f"http://127.0.0.1:{web_port}/sources", timeout=30)
+        assert sources_page.status_code == 200 and "Changing outlet" in sources_page.text
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -285,6 +290,8 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
     assert leftover_servers(port) == []
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{api_url}/health", timeout=2)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{web_port}/", timeout=2)
     # the schedule's articles are in the database, nothing is held open
     con = duckdb.connect(str(db), read_only=True)
     try:
