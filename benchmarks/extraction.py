@@ -231,31 +231,37 @@ def export(git_dir: Path, dest: Path) -> str:
 # --- extractors and the table --------------------------------------------------------------------
 
 
-def _pipeline(mode: str) -> Callable[[Case], str]:
+def _pipeline(mode: str) -> Callable[[Case], tuple[str, str | None]]:
     from flows.stages.extract import extract_page
 
-    def run(case: Case) -> str:
-        return extract_page(case.html, case.url or "http://example.test/", **_modes()[mode]).text
+    settings = _modes()[mode]
+
+    def run(case: Case) -> tuple[str, str | None]:
+        out = extract_page(case.html, case.url or "http://example.test/", **settings)
+        return out.text, out.second_opinion
 
     return run
 
 
 def _modes() -> dict[str, dict[str, Any]]:
-    return {"pipeline": {}, "thorough": {"fast": False}, "fast": {"fast": True}}
+    from flows.config import Settings
+
+    default = Settings.model_fields["extraction"].default
+    return {"pipeline": {"mode": default}, **{m: {"mode": m} for m in ("auto", "thorough", "fast")}}
 
 
-def _trafilatura(case: Case) -> str:
+def _trafilatura(case: Case) -> tuple[str, str | None]:
     import trafilatura
 
-    return trafilatura.extract(case.html, url=case.url or None) or ""
+    return trafilatura.extract(case.html, url=case.url or None) or "", None
 
 
-def extractor(name: str) -> Callable[[Case], str]:
+def extractor(name: str) -> Callable[[Case], tuple[str, str | None]]:
     if name == "trafilatura":
         return _trafilatura
     if name in _modes():
         return _pipeline(name)
-    raise SystemExit(f"unknown extractor {name!r} (pipeline, thorough, fast, trafilatura)")
+    raise SystemExit(f"unknown extractor {name!r} (pipeline, auto, thorough, fast, trafilatura)")
 
 
 @dataclass
@@ -263,6 +269,7 @@ class Result:
     extractor: str
     scores: dict[str, Score] = field(default_factory=dict)  # case name -> score
     cpu: float = 0.0
+    second: dict[str, str] = field(default_factory=dict)  # case name -> why ("auto" mode)
 
 
 def evaluate(cases: list[Case], names: list[str]) -> list[Result]:
@@ -272,9 +279,11 @@ def evaluate(cases: list[Case], names: list[str]) -> list[Result]:
         run(cases[0])  # imports and caches
         for case in cases:
             started = time.process_time()
-            text = run(case)
+            text, why = run(case)
             result.cpu += time.process_time() - started
             result.scores[case.name] = shingle_score(case.expected, text)
+            if why:
+                result.second[case.name] = why
         results.append(result)
     return results
 
@@ -301,6 +310,14 @@ def table(cases: list[Case], results: list[Result]) -> tuple[str, dict[str, Any]
         lines.append(f"| {lang} | {len(names)} | " + " | ".join(cells) + " |")
     ms = ", ".join(f"{r.extractor} {1000 * r.cpu / max(len(cases), 1):.1f}" for r in results)
     lines.append(f"\nCPU ms per page: {ms}")
+    for r in results:
+        if r.second:
+            why = Counter(r.second.values())
+            share = f"{len(r.second)} of {len(cases)} pages ({100 * len(r.second) / len(cases):.0f} %)"
+            lines.append(
+                f"second opinion, {r.extractor}: {share}: "
+                + ", ".join(f"{k} {v}" for k, v in why.most_common())
+            )
     return "\n".join(lines), figures
 
 
@@ -311,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--extractors",
         default="pipeline,trafilatura",
-        help="comma-separated: pipeline (default settings), thorough, fast, trafilatura",
+        help="comma-separated: pipeline (the default `extraction` setting), auto, thorough, fast, trafilatura",
     )
     ap.add_argument("--limit", type=int, default=0, help="score only the first N pages")
     ap.add_argument("--json", type=Path, help="also write the figures and per-page scores here")
@@ -331,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     text, figures = table(cases, results)
     print(text)
     if args.json:
-        per_page = {r.extractor: {k: v.__dict__ for k, v in r.scores.items()} for r in results}
+        per_page = {
+            r.extractor: {k: v.__dict__ | {"second_opinion": r.second.get(k)} for k, v in r.scores.items()}
+            for r in results
+        }
         args.json.write_text(json.dumps({"figures": figures, "pages": per_page}, indent=1))
     return 0
 

@@ -7,6 +7,7 @@ import json
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
 
 from benchmarks import extraction as ev
@@ -96,3 +97,28 @@ def test_command_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "| en | 1 |" in out and "| all | 1 |" in out
     assert json.loads((tmp_path / "o.json").read_text())["figures"]["all"]["pages"] == 1
+
+
+def test_real_pages_are_served_through_feeds_and_ingested(tmp_path: Path) -> None:
+    from benchmarks import ingest_bench as ib
+    from benchmarks.realweb import RealSpec, RealWeb
+
+    pages = tmp_path / "pages"
+    for sub in ("html", "text"):
+        (pages / "en" / sub).mkdir(parents=True)
+    for i in range(3):
+        body = " ".join(f"story{i} word{j}" for j in range(60))
+        page = (
+            f"<html><head><title>Story {i}</title></head><body><article><p>{body}</p></article></body></html>"
+        )
+        (pages / "en" / "html" / f"p{i}.html").write_text(page)
+        (pages / "en" / "text" / f"p{i}.txt").write_text(body)
+    spec = RealSpec((str(pages),), outlets=2, copies=2)  # 6 pages, 3 a feed
+    assert spec.pages == 3
+    with RealWeb(spec) as web:
+        served = httpx.get(web.feed_url(0, 3), trust_env=False)
+        assert served.status_code == 200 and served.text.count("<item>") == 3
+        run, _ = ib.cold(web, 3, tmp_path, "real")
+        assert run.pages == 6 and run.stored == 6 and run.failed == 0
+        assert run.duplicate == 3  # each page twice
+        assert len(web.pages(1, 3)) == 4

@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 import lxml.html
 import trafilatura
@@ -53,6 +54,7 @@ class Extracted:
     published_at: datetime | None
     site_name: str | None
     method: str  # "page" or "feed"
+    second_opinion: str | None = None  # in "auto" mode, why the second opinion was asked
 
     @property
     def word_count(self) -> int:
@@ -175,6 +177,64 @@ def _strip_leading_title(text: str, title: str | None) -> str:
     return text
 
 
+ExtractionMode = Literal["auto", "thorough", "fast"]
+# "auto": trafilatura's own extractor first; its readability/jusText second opinion only where
+# that result looks wrong (see second_opinion_reason). "thorough": the second opinion on every
+# page. "fast": never.
+_TERMINAL = frozenset(".!?…。！？\"'»”’)]:;")
+# Measured on the development sets (benchmarks/README.md): where the fast result has one of
+# these marks, the second opinion gains; elsewhere it gains nothing on average.
+SHORT_TEXT = 600  # characters: below this a text is short if the page holds much more ...
+SHORT_SHARE = 0.2  # ... at least 1 / SHORT_SHARE times as much text
+LONG_PAGE = 80_000  # characters of text: a page this long ...
+LONG_SHARE = 0.15  # ... of which the text is less than this share lost most of it
+ONE_BLOCK = 1_500  # characters: a text this long in one paragraph missed the paragraphs
+LINK_LINE = 50  # characters: a line this short without end punctuation reads like a link
+LINK_SHARE = 0.2  # a text with this share of its characters in such lines is a list of links
+_EMPTY_CELLS = re.compile(r"[|\s]+")
+
+
+def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None, html_chars: int = 0) -> str | None:
+    """Why a first, fast extraction looks wrong (so is worth a second opinion), or None.
+
+    Empty; short against the text the page holds; little of a long page (a thread cut after
+    its first posts); long but in one block (no paragraphs); a list of links (menus, related
+    stories); a layout table (the text begins with empty cells). `html_chars` is the length of
+    the page's markup."""
+    stripped = text.strip()
+    if not stripped:
+        return "empty"
+    cut = len(stripped) < SHORT_TEXT or (html_chars > LONG_PAGE and len(stripped) < LONG_SHARE * html_chars)
+    if tree is not None and cut:
+        # the page's text is at most its markup: counted only where it could make a difference
+        page = len(" ".join(tree.text_content().split()))
+        if len(stripped) < SHORT_TEXT and len(stripped) < SHORT_SHARE * page:
+            return "short"
+        if page > LONG_PAGE and len(stripped) < LONG_SHARE * page:
+            return "little of a long page"
+    lines = [line for line in stripped.split("\n") if line.strip()]
+    if len(stripped) > ONE_BLOCK and len(lines) == 1:
+        return "no paragraphs"
+    linkish = sum(len(line) for line in lines if len(line) < LINK_LINE and line[-1] not in _TERMINAL)
+    if linkish > LINK_SHARE * len(stripped):
+        return "links"
+    if _EMPTY_CELLS.fullmatch(lines[0]):
+        return "layout table"
+    return None
+
+
+def _bare(source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata: bool) -> Any:
+    return trafilatura.bare_extraction(
+        source,
+        url=url,
+        with_metadata=metadata,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        fast=fast,
+    )
+
+
 def extract_page(
     body: bytes,
     url: str,
@@ -183,24 +243,37 @@ def extract_page(
     feed_title: str | None = None,
     feed_text: str = "",
     fast: bool = False,
+    mode: ExtractionMode | None = None,
+    second_opinion: bool = False,
 ) -> Extracted:
     """Main text and metadata of one page; the feed's text where the page gives too little.
 
-    `fast` skips trafilatura's comparison with readability and jusText, which rescues pages its
-    own extractor cuts short or misses, at about half the cost of a page."""
+    `mode` (default "thorough", or "fast" when `fast` is set): see ExtractionMode. The second
+    opinion (trafilatura's comparison with readability and jusText) rescues pages its own
+    extractor cuts short or misses, at about half the cost of a page. `second_opinion` asks for
+    it in "auto" mode whatever the first result looks like (for an outlet whose template is not
+    known yet, say)."""
+    mode = mode or ("fast" if fast else "thorough")
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
+    reason = None
     try:
         if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
-            doc = trafilatura.bare_extraction(
-                html,
-                url=url,
-                with_metadata=True,
-                include_comments=False,
-                include_tables=True,
-                deduplicate=False,
-                fast=fast,
-            )
+            if mode == "auto":
+                tree = trafilatura.utils.load_html(html)  # parsed once for both opinions
+                doc = _bare(tree if tree is not None else html, url, fast=True, metadata=True)
+                first = doc.as_dict() if doc is not None else {}
+                title = html_to_text(first.get("title") or "") or feed_title
+                candidate = _strip_leading_title(normalize_space(first.get("text") or ""), title)
+                reason = "asked" if second_opinion else second_opinion_reason(candidate, tree, len(html))
+                if reason is not None and tree is not None:
+                    second = _bare(tree, url, fast=False, metadata=False)
+                    if second is not None and doc is not None:
+                        doc.text = second.text
+                    elif second is not None:
+                        doc = second
+            else:
+                doc = _bare(html, url, fast=mode == "fast", metadata=True)
     except Exception as exc:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         log.warning(
             "extraction failed for %s (%s: %s); the feed's text is used",
@@ -225,4 +298,5 @@ def extract_page(
         published_at=_parse_date(data.get("date")),
         site_name=data.get("sitename") or None,
         method=method,
+        second_opinion=reason,
     )
