@@ -96,6 +96,7 @@ class Analyzer:
                 feed_title=entry.title,
                 feed_text=entry.feed_text,
                 mode=self.extraction,
+                date_search=entry.published_at is None,  # the feed's date comes first
             )
         else:
             extracted = Extracted(entry.feed_text, entry.title, entry.author, None, None, "feed")

@@ -16,6 +16,7 @@ import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
+from trafilatura.settings import set_date_params
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -223,7 +224,9 @@ def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None, html_ch
     return None
 
 
-def _bare(source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata: bool) -> Any:
+def _bare(
+    source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata: bool, date_search: bool = True
+) -> Any:
     return trafilatura.bare_extraction(
         source,
         url=url,
@@ -232,6 +235,8 @@ def _bare(source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata
         include_tables=True,
         deduplicate=False,
         fast=fast,
+        # htmldate's extensive search (dateparser over the page's text) only where it is needed
+        date_extraction_params=set_date_params(date_search),
     )
 
 
@@ -245,6 +250,7 @@ def extract_page(
     fast: bool = False,
     mode: ExtractionMode | None = None,
     second_opinion: bool = False,
+    date_search: bool = True,
 ) -> Extracted:
     """Main text and metadata of one page; the feed's text where the page gives too little.
 
@@ -252,7 +258,8 @@ def extract_page(
     opinion (trafilatura's comparison with readability and jusText) rescues pages its own
     extractor cuts short or misses, at about half the cost of a page. `second_opinion` asks for
     it in "auto" mode whatever the first result looks like (for an outlet whose template is not
-    known yet, say)."""
+    known yet, say). `date_search=False` skips the search for a date in the page's text (its
+    meta tags and URL are still read): for pages whose feed gives the date."""
     mode = mode or ("fast" if fast else "thorough")
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
@@ -261,7 +268,9 @@ def extract_page(
         if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
             if mode == "auto":
                 tree = trafilatura.utils.load_html(html)  # parsed once for both opinions
-                doc = _bare(tree if tree is not None else html, url, fast=True, metadata=True)
+                doc = _bare(
+                    tree if tree is not None else html, url, fast=True, metadata=True, date_search=date_search
+                )
                 first = doc.as_dict() if doc is not None else {}
                 title = html_to_text(first.get("title") or "") or feed_title
                 candidate = _strip_leading_title(normalize_space(first.get("text") or ""), title)
@@ -273,7 +282,7 @@ def extract_page(
                     elif second is not None:
                         doc = second
             else:
-                doc = _bare(html, url, fast=mode == "fast", metadata=True)
+                doc = _bare(html, url, fast=mode == "fast", metadata=True, date_search=date_search)
     except Exception as exc:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         log.warning(
             "extraction failed for %s (%s: %s); the feed's text is used",
