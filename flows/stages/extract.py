@@ -187,32 +187,26 @@ _TERMINAL = frozenset(".!?…。！？\"'»”’)]:;")
 # these marks, the second opinion gains; elsewhere it gains nothing on average.
 SHORT_TEXT = 600  # characters: below this a text is short if the page holds much more ...
 SHORT_SHARE = 0.2  # ... at least 1 / SHORT_SHARE times as much text
-LONG_PAGE = 80_000  # characters of text: a page this long ...
-LONG_SHARE = 0.15  # ... of which the text is less than this share lost most of it
 ONE_BLOCK = 1_500  # characters: a text this long in one paragraph missed the paragraphs
 LINK_LINE = 50  # characters: a line this short without end punctuation reads like a link
 LINK_SHARE = 0.2  # a text with this share of its characters in such lines is a list of links
 _EMPTY_CELLS = re.compile(r"[|\s]+")
 
 
-def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None, html_chars: int = 0) -> str | None:
+def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None) -> str | None:
     """Why a first, fast extraction looks wrong (so is worth a second opinion), or None.
 
-    Empty; short against the text the page holds; little of a long page (a thread cut after
-    its first posts); long but in one block (no paragraphs); a list of links (menus, related
-    stories); a layout table (the text begins with empty cells). `html_chars` is the length of
-    the page's markup."""
+    Empty; short against the text the page holds; long but in one block (no paragraphs); a
+    list of links (menus, related stories); a layout table (the text begins with empty cells)."""
     stripped = text.strip()
     if not stripped:
         return "empty"
-    cut = len(stripped) < SHORT_TEXT or (html_chars > LONG_PAGE and len(stripped) < LONG_SHARE * html_chars)
-    if tree is not None and cut:
-        # the page's text is at most its markup: counted only where it could make a difference
-        page = len(" ".join(tree.text_content().split()))
-        if len(stripped) < SHORT_TEXT and len(stripped) < SHORT_SHARE * page:
-            return "short"
-        if page > LONG_PAGE and len(stripped) < LONG_SHARE * page:
-            return "little of a long page"
+    if (
+        len(stripped) < SHORT_TEXT
+        and tree is not None
+        and len(stripped) < SHORT_SHARE * len(" ".join(tree.text_content().split()))
+    ):
+        return "short"
     lines = [line for line in stripped.split("\n") if line.strip()]
     if len(stripped) > ONE_BLOCK and len(lines) == 1:
         return "no paragraphs"
@@ -274,7 +268,7 @@ def extract_page(
                 first = doc.as_dict() if doc is not None else {}
                 title = html_to_text(first.get("title") or "") or feed_title
                 candidate = _strip_leading_title(normalize_space(first.get("text") or ""), title)
-                reason = "asked" if second_opinion else second_opinion_reason(candidate, tree, len(html))
+                reason = "asked" if second_opinion else second_opinion_reason(candidate, tree)
                 if reason is not None and tree is not None:
                     second = _bare(tree, url, fast=False, metadata=False)
                     if second is not None and doc is not None:

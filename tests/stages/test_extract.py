@@ -62,11 +62,6 @@ def test_second_opinion_only_where_the_first_result_looks_wrong() -> None:
     assert reason(" ".join(RU.paragraphs * 4), tree) == "no paragraphs"
     assert reason(article + "\n" + "\n".join(f"Related story {i}" for i in range(20)), tree) == "links"
     assert reason("| |\n" + article, tree) == "layout table"
-    post = "\n".join(RU.paragraphs * 3)
-    thread = extract.lxml.html.fromstring(
-        f"<html><body><p>{post}</p>{'<p>A reply.</p>' * 12000}</body></html>"
-    )
-    assert reason(post, thread, 300_000) == "little of a long page"  # the first post of a long thread
 
 
 def test_auto_mode_asks_for_the_second_opinion_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
