@@ -96,6 +96,10 @@ def run(workdir: Path, modes: tuple[str, ...] | None = None, copies: int = 3) ->
             cpu_ratio=round(cores * base_cpu_page / (cpu / pages), 3) if cpu > 0 else float("nan"),
             own_cpu_ms_per_page=round(1000 * own / max(pages, 1), 2),
             own_cpu_ratio=round(cores * base_cpu_page / (own / pages), 3) if own > 0 else float("nan"),
+            own_cpu_ms_by_process={
+                k: round(1000 * (big[k] - small[k]) / max(pages, 1), 2)
+                for k in ("main_cpu", "workers_cpu", "server_cpu")
+            },
             stored=f"{big['stored']}/{big['pages']}",
             duplicates=big["duplicate"],
             failed=big["failed"],
