@@ -122,3 +122,24 @@ def test_real_pages_are_served_through_feeds_and_ingested(tmp_path: Path) -> Non
         assert run.pages == 6 and run.stored == 6 and run.failed == 0
         assert run.duplicate == 3  # each page twice
         assert len(web.pages(1, 3)) == 4
+
+
+def test_real_page_rows_put_the_default_first_with_its_goal() -> None:
+    from benchmarks.bench_real import rows
+
+    mode = {"ratio": 1.6, "cpu_ratio": 0.9, "own_cpu_ratio": 1.7, "pages_per_second": 40.0}
+    mode |= {"own_cpu_ms_per_page": 30.0, "stored": "10/10", "failed": 0}
+    real = {
+        "distinct_pages": 5,
+        "copies": 2,
+        "outlets": 9,
+        "load_before": 1.0,
+        "load_after": 2.0,
+        "trafilatura_alone": {"pages_per_second": 25.0, "cpu_ms_per_page": 40.0},
+        "modes": {"auto": mode, "thorough": mode | {"ratio": 1.1}},
+    }
+    table = rows(real)
+    assert [r[2] for r in table] == ["", ">= 1.5", "", ""]
+    assert table[1][3] is True and "default settings (auto)" in table[1][0]
+    assert "`extraction: thorough`" in table[2][0] and table[2][3] is None
+    assert rows({"skipped": "no pages"})[0][1] == "no pages"
