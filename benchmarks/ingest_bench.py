@@ -258,7 +258,9 @@ def profile_worker(config: Config, pages: list[Page], port: int) -> dict[str, An
     from flows.pipeline.analysis import Analyzer, PageJob
     from flows.stages.feeds import FeedEntry
 
-    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    analyzer = Analyzer(
+        config.topic, config.settings.relevance_threshold, extraction=config.settings.extraction
+    )
     jobs = []
     for p in pages:
         url = f"http://127.0.0.1:{port}{p.path}"

@@ -26,6 +26,7 @@ from typing import Any
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "newswatch-bench-prefect"))
 
+from benchmarks import bench_real  # noqa: E402
 from benchmarks import ingest_bench as ib  # noqa: E402
 from benchmarks.newsweb import NewsWeb, WebSpec  # noqa: E402
 from flows.config import parse_config  # noqa: E402
@@ -181,9 +182,9 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
         small, _ = ib.cold(web, n, workdir, "cold-n")
         say(f"  {small.seconds:.1f} s; cold ingest of {outlets * 2 * n} pages (memory sampled)")
         big, big_db = ib.cold(web, 2 * n, workdir, "cold-2n")
-        say(f"  {big.seconds:.1f} s; the same two with `extraction: fast`")
-        fast_small, _ = ib.cold(web, n, workdir, "cold-n-fast", extraction="fast")
-        fast_big, _ = ib.cold(web, 2 * n, workdir, "cold-2n-fast", extraction="fast")
+        say(f"  {big.seconds:.1f} s; the same two with `extraction: thorough`")
+        fast_small, _ = ib.cold(web, n, workdir, "cold-n-thorough", extraction="thorough")
+        fast_big, _ = ib.cold(web, 2 * n, workdir, "cold-2n-thorough", extraction="thorough")
         say(f"  {fast_small.seconds:.1f} s and {fast_big.seconds:.1f} s; no-op ingest (every feed 304)")
         config_2n = parse_config(web.sources_yaml(2 * n), "<bench cold-2n>")
         web.stats(reset=True)
@@ -216,9 +217,9 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
     details.update(
         cold_n=ib.as_dict(small),
         cold_2n=ib.as_dict(big),
-        cold_n_fast=ib.as_dict(fast_small),
-        cold_2n_fast=ib.as_dict(fast_big),
-        marginal_fast={
+        cold_n_thorough=ib.as_dict(fast_small),
+        cold_2n_thorough=ib.as_dict(fast_big),
+        marginal_thorough={
             "seconds": round(fast_seconds, 3),
             "pages_per_second": round(fast_rate, 2),
             "ratio": round(fast_ratio, 3),
@@ -269,16 +270,19 @@ def bench(plan: Plan, quick: bool, workdir: Path) -> tuple[list[Row], dict[str, 
             else f"n/a: the {big.pages}-page run was not slower than the {small.pages}-page one (load)",
         ),
         Row("trafilatura.extract JSON+metadata alone, pages/s", f"{base_rate:.1f} (one process)"),
-        Row("cold-ingest ratio (pipeline / trafilatura alone)", f"{ratio:.2f}", ">= 1.5", ratio >= 1.5),
+        Row(
+            "cold-ingest ratio (pipeline / trafilatura alone), simulated web, default settings",
+            f"{ratio:.2f}",
+            ">= 1.5",
+            ratio >= 1.5,
+        ),
         Row(
             f"  the same from CPU per page ({cores} cores x trafilatura CPU / pipeline CPU)",
             f"{cpu_ratio:.2f} ({pipeline_cpu / margin_pages_n * 1000:.0f} vs {base_cpu / len(margin_pages) * 1000:.0f} ms)",
         ),
         Row(
-            "  with `extraction: fast` (no readability/jusText second opinion): ratio, by CPU",
+            "  with `extraction: thorough` (readability/jusText second opinion on every page): ratio, by CPU",
             f"{fast_ratio:.2f}, {fast_cpu_ratio:.2f} ({fast_rate:.1f} pages/s; {fast_cpu / margin_pages_n * 1000:.0f} ms CPU)",
-            ">= 1.5",
-            fast_ratio >= 1.5,
         ),
         Row(
             "cold ingest stored every page",
@@ -392,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir = HERE / "work"
     workdir.mkdir(exist_ok=True)
     rows, details = bench(plan, args.quick, workdir)
+    say(f"real pages: the fixture's and those under ${bench_real.ENV}, through loopback feeds")
+    try:
+        details["real_pages"] = bench_real.run(workdir, copies=1 if args.quick else 3)
+    except (OSError, RuntimeError, SystemExit) as exc:
+        details["real_pages"] = {"skipped": str(exc)}
+    rows += [Row(*row) for row in bench_real.rows(details["real_pages"])]
     names = ("bench_dedup", "bench_search", "bench_web")
     for i, name in enumerate(names):
         if args.no_scale:

@@ -62,9 +62,11 @@ class Settings(_Strict):
     max_retries: int = Field(default=2, ge=0, le=10)
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)
     max_articles_per_source: int = Field(default=200, ge=1)
-    # "fast" skips trafilatura's second opinion (readability, jusText): about 9 ms less a page,
-    # but a page the main extractor cuts short stays short
-    extraction: Literal["thorough", "fast"] = "thorough"
+    # --- issue 15: extraction modes ---
+    # "auto": trafilatura's own extractor first, its second opinion (readability, jusText) only
+    # where that result looks wrong (empty, short against the page, no paragraphs, a list of
+    # links); "thorough": the second opinion on every page; "fast": never (see benchmarks/README.md)
+    extraction: Literal["auto", "thorough", "fast"] = "auto"
     # one page's extraction and analysis in a worker; past it the worker is stopped and the page
     # recorded as failed (a parser bomb costs one page, briefly)
     analysis_timeout_seconds: float = Field(default=60, gt=0, le=3600)

@@ -13,8 +13,9 @@ def test_only_sources_gives_defaults_and_builtin_topic() -> None:
     assert cfg.settings.timezone == "Asia/Almaty"
     assert cfg.settings.max_concurrency == 16
     assert cfg.settings.allow_private_networks is False
-    assert cfg.settings.extraction == "thorough"
+    assert cfg.settings.extraction == "auto"
     assert parse_config("settings:\n  extraction: fast\nsources: []\n").settings.extraction == "fast"
+    assert parse_config("settings:\n  extraction: thorough\nsources: []\n").settings.extraction == "thorough"
     assert "KZ" in cfg.topic.countries and "en" in cfg.topic.keywords
     assert cfg.enabled_sources[0].name == "A"
 

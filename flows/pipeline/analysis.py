@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from flows.config import Config, Topic
 from flows.stages.dedup import band_keys, text_hash
-from flows.stages.extract import Extracted, extract_page, normalize_space
+from flows.stages.extract import Extracted, ExtractionMode, extract_page, normalize_space
 from flows.stages.feeds import FeedEntry
 from flows.stages.language import detect_language
 from flows.stages.relevance import Score, Scorer
@@ -46,10 +46,10 @@ class Analyzer:
     """Everything done to a text after extraction: language, relevance, hashes. Pure."""
 
     def __init__(
-        self, topic: Topic, threshold: float, seeds: Sequence[str] = (), fast_extraction: bool = False
+        self, topic: Topic, threshold: float, seeds: Sequence[str] = (), extraction: ExtractionMode = "auto"
     ) -> None:
         self.scorer = Scorer(topic, threshold, seeds)
-        self.fast_extraction = fast_extraction
+        self.extraction: ExtractionMode = extraction
 
     def analyse(
         self, title: str | None, text: str, language_hint: str | None = None
@@ -95,7 +95,8 @@ class Analyzer:
                 job.content_type,
                 feed_title=entry.title,
                 feed_text=entry.feed_text,
-                fast=self.fast_extraction,
+                mode=self.extraction,
+                date_search=entry.published_at is None,  # the feed's date comes first
             )
         else:
             extracted = Extracted(entry.feed_text, entry.title, entry.author, None, None, "feed")
@@ -160,7 +161,7 @@ def _init_worker(
     topic_json: str,
     threshold: float,
     seeds: tuple[str, ...],
-    fast_extraction: bool,
+    extraction: ExtractionMode,
     ingest_pid: int | None = None,
     marks: str | None = None,
 ) -> None:
@@ -168,7 +169,7 @@ def _init_worker(
     if ingest_pid is not None:
         _exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
-    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, fast_extraction)
+    _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, extraction)
     # load the language profiles and the extractor's modules now: a worker's first page must not
     # spend its analysis deadline on them
     _WORKER.analyse("Warm-up", "Kazakhstan and Uzbekistan signed a water agreement on Friday in Astana.")
@@ -240,7 +241,7 @@ class AnalysisPool:
                     self.config.topic.model_dump_json(),
                     self.config.settings.relevance_threshold,
                     self.seeds,
-                    self.config.settings.extraction == "fast",
+                    self.config.settings.extraction,
                     os.getpid(),
                     self._marks.name,
                 ),
@@ -257,7 +258,7 @@ class AnalysisPool:
                 self.config.topic,
                 self.config.settings.relevance_threshold,
                 self.seeds,
-                self.config.settings.extraction == "fast",
+                self.config.settings.extraction,
             )
         return self._local
 

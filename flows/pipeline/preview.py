@@ -42,9 +42,7 @@ async def preview_source(config: Config, source: Source, limit: int = 10) -> Pre
     fetched and analysed like an ingest would; nothing is stored."""
     settings = config.settings
     resolver = hosts_resolver(settings.hosts) if settings.hosts else None
-    analyzer = Analyzer(
-        config.topic, settings.relevance_threshold, fast_extraction=settings.extraction == "fast"
-    )
+    analyzer = Analyzer(config.topic, settings.relevance_threshold, extraction=settings.extraction)
     trusted = {host_of(source.url), *(host_of(s.url) for s in config.sources)}
     async with Fetcher.open(settings, trusted_hosts=trusted, resolver=resolver) as fetcher:
         poll = await poll_any(fetcher, source, None, {}, settings)

@@ -10,11 +10,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
+from trafilatura.settings import set_date_params
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -53,6 +55,7 @@ class Extracted:
     published_at: datetime | None
     site_name: str | None
     method: str  # "page" or "feed"
+    second_opinion: str | None = None  # in "auto" mode, why the second opinion was asked
 
     @property
     def word_count(self) -> int:
@@ -175,6 +178,62 @@ def _strip_leading_title(text: str, title: str | None) -> str:
     return text
 
 
+ExtractionMode = Literal["auto", "thorough", "fast"]
+# "auto": trafilatura's own extractor first; its readability/jusText second opinion only where
+# that result looks wrong (see second_opinion_reason). "thorough": the second opinion on every
+# page. "fast": never.
+_TERMINAL = frozenset(".!?…。！？\"'»”’)]:;")
+# Measured on the development sets (benchmarks/README.md): where the fast result has one of
+# these marks, the second opinion gains; elsewhere it gains nothing on average.
+SHORT_TEXT = 600  # characters: below this a text is short if the page holds much more ...
+SHORT_SHARE = 0.2  # ... at least 1 / SHORT_SHARE times as much text
+ONE_BLOCK = 1_500  # characters: a text this long in one paragraph missed the paragraphs
+LINK_LINE = 50  # characters: a line this short without end punctuation reads like a link
+LINK_SHARE = 0.2  # a text with this share of its characters in such lines is a list of links
+_EMPTY_CELLS = re.compile(r"[|\s]+")
+
+
+def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None) -> str | None:
+    """Why a first, fast extraction looks wrong (so is worth a second opinion), or None.
+
+    Empty; short against the text the page holds; long but in one block (no paragraphs); a
+    list of links (menus, related stories); a layout table (the text begins with empty cells)."""
+    stripped = text.strip()
+    if not stripped:
+        return "empty"
+    if (
+        len(stripped) < SHORT_TEXT
+        and tree is not None
+        and len(stripped) < SHORT_SHARE * len(" ".join(tree.text_content().split()))
+    ):
+        return "short"
+    lines = [line for line in stripped.split("\n") if line.strip()]
+    if len(stripped) > ONE_BLOCK and len(lines) == 1:
+        return "no paragraphs"
+    linkish = sum(len(line) for line in lines if len(line) < LINK_LINE and line[-1] not in _TERMINAL)
+    if linkish > LINK_SHARE * len(stripped):
+        return "links"
+    if _EMPTY_CELLS.fullmatch(lines[0]):
+        return "layout table"
+    return None
+
+
+def _bare(
+    source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata: bool, date_search: bool = True
+) -> Any:
+    return trafilatura.bare_extraction(
+        source,
+        url=url,
+        with_metadata=metadata,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        fast=fast,
+        # htmldate's extensive search (dateparser over the page's text) only where it is needed
+        date_extraction_params=set_date_params(date_search),
+    )
+
+
 def extract_page(
     body: bytes,
     url: str,
@@ -183,24 +242,41 @@ def extract_page(
     feed_title: str | None = None,
     feed_text: str = "",
     fast: bool = False,
+    mode: ExtractionMode | None = None,
+    second_opinion: bool = False,
+    date_search: bool = True,
 ) -> Extracted:
     """Main text and metadata of one page; the feed's text where the page gives too little.
 
-    `fast` skips trafilatura's comparison with readability and jusText, which rescues pages its
-    own extractor cuts short or misses, at about half the cost of a page."""
+    `mode` (default "thorough", or "fast" when `fast` is set): see ExtractionMode. The second
+    opinion (trafilatura's comparison with readability and jusText) rescues pages its own
+    extractor cuts short or misses, at about half the cost of a page. `second_opinion` asks for
+    it in "auto" mode whatever the first result looks like (for an outlet whose template is not
+    known yet, say). `date_search=False` skips the search for a date in the page's text (its
+    meta tags and URL are still read): for pages whose feed gives the date."""
+    mode = mode or ("fast" if fast else "thorough")
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
+    reason = None
     try:
         if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
-            doc = trafilatura.bare_extraction(
-                html,
-                url=url,
-                with_metadata=True,
-                include_comments=False,
-                include_tables=True,
-                deduplicate=False,
-                fast=fast,
-            )
+            if mode == "auto":
+                tree = trafilatura.utils.load_html(html)  # parsed once for both opinions
+                doc = _bare(
+                    tree if tree is not None else html, url, fast=True, metadata=True, date_search=date_search
+                )
+                first = doc.as_dict() if doc is not None else {}
+                title = html_to_text(first.get("title") or "") or feed_title
+                candidate = _strip_leading_title(normalize_space(first.get("text") or ""), title)
+                reason = "asked" if second_opinion else second_opinion_reason(candidate, tree)
+                if reason is not None and tree is not None:
+                    second = _bare(tree, url, fast=False, metadata=False)
+                    if second is not None and doc is not None:
+                        doc.text = second.text
+                    elif second is not None:
+                        doc = second
+            else:
+                doc = _bare(html, url, fast=mode == "fast", metadata=True, date_search=date_search)
     except Exception as exc:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         log.warning(
             "extraction failed for %s (%s: %s); the feed's text is used",
@@ -225,4 +301,5 @@ def extract_page(
         published_at=_parse_date(data.get("date")),
         site_name=data.get("sitename") or None,
         method=method,
+        second_opinion=reason,
     )

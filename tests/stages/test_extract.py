@@ -37,17 +37,48 @@ RU = Article(
 )
 
 
-@pytest.mark.parametrize("fast", [False, True])
-def test_each_template_extracts_the_article_only(fast: bool) -> None:
+@pytest.mark.parametrize("mode", ["thorough", "fast", "auto"])
+def test_each_template_extracts_the_article_only(mode: extract.ExtractionMode) -> None:
     for template in TEMPLATES:
         page = template(RU, charset="utf-8").encode("utf-8")
-        out = extract_page(page, "https://outlet.kz/news/1", "text/html; charset=utf-8", fast=fast)
+        out = extract_page(page, "https://outlet.kz/news/1", "text/html; charset=utf-8", mode=mode)
         assert out.method == "page"
         for para in RU.paragraphs:
             assert para in out.text, template.__name__
         for junk in ("cookie", "Post comment", "Related headline", "All rights reserved", "Menu A"):
             assert junk.lower() not in out.text.lower(), (template.__name__, junk)
         assert out.title and "Токаев" in out.title
+
+
+def test_second_opinion_only_where_the_first_result_looks_wrong() -> None:
+    article = "\n".join(RU.paragraphs)
+    tree = extract.lxml.html.fromstring(
+        f"<html><body><p>{article}</p>{'<p>menu item</p>' * 40}</body></html>"
+    )
+    reason = extract.second_opinion_reason
+    assert reason(article, tree) is None
+    assert reason("", tree) == "empty"
+    assert reason("A short teaser.", tree) == "short"  # the page holds far more text
+    assert reason(" ".join(RU.paragraphs * 4), tree) == "no paragraphs"
+    assert reason(article + "\n" + "\n".join(f"Related story {i}" for i in range(20)), tree) == "links"
+    assert reason("| |\n" + article, tree) == "layout table"
+
+
+def test_auto_mode_asks_for_the_second_opinion_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = TEMPLATES[0](RU, charset="utf-8").encode("utf-8")
+    calls: list[bool] = []
+    original = extract.trafilatura.bare_extraction
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(bool(kwargs["fast"]))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extract.trafilatura, "bare_extraction", spy)
+    out = extract_page(page, "https://outlet.kz/news/1", mode="auto")
+    assert calls == [True] and out.second_opinion is None  # a clean article: one fast pass
+    asked = extract_page(page, "https://outlet.kz/news/1", mode="auto", second_opinion=True)
+    assert calls == [True, True, False] and asked.second_opinion == "asked"
+    assert asked.text == out.text and asked.author == out.author  # metadata from the first pass
 
 
 def test_metadata() -> None:
