@@ -15,9 +15,10 @@ from storage.migrations import Migrations
 from storage.queries import Queries
 from storage.runs import Runs
 from storage.sources import Sources
+from storage.templates import SiteTemplates
 
 
-class Store(Migrations, Runs, Sources, Articles, Dedup, Digests, Queries):
+class Store(Migrations, Runs, Sources, Articles, Dedup, Digests, Queries, SiteTemplates):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 
     Holds a path, not a connection: each operation opens and closes one.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -84,6 +85,21 @@ class Analyzer:
             text_hash=text_hash(text),
             band_keys=band_keys(text),
             **fields,  # type: ignore[arg-type]
+        )
+
+    def retext(self, rec: ArticleRecord, text: str, language_hint: str | None = None) -> ArticleRecord:
+        """`rec` with another text (its outlet's template taken out): language, relevance and
+        hashes follow the text."""
+        language, score = self.analyse(rec.title, text, language_hint)
+        return dataclasses.replace(
+            rec,
+            text=text,
+            language=language,
+            relevance=score.relevance,
+            is_relevant=score.is_relevant,
+            countries=score.countries,
+            text_hash=text_hash(text),
+            band_keys=band_keys(text),
         )
 
     def page(self, job: PageJob) -> ArticleRecord:

@@ -20,6 +20,7 @@ import httpx
 
 from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
+from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due, poll_source
 from flows.pipeline.replay import replay_spool
@@ -247,13 +248,17 @@ async def _ingest_entries(
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
     site_lines = SiteLines()
+    cleaner: SiteCleaner[Poll] = SiteCleaner(pool.local, {p.source.name: p.source.language for p in polls})
+    if not busy:
+        await asyncio.to_thread(cleaner.load, store, sorted({p.source.name for p, _, _ in todo}))
 
     async def flush() -> None:
         if not pending:
             return
         batch = list(pending)
         pending.clear()
-        records = [r for _, r in batch]
+        records = await asyncio.to_thread(cleaner.clean, [r for _, r in batch])  # the outlets' templates out
+        batch = [(poll, rec) for (poll, _), rec in zip(batch, records, strict=True)]
         kept = await asyncio.to_thread(spool.put, records)  # on disk before the database is tried
         async with write_lock:
             if not busy:
@@ -269,6 +274,8 @@ async def _ingest_entries(
                     poll.report.spooled += 1
                 return
             await asyncio.to_thread(spool.remove, kept)
+            with contextlib.suppress(DatabaseBusy):  # the template only misses these pages
+                await asyncio.to_thread(cleaner.save, store)
             for (poll, _), result in zip(batch, results, strict=True):
                 if not result.inserted:
                     poll.report.known += 1
@@ -335,11 +342,15 @@ async def _ingest_entries(
             poll.report.failed += 1
             reporter.advance()
             return
-        pending.append((poll, record))
+        pending.extend(cleaner.arrive(poll, record))  # an outlet known too little waits for more pages
         reporter.advance()
         if len(pending) >= BATCH_SIZE:
             await flush()
 
     await asyncio.gather(*(handle(p, e, c) for p, e, c in todo))
+    held = cleaner.release_all()
+    for start in range(0, len(held), BATCH_SIZE):
+        pending.extend(held[start : start + BATCH_SIZE])
+        await flush()
     await flush()
     return busy[0] if busy else None

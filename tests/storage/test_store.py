@@ -19,6 +19,7 @@ def test_store_is_composed_of_one_mixin_per_domain_over_the_layer() -> None:
         "storage.dedup",
         "storage.digests",
         "storage.queries",
+        "storage.templates",
     }
     assert all(issubclass(c, Database) for c in mixins)
 

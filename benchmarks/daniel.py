@@ -1,0 +1,276 @@
+"""The DAnIEL corpus through `newswatch ingest`: extraction F1 against the hand-cleaned texts, per
+language, beside trafilatura alone; copies within and across outlets; relevance from templates.
+
+    python -m benchmarks.daniel CORPUS [--half dev|holdout] [--keep DIR]
+
+CORPUS (or env NEWSWATCH_DANIEL) is a directory laid out as in rundimeco/waddle's
+corpora/Corpus_daniel_v2.1: `html/NAME`, `reference/NAME` (the hand-cleaned text, one <p> a
+paragraph) and `doc_lg.json` (NAME -> language). A page's outlet is the second `_`-separated part
+of NAME; the development half is the outlets whose `zlib.crc32(outlet)` is even, the hold-out half
+the odd ones (default: dev; nothing of the corpus is kept in this repository).
+
+Each outlet is one source whose RSS feed lists its pages, served on loopback under the outlet's own
+host name (`settings.hosts` maps every name to 127.0.0.1), so the pipeline learns each outlet as it
+would in production. The run is the installed `newswatch ingest` into a fresh database, read back
+with `newswatch export`.
+
+Copies are judged on the hand-cleaned texts (see `gold_pairs`): two pages whose reference texts share
+at most a tenth of their shingles are different stories; two pages of different outlets whose
+reference texts mostly contain one another are one story. A page is "relevant because of its
+template" when the pipeline marks it relevant and its reference text, scored the same way, is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.text import CJK
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSWATCH = ROOT / ".venv" / "bin" / "newswatch"
+
+# --- the ScrapingHub metric ----------------------------------------------------------------------
+
+_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+", re.UNICODE)
+
+
+def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    """4-token shingles; each CJK character is a token (the ScrapingHub metric's cut)."""
+    toks = _TOKEN.findall(text.lower())
+    if len(toks) < n:
+        return {tuple(toks)} if toks else set()
+    return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
+
+
+def prf(predicted: str, gold: str) -> tuple[float, float, float]:
+    p, g = shingles(predicted), shingles(gold)
+    if not g:
+        return (1.0, 1.0, 1.0) if not p else (0.0, 1.0, 0.0)
+    if not p:
+        return 0.0, 0.0, 0.0
+    tp = len(p & g)
+    precision, recall = tp / len(p), tp / len(g)
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return precision, recall, f1
+
+
+# --- the corpus ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    outlet: str
+    language: str
+    html: bytes
+    gold: str
+
+
+def outlet_of(name: str) -> str:
+    return name.split("_")[1]
+
+
+def in_half(outlet: str, half: str) -> bool:
+    return (zlib.crc32(outlet.encode()) % 2 == 0) == (half == "dev")
+
+
+def load(corpus: Path, half: str) -> list[Page]:
+    """The half's pages; the other half's files are filtered out by name before any is read."""
+    langs = json.loads((corpus / "doc_lg.json").read_text(encoding="utf-8"))
+    pages = []
+    for path in sorted((corpus / "html").iterdir()):
+        if path.name.count("_") < 2 or not in_half(outlet_of(path.name), half):
+            continue
+        ref = corpus / "reference" / path.name
+        if not ref.exists():
+            continue
+        raw = ref.read_text(encoding="utf-8", errors="replace")
+        paras = [html.unescape(re.sub(r"<[^>]+>", " ", p)).strip() for p in re.split(r"</p>", raw)]
+        gold = "\n".join(p for p in paras if p)
+        pages.append(
+            Page(path.name, outlet_of(path.name), langs.get(path.name, "?"), path.read_bytes(), gold)
+        )
+    return pages
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, object]) -> list[dict[str, Any]]:
+    """Every outlet's feed and pages on one loopback server under the outlet's own name; one
+    `newswatch ingest`; the stored articles (export rows)."""
+    from tests.support.pages import rss
+    from tests.support.servers import NewsServer
+
+    server = NewsServer()
+    by_outlet: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        by_outlet[page.outlet].append(page)
+    lines = ["settings:"]
+    merged = {
+        "allow_private_networks": True,
+        "timeout_seconds": 60,
+        "max_articles_per_source": 1000,
+        "hosts": {o: "127.0.0.1" for o in by_outlet},
+        **settings,
+    }
+    lines += [f"  {k}: {json.dumps(v)}" for k, v in merged.items()]
+    lines.append("sources:")
+    for outlet, group in sorted(by_outlet.items()):
+        base = f"http://{outlet}:{server.port}"
+        items = []
+        for page in group:
+            server.add(f"/{page.name}", page.html, content_type="text/html")
+            items.append((f"Item {page.name.split('_')[2][:8]}", f"{base}/{page.name}", "", None))
+        server.add(f"/feed-{outlet}.xml", rss(outlet, base, items), content_type="application/rss+xml")
+        lines += [f"  - name: {json.dumps(outlet)}", f"    url: {base}/feed-{outlet}.xml"]
+    sources = workdir / "sources.yaml"
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = workdir / "daniel.duckdb"
+    started = time.perf_counter()
+    subprocess.run(
+        [str(NEWSWATCH), "ingest", "--db", str(db), "--sources", str(sources), "--no-prefect"], check=True
+    )
+    print(f"ingest: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    out = workdir / "articles.jsonl"
+    subprocess.run([str(NEWSWATCH), "export", "--db", str(db), "--format", "jsonl", str(out)], check=True)
+    server.httpd.shutdown()
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def trafilatura_alone(pages: list[Page], cache: Path | None) -> dict[str, str]:
+    if cache is not None and cache.exists():
+        return dict(json.loads(cache.read_text(encoding="utf-8")))
+    import trafilatura
+
+    out = {p.name: trafilatura.extract(p.html) or "" for p in pages}
+    if cache is not None:
+        cache.write_text(json.dumps(out), encoding="utf-8")
+    return out
+
+
+# --- the figures -----------------------------------------------------------------------------------
+
+
+def scores(pages: list[Page], texts: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Mean precision, recall and F1 per language and overall."""
+    acc: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for page in pages:
+        s = prf(texts.get(page.name, ""), page.gold)
+        acc[page.language].append(s)
+        acc["all"].append(s)
+    return {
+        lang: {
+            "pages": len(v),
+            "precision": round(sum(x[0] for x in v) / len(v), 4),
+            "recall": round(sum(x[1] for x in v) / len(v), 4),
+            "f1": round(sum(x[2] for x in v) / len(v), 4),
+        }
+        for lang, v in sorted(acc.items())
+    }
+
+
+def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> tuple[float, float]:
+    """Jaccard, and how much of the smaller set the larger holds."""
+    if not a or not b:
+        return 0.0, 0.0
+    common = len(a & b)
+    return common / len(a | b), common / min(len(a), len(b))
+
+
+def gold_pairs(pages: list[Page]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(different stories of one outlet, copies across outlets), labelled on the reference texts."""
+    sh = {p.name: shingles(p.gold) for p in pages}
+    different, copies = set(), set()
+    for i, a in enumerate(pages):
+        for b in pages[i + 1 :]:
+            jac, contained = overlap(sh[a.name], sh[b.name])
+            if a.outlet == b.outlet and jac <= 0.1:
+                different.add((a.name, b.name))
+            elif a.outlet != b.outlet and contained >= 0.6:
+                copies.add((a.name, b.name))
+    return different, copies
+
+
+def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str]) -> dict[str, Any]:
+    by_name = {r["url"].rsplit("/", 1)[1]: r for r in rows}
+    texts = {n: r.get("text") or "" for n, r in by_name.items()}
+    different, copies = gold_pairs(pages)
+    cluster = {n: r.get("cluster_id") for n, r in by_name.items()}
+    merged = sorted(
+        (a, b)
+        for a, b in different
+        if a in cluster and cluster[a] is not None and cluster[a] == cluster.get(b)
+    )
+    split = sorted((a, b) for a, b in copies if not (a in cluster and cluster[a] == cluster.get(b)))
+    from flows.config import parse_config
+    from flows.pipeline.analysis import Analyzer
+
+    config = parse_config("sources: []\n", "<daniel>")
+    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    template_relevant = []
+    relevant = 0
+    for page in pages:
+        row = by_name.get(page.name)
+        if row is None or not row.get("is_relevant"):
+            continue
+        relevant += 1
+        _, score = analyzer.analyse(row.get("title"), page.gold)
+        if not score.is_relevant:
+            template_relevant.append(page.name)
+    return {
+        "pages": len(pages),
+        "stored": len(rows),
+        "pipeline": scores(pages, texts),
+        "trafilatura": scores(pages, alone),
+        "copies": {
+            "different_stories_of_one_outlet": len(different),
+            "of_them_in_one_cluster": len(merged),
+            "merged": merged[:20],
+            "cross_outlet_copies": len(copies),
+            "of_them_apart": len(split),
+            "apart": split[:20],
+        },
+        "relevance": {"relevant": relevant, "not_relevant_on_reference_text": template_relevant},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", default=os.environ.get("NEWSWATCH_DANIEL"))
+    parser.add_argument("--half", choices=("dev", "holdout"), default="dev")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--setting", action="append", default=[], help="KEY=JSON, a settings field")
+    parser.add_argument("--out", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args()
+    if not args.corpus:
+        parser.error("give the corpus directory (or set NEWSWATCH_DANIEL)")
+    pages = load(Path(args.corpus), args.half)
+    settings = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.setting)}
+    with tempfile.TemporaryDirectory(prefix="newswatch-daniel-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows = serve_and_ingest(pages, workdir, settings)
+        alone = trafilatura_alone(pages, workdir / f"trafilatura-{args.half}.json" if args.keep else None)
+    figures = report(pages, rows, alone)
+    text = json.dumps(figures, indent=1, ensure_ascii=False)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
