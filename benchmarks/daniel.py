@@ -1,7 +1,7 @@
 """The DAnIEL corpus through `newswatch ingest`: extraction F1 against the hand-cleaned texts, per
 language, beside trafilatura alone; copies within and across outlets; relevance from templates.
 
-    python -m benchmarks.daniel CORPUS [--half dev|holdout] [--keep DIR]
+    python -m benchmarks.daniel CORPUS [--half dev|holdout] [--keep DIR [--reuse]] [--out FILE]
 
 CORPUS (or env NEWSWATCH_DANIEL) is a directory laid out as in rundimeco/waddle's
 corpora/Corpus_daniel_v2.1: `html/NAME`, `reference/NAME` (the hand-cleaned text, one <p> a
@@ -41,6 +41,7 @@ from flows.text import CJK
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWSWATCH = ROOT / ".venv" / "bin" / "newswatch"
+LABELS = Path(__file__).with_name("daniel_copies.json")  # copies across outlets, labelled by hand
 
 # --- the ScrapingHub metric ----------------------------------------------------------------------
 
@@ -216,6 +217,15 @@ def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str])
         if a in cluster and cluster[a] is not None and cluster[a] == cluster.get(b)
     )
     split = sorted((a, b) for a, b in copies if not (a in cluster and cluster[a] == cluster.get(b)))
+    labels = json.loads(LABELS.read_text(encoding="utf-8")) if LABELS.exists() else {}
+    names = {p.name for p in pages}
+    hand = [[n for n in group if n in names] for group in labels.get("copies", [])]
+    hand_pairs = [(a, b) for g in hand for i, a in enumerate(g) for b in g[i + 1 :]]
+    hand_apart = [(a, b) for a, b in hand_pairs if cluster.get(a) is None or cluster.get(a) != cluster.get(b)]
+    reports = [tuple(p) for p in labels.get("separate_reports", []) if set(p) <= names]
+    reports_joined = [
+        p for p in reports if cluster.get(p[0]) is not None and cluster.get(p[0]) == cluster.get(p[1])
+    ]
     from flows.config import parse_config
     from flows.pipeline.analysis import Analyzer
 
@@ -240,9 +250,13 @@ def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str])
             "different_stories_of_one_outlet": len(different),
             "of_them_in_one_cluster": len(merged),
             "merged": merged[:20],
-            "cross_outlet_copies": len(copies),
-            "of_them_apart": len(split),
-            "apart": split[:20],
+            "cross_outlet_overlaps": len(copies),  # reference texts mostly contained in one another
+            "overlaps_apart": len(split),
+            "copy_pairs": len(hand_pairs),  # labelled by hand (benchmarks/daniel_copies.json)
+            "copy_pairs_apart": len(hand_apart),
+            "copies_apart": hand_apart,
+            "separate_report_pairs": len(reports),
+            "separate_reports_joined": len(reports_joined),
         },
         "relevance": {"relevant": relevant, "not_relevant_on_reference_text": template_relevant},
     }
@@ -255,6 +269,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     parser.add_argument("--setting", action="append", default=[], help="KEY=JSON, a settings field")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--reuse", action="store_true", help="score the run kept in --keep again")
     args = parser.parse_args()
     if not args.corpus:
         parser.error("give the corpus directory (or set NEWSWATCH_DANIEL)")
@@ -263,7 +278,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newswatch-daniel-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        rows = serve_and_ingest(pages, workdir, settings)
+        done = workdir / "articles.jsonl"
+        if args.reuse and done.exists():  # score an earlier run again
+            rows = [
+                json.loads(line) for line in done.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+        else:
+            rows = serve_and_ingest(pages, workdir, settings)
         alone = trafilatura_alone(pages, workdir / f"trafilatura-{args.half}.json" if args.keep else None)
     figures = report(pages, rows, alone)
     text = json.dumps(figures, indent=1, ensure_ascii=False)

@@ -88,9 +88,11 @@ class Analyzer:
         )
 
     def retext(self, rec: ArticleRecord, text: str, language_hint: str | None = None) -> ArticleRecord:
-        """`rec` with another text (its outlet's template taken out): language, relevance and
-        hashes follow the text."""
-        language, score = self.analyse(rec.title, text, language_hint)
+        """`rec` with another text (its outlet's template taken out): relevance, countries and
+        hashes follow the text. The language detected on the page stays (detecting it again would
+        cost most of an analysis, and menus seldom decide it); a record without one is detected."""
+        language = rec.language or detect_language(f"{rec.title or ''}\n{text}", language_hint)
+        score = self.scorer.score(rec.title, text, language)
         return dataclasses.replace(
             rec,
             text=text,
@@ -377,6 +379,11 @@ class AnalysisPool:
                         + ("; ".join(gen.culprits.values()) or "no page named")
                     ) from None
         raise AssertionError("unreachable")
+
+    def retext(self, jobs: Sequence[tuple[ArticleRecord, str, str | None]]) -> list[ArticleRecord]:
+        """Records with new texts (record, text, language hint) scored again, in this process: a
+        few milliseconds each, less than shipping them to the workers behind the queued pages."""
+        return [self.local().retext(rec, text, hint) for rec, text, hint in jobs]
 
     def close(self) -> None:
         if self._current is not None:

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from flows.pipeline.analysis import Analyzer
 from flows.stages.templates import DEFAULT_TEMPLATE_PARAMS, TemplateParams, Templates
 from storage import ArticleRecord, DatabaseBusy, Store
 from storage.templates import PageLines
@@ -28,14 +27,14 @@ class SiteCleaner(Generic[T]):
 
     def __init__(
         self,
-        analyzer: Callable[[], Analyzer],
+        retext: Callable[[Sequence[tuple[ArticleRecord, str, str | None]]], list[ArticleRecord]],
         language_hints: dict[str, str | None] | None = None,
         params: TemplateParams = DEFAULT_TEMPLATE_PARAMS,
         hold_until: int = 5,
         max_held: int = 2000,
     ) -> None:
         self.templates = Templates(params)
-        self._analyzer = analyzer
+        self._retext = retext  # records with new texts analysed again: AnalysisPool.retext
         self.hints = language_hints or {}
         self.hold_until = hold_until
         self.max_held = max_held
@@ -96,17 +95,17 @@ class SiteCleaner(Generic[T]):
             self._unsaved.append(
                 self.templates.observe(rec.source, rec.canonical_url, rec.text, rec.first_seen_at)
             )
-        out = []
-        for rec in records:
-            text = (
-                self.templates.clean(rec.source, rec.canonical_url, rec.text)
-                if rec.extraction == "page"
-                else rec.text
-            )
-            if text != rec.text:
-                rec = self._analyzer().retext(rec, text, self.hints.get(rec.source))
-                self.cleaned += 1
-            out.append(rec)
+        changed: dict[int, tuple[ArticleRecord, str, str | None]] = {}
+        for i, rec in enumerate(records):
+            if rec.extraction == "page":
+                text = self.templates.clean(rec.source, rec.canonical_url, rec.text)
+                if text != rec.text:
+                    changed[i] = (rec, text, self.hints.get(rec.source))
+        out = list(records)
+        if changed:
+            for i, rec in zip(changed, self._retext(list(changed.values())), strict=True):
+                out[i] = rec
+            self.cleaned += len(changed)
         return out
 
     def save(self, store: Store) -> None:

@@ -248,7 +248,7 @@ async def _ingest_entries(
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
     site_lines = SiteLines()
-    cleaner: SiteCleaner[Poll] = SiteCleaner(pool.local, {p.source.name: p.source.language for p in polls})
+    cleaner: SiteCleaner[Poll] = SiteCleaner(pool.retext, {p.source.name: p.source.language for p in polls})
     if not busy:
         await asyncio.to_thread(cleaner.load, store, sorted({p.source.name for p, _, _ in todo}))
 
