@@ -1,72 +1,50 @@
-"""The DAnIEL corpus through `newswatch ingest`: extraction F1 against the hand-cleaned texts, per
+"""Real pages through `newswatch ingest`: extraction F1 against the hand-cleaned texts, per
 language, beside trafilatura alone; copies within and across outlets; relevance from templates.
 
-    python -m benchmarks.daniel CORPUS [--half dev|holdout] [--keep DIR [--reuse]] [--out FILE]
+    python -m benchmarks.daniel CORPUS [--format auto|daniel|l3s|readability|htmltotext]
+        [--half dev|holdout] [--keep DIR [--reuse]] [--out FILE]
 
-CORPUS (or env NEWSWATCH_DANIEL) is a directory laid out as in rundimeco/waddle's
-corpora/Corpus_daniel_v2.1: `html/NAME`, `reference/NAME` (the hand-cleaned text, one <p> a
-paragraph) and `doc_lg.json` (NAME -> language). A page's outlet is the second `_`-separated part
-of NAME; the development half is the outlets whose `zlib.crc32(outlet)` is even, the hold-out half
-the odd ones (default: dev; nothing of the corpus is kept in this repository).
+CORPUS (or env NEWSWATCH_DANIEL) is a benchmark directory as benchmarks/extraction.py reads it
+(and writes it with --export-from), by default rundimeco/waddle's DAnIEL corpus
+(corpora/Corpus_daniel_v2.1: html/NAME, reference/NAME, doc_lg.json). The metric is that
+module's (ScrapingHub: 4-token shingles, one token per CJK character). A page's outlet is its
+host name (DAnIEL: the domain in NAME); only DAnIEL's development half (even
+`zlib.crc32(domain)`) is read unless `--half holdout`, for the final judgement only. Nothing of
+the corpora is kept in this repository.
 
 Each outlet is one source whose RSS feed lists its pages, served on loopback under the outlet's own
 host name (`settings.hosts` maps every name to 127.0.0.1), so the pipeline learns each outlet as it
 would in production. The run is the installed `newswatch ingest` into a fresh database, read back
 with `newswatch export`.
 
-Copies are judged on the hand-cleaned texts (see `gold_pairs`): two pages whose reference texts share
-at most a tenth of their shingles are different stories; two pages of different outlets whose
-reference texts mostly contain one another are one story. A page is "relevant because of its
-template" when the pipeline marks it relevant and its reference text, scored the same way, is not.
+Copies: two pages of one outlet whose reference texts share at most a tenth of their shingles are
+different stories (`gold_pairs`) and must not share a cluster; copies across outlets are labelled
+by hand in benchmarks/daniel_copies.json. A page is "relevant because of its template" when the
+pipeline marks it relevant and its reference text, scored the same way, is not.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flows.text import CJK
+from benchmarks.extraction import Case, load, shingle_score
+from benchmarks.extraction import _trafilatura as trafilatura_extract
+from benchmarks.extraction import shingles as extraction_shingles
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWSWATCH = ROOT / ".venv" / "bin" / "newswatch"
 LABELS = Path(__file__).with_name("daniel_copies.json")  # copies across outlets, labelled by hand
-
-# --- the ScrapingHub metric ----------------------------------------------------------------------
-
-_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+", re.UNICODE)
-
-
-def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
-    """4-token shingles; each CJK character is a token (the ScrapingHub metric's cut)."""
-    toks = _TOKEN.findall(text.lower())
-    if len(toks) < n:
-        return {tuple(toks)} if toks else set()
-    return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
-
-
-def prf(predicted: str, gold: str) -> tuple[float, float, float]:
-    p, g = shingles(predicted), shingles(gold)
-    if not g:
-        return (1.0, 1.0, 1.0) if not p else (0.0, 1.0, 0.0)
-    if not p:
-        return 0.0, 0.0, 0.0
-    tp = len(p & g)
-    precision, recall = tp / len(p), tp / len(g)
-    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-    return precision, recall, f1
-
 
 # --- the corpus ------------------------------------------------------------------------------------
 
@@ -78,33 +56,29 @@ class Page:
     language: str
     html: bytes
     gold: str
+    path: str  # where the loopback server answers it
+    case: Case
 
 
-def outlet_of(name: str) -> str:
-    return name.split("_")[1]
+def outlet_of(case: Case, index: int) -> str:
+    """The page's host name (DAnIEL: the domain in its file name); a page without one is its own outlet."""
+    return urlsplit(case.url).hostname or f"page{index}.test"
 
 
-def in_half(outlet: str, half: str) -> bool:
-    return (zlib.crc32(outlet.encode()) % 2 == 0) == (half == "dev")
+def pages_of(cases: list[Case]) -> list[Page]:
+    return [
+        Page(c.name, outlet_of(c, i), c.lang, c.html, c.expected, f"/p{i}/{c.name.rsplit('/', 1)[-1]}", c)
+        for i, c in enumerate(cases)
+    ]
 
 
-def load(corpus: Path, half: str) -> list[Page]:
-    """The half's pages; the other half's files are filtered out by name before any is read."""
-    langs = json.loads((corpus / "doc_lg.json").read_text(encoding="utf-8"))
-    pages = []
-    for path in sorted((corpus / "html").iterdir()):
-        if path.name.count("_") < 2 or not in_half(outlet_of(path.name), half):
-            continue
-        ref = corpus / "reference" / path.name
-        if not ref.exists():
-            continue
-        raw = ref.read_text(encoding="utf-8", errors="replace")
-        paras = [html.unescape(re.sub(r"<[^>]+>", " ", p)).strip() for p in re.split(r"</p>", raw)]
-        gold = "\n".join(p for p in paras if p)
-        pages.append(
-            Page(path.name, outlet_of(path.name), langs.get(path.name, "?"), path.read_bytes(), gold)
-        )
-    return pages
+def prf(predicted: str, gold: str) -> tuple[float, float, float]:
+    s = shingle_score(gold, predicted)
+    return s.precision, s.recall, s.f1
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    return set(extraction_shingles(text))
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -134,8 +108,8 @@ def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, objec
         base = f"http://{outlet}:{server.port}"
         items = []
         for page in group:
-            server.add(f"/{page.name}", page.html, content_type="text/html")
-            items.append((f"Item {page.name.split('_')[2][:8]}", f"{base}/{page.name}", "", None))
+            server.add(page.path, page.html, content_type="text/html")
+            items.append((f"Item {page.path.split('/')[1]}", f"{base}{page.path}", "", None))
         server.add(f"/feed-{outlet}.xml", rss(outlet, base, items), content_type="application/rss+xml")
         lines += [f"  - name: {json.dumps(outlet)}", f"    url: {base}/feed-{outlet}.xml"]
     sources = workdir / "sources.yaml"
@@ -155,9 +129,7 @@ def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, objec
 def trafilatura_alone(pages: list[Page], cache: Path | None) -> dict[str, str]:
     if cache is not None and cache.exists():
         return dict(json.loads(cache.read_text(encoding="utf-8")))
-    import trafilatura
-
-    out = {p.name: trafilatura.extract(p.html) or "" for p in pages}
+    out = {p.name: trafilatura_extract(p.case) for p in pages}
     if cache is not None:
         cache.write_text(json.dumps(out), encoding="utf-8")
     return out
@@ -207,7 +179,8 @@ def gold_pairs(pages: list[Page]) -> tuple[set[tuple[str, str]], set[tuple[str, 
 
 
 def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str]) -> dict[str, Any]:
-    by_name = {r["url"].rsplit("/", 1)[1]: r for r in rows}
+    at = {f"/{p.name}": p.name for p in pages} | {p.path: p.name for p in pages}  # runs of either layout
+    by_name = {at[urlsplit(r["url"]).path]: r for r in rows if urlsplit(r["url"]).path in at}
     texts = {n: r.get("text") or "" for n, r in by_name.items()}
     different, copies = gold_pairs(pages)
     cluster = {n: r.get("cluster_id") for n, r in by_name.items()}
@@ -265,7 +238,10 @@ def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=os.environ.get("NEWSWATCH_DANIEL"))
-    parser.add_argument("--half", choices=("dev", "holdout"), default="dev")
+    parser.add_argument(
+        "--half", choices=("dev", "holdout"), default="dev", help="DAnIEL's half (default dev)"
+    )
+    parser.add_argument("--format", default="auto", help="the corpus layout (benchmarks/extraction.py)")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     parser.add_argument("--setting", action="append", default=[], help="KEY=JSON, a settings field")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
@@ -273,7 +249,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus:
         parser.error("give the corpus directory (or set NEWSWATCH_DANIEL)")
-    pages = load(Path(args.corpus), args.half)
+    pages = pages_of(load(Path(args.corpus), args.format, daniel_holdout=args.half == "holdout"))
     settings = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.setting)}
     with tempfile.TemporaryDirectory(prefix="newswatch-daniel-") as tmp:
         workdir = args.keep or Path(tmp)
@@ -285,7 +261,7 @@ def main() -> None:
             ]
         else:
             rows = serve_and_ingest(pages, workdir, settings)
-        alone = trafilatura_alone(pages, workdir / f"trafilatura-{args.half}.json" if args.keep else None)
+        alone = trafilatura_alone(pages, workdir / f"trafilatura-{args.half}-v2.json" if args.keep else None)
     figures = report(pages, rows, alone)
     text = json.dumps(figures, indent=1, ensure_ascii=False)
     if args.out:

@@ -6,7 +6,7 @@ extracted text is cut into lines, hashed as the dedup stage hashes them (flows/s
 `Tokens`, `line_keys`: case, accents and punctuation folded), and the outlet's recent pages say
 how many of them print each line:
 
-- a short line (under `long_tokens` words; a CJK character counts as half a word) printed on at
+- a short line (under `long_tokens` words; a CJK character counts as a third of a word) printed on at
   least `min_pages` of the outlet's pages, this one included, is template: menu items, section
   names, copyright lines, "Share this" bars;
 - a paragraph-long line must be printed on `long_pages` pages and on `long_share` of all the
@@ -39,9 +39,10 @@ from storage.templates import PageLines
 class TemplateParams:
     window: int = 200  # an outlet's newest pages kept and consulted
     min_pages: int = 2  # a short line printed on this many pages (this one included) is template
-    long_tokens: float = 25.0  # a line of this many words (CJK characters count half) is a paragraph ...
+    long_tokens: float = 25.0  # a line of this many words (CJK characters: cjk_word) is a paragraph ...
     long_pages: int = 3  # ... template only when printed on this many pages ...
     long_share: float = 0.5  # ... and on this share of the outlet's pages
+    cjk_word: float = 1 / 3  # a CJK character as a share of a word: Chinese paragraphs run to 75+
     isolated_tokens: float = 12.0  # neighbours at least this long make a recurring line "inside the story"
 
 
@@ -102,7 +103,7 @@ class SiteTemplate:
                 counts.append(0)
                 continue
             no_space = line[0].no_space()
-            sizes.append(len(line[0].tokens) - no_space / 2)
+            sizes.append(len(line[0].tokens) - no_space * (1 - p.cjk_word))
             counts.append(self.printed(line[0].key) + (0 if own else 1))
         common = [c >= p.long_pages and c >= p.long_share * known for c in counts]
         marks = [

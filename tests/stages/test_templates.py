@@ -139,7 +139,7 @@ def test_an_unseen_page_counts_itself() -> None:
     assert site.clean("herald", "u/metro", page("metro")).splitlines() == STORIES["metro"]
 
 
-def test_chinese_lines_count_a_character_as_half_a_word() -> None:
+def test_chinese_lines_count_a_character_as_a_third_of_a_word() -> None:
     menu = ["首页", "新闻中心", "财经频道", "版权所有 © 2012 北方新闻网"]
     about = "北方新闻网是内蒙古自治区重点新闻网站，由内蒙古日报社主办，全面报道全区政治经济社会文化新闻。"
     bodies = [
@@ -151,7 +151,7 @@ def test_chinese_lines_count_a_character_as_half_a_word() -> None:
     site = Templates()
     learn(site, texts, source="northnews")
     assert site.clean("northnews", "cn/0", texts["cn/0"]).splitlines() == [bodies[0]]
-    assert len(about) / 2 < TemplateParams().long_tokens  # short by that count: two pages were enough
+    assert len(about) * TemplateParams().cjk_word < TemplateParams().long_tokens  # two pages were enough
 
 
 def test_the_window_forgets_the_oldest_pages() -> None:
