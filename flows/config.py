@@ -66,6 +66,10 @@ class Settings(_Strict):
     # recorded as failed (a parser bomb costs one page, briefly)
     analysis_timeout_seconds: float = Field(default=60, gt=0, le=3600)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    # --- issue 15: outlet templates ---
+    # take the lines each outlet repeats on its pages (menus, footers, related lists) out of the
+    # stored text (flows/stages/templates.py); false stores the text as extracted
+    outlet_templates: bool = True
 
     @field_validator("timezone")
     @classmethod

@@ -32,7 +32,9 @@ class SiteCleaner(Generic[T]):
         params: TemplateParams = DEFAULT_TEMPLATE_PARAMS,
         hold_until: int = 5,
         max_held: int = 2000,
+        enabled: bool = True,
     ) -> None:
+        self.enabled = enabled  # false: articles pass as they come, texts as extracted
         self.templates = Templates(params)
         self._retext = retext  # records with new texts analysed again: AnalysisPool.retext
         self.hints = language_hints or {}
@@ -59,7 +61,7 @@ class SiteCleaner(Generic[T]):
 
     def arrive(self, tag: T, rec: ArticleRecord) -> list[tuple[T, ArticleRecord]]:
         """An analysed article: the articles that may go to storage now (it, others, or none)."""
-        if rec.extraction != "page":
+        if rec.extraction != "page" or not self.enabled:
             return [(tag, rec)]
         known_before = self._known(rec.source)
         self._arrived[rec.source] += 1
@@ -90,6 +92,8 @@ class SiteCleaner(Generic[T]):
     def clean(self, records: Sequence[ArticleRecord]) -> list[ArticleRecord]:
         """The batch learnt (each page's lines as extracted), then each text without its outlet's
         template; a changed text is analysed again."""
+        if not self.enabled:
+            return list(records)
         pages = [r for r in records if r.extraction == "page"]
         for rec in pages:
             self._unsaved.append(

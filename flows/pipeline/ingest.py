@@ -248,8 +248,12 @@ async def _ingest_entries(
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
     site_lines = SiteLines()
-    cleaner: SiteCleaner[Poll] = SiteCleaner(pool.retext, {p.source.name: p.source.language for p in polls})
-    if not busy:
+    cleaner: SiteCleaner[Poll] = SiteCleaner(
+        pool.retext,
+        {p.source.name: p.source.language for p in polls},
+        enabled=fetcher.settings.outlet_templates,
+    )
+    if not busy and cleaner.enabled:
         await asyncio.to_thread(cleaner.load, store, sorted({p.source.name for p, _, _ in todo}))
 
     async def flush() -> None:

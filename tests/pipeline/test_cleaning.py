@@ -189,3 +189,18 @@ def test_a_new_outlet_waits_for_pages_an_outlet_known_does_not(tmp_path: Path) -
     assert cleaner.arrive("g", record("other", "o/2")) == []
     assert [t for t, _ in cleaner.release_all()] == ["f", "g"]
     assert cleaner.release_all() == []
+
+
+def test_outlet_templates_off_passes_every_article_as_extracted() -> None:
+    cleaner: SiteCleaner[str] = SiteCleaner(lambda jobs: [], enabled=False)
+    recs = [record("new", f"n/{i}") for i in range(3)]
+    assert [t for t, _ in (x for i, r in enumerate(recs) for x in cleaner.arrive(str(i), r))] == [
+        "0",
+        "1",
+        "2",
+    ]
+    assert cleaner.clean(recs) == recs and cleaner.release_all() == []
+    assert (
+        parse_config("settings:\n  outlet_templates: false\nsources: []\n", "<t>").settings.outlet_templates
+        is False
+    )
