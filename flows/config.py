@@ -77,6 +77,10 @@ class Settings(_Strict):
     # a Telegram post that is only a link and a headline: fetch the linked article for its text
     telegram_fetch_links: bool = True
     # --- end issue 17 ---
+    # --- issue 15: outlet templates ---
+    # take the lines each outlet repeats on its pages (menus, footers, related lists) out of the
+    # stored text (flows/stages/templates.py); false stores the text as extracted
+    outlet_templates: bool = True
 
     @field_validator("timezone")
     @classmethod

@@ -24,6 +24,7 @@ COPY_ORDER = (
     "source_cursor",
     "watch_hit",
     "watch_delivery",
+    "site_page_lines",
 )
 
 

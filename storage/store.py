@@ -17,10 +17,13 @@ from storage.migrations import Migrations
 from storage.queries import Queries
 from storage.runs import Runs
 from storage.sources import Sources
+from storage.templates import SiteTemplates
 from storage.watches import Watches
 
 
-class Store(Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches, Browse):
+class Store(
+    Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches, Browse, SiteTemplates
+):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 
     Holds a path, not a connection: each operation opens and closes one.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -84,6 +85,23 @@ class Analyzer:
             text_hash=text_hash(text),
             band_keys=band_keys(text),
             **fields,  # type: ignore[arg-type]
+        )
+
+    def retext(self, rec: ArticleRecord, text: str, language_hint: str | None = None) -> ArticleRecord:
+        """`rec` with another text (its outlet's template taken out): relevance, countries and
+        hashes follow the text. The language detected on the page stays (detecting it again would
+        cost most of an analysis, and menus seldom decide it); a record without one is detected."""
+        language = rec.language or detect_language(f"{rec.title or ''}\n{text}", language_hint)
+        score = self.scorer.score(rec.title, text, language)
+        return dataclasses.replace(
+            rec,
+            text=text,
+            language=language,
+            relevance=score.relevance,
+            is_relevant=score.is_relevant,
+            countries=score.countries,
+            text_hash=text_hash(text),
+            band_keys=band_keys(text),
         )
 
     def page(self, job: PageJob) -> ArticleRecord:
@@ -362,6 +380,11 @@ class AnalysisPool:
                         + ("; ".join(gen.culprits.values()) or "no page named")
                     ) from None
         raise AssertionError("unreachable")
+
+    def retext(self, jobs: Sequence[tuple[ArticleRecord, str, str | None]]) -> list[ArticleRecord]:
+        """Records with new texts (record, text, language hint) scored again, in this process: a
+        few milliseconds each, less than shipping them to the workers behind the queued pages."""
+        return [self.local().retext(rec, text, hint) for rec, text, hint in jobs]
 
     def close(self) -> None:
         if self._current is not None:

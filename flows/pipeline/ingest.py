@@ -21,6 +21,7 @@ import httpx
 from flows.clock import local
 from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
+from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.crawl import poll_any
 from flows.pipeline.insert import _to_thread_store_insert
 from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due
@@ -269,13 +270,21 @@ async def _ingest_entries(
     pending: list[tuple[Poll, ArticleRecord]] = []
     write_lock = asyncio.Lock()
     site_lines = SiteLines()
+    cleaner: SiteCleaner[Poll] = SiteCleaner(
+        pool.retext,
+        {p.source.name: p.source.language for p in polls},
+        enabled=fetcher.settings.outlet_templates,
+    )
+    if not busy and cleaner.enabled:
+        await asyncio.to_thread(cleaner.load, store, sorted({p.source.name for p, _, _ in todo}))
 
     async def flush() -> None:
         if not pending:
             return
         batch = list(pending)
         pending.clear()
-        records = [r for _, r in batch]
+        records = await asyncio.to_thread(cleaner.clean, [r for _, r in batch])  # the outlets' templates out
+        batch = [(poll, rec) for (poll, _), rec in zip(batch, records, strict=True)]
         kept = await asyncio.to_thread(spool.put, records)  # on disk before the database is tried
         async with write_lock:
             if not busy:
@@ -291,6 +300,8 @@ async def _ingest_entries(
                     poll.report.spooled += 1
                 return
             await asyncio.to_thread(spool.remove, kept)
+            with contextlib.suppress(DatabaseBusy):  # the template only misses these pages
+                await asyncio.to_thread(cleaner.save, store)
             for (poll, _), result in zip(batch, results, strict=True):
                 if not result.inserted:
                     poll.report.known += 1
@@ -366,11 +377,15 @@ async def _ingest_entries(
             poll.report.failed += 1
             reporter.advance()
             return
-        pending.append((poll, record))
+        pending.extend(cleaner.arrive(poll, record))  # an outlet known too little waits for more pages
         reporter.advance()
         if len(pending) >= BATCH_SIZE:
             await flush()
 
     await asyncio.gather(*(handle(p, e, c) for p, e, c in todo))
+    held = cleaner.release_all()
+    for start in range(0, len(held), BATCH_SIZE):
+        pending.extend(held[start : start + BATCH_SIZE])
+        await flush()
     await flush()
     return busy[0] if busy else None

@@ -134,6 +134,10 @@ class Tokens:
         self.words: dict[str, int] = {}
         self._lines: dict[str, _Line | None] = {}
 
+    def size(self) -> int:
+        """Distinct raw lines cut so far."""
+        return len(self._lines)
+
     def lines(self, text: str) -> list[_Line]:
         out = []
         for raw in text.splitlines():

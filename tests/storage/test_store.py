@@ -22,6 +22,7 @@ def test_store_is_composed_of_one_mixin_per_domain_over_the_layer() -> None:
         "storage.queries",
         "storage.watches",  # issue 18
         "storage.browse",
+        "storage.templates",
     }
     assert all(issubclass(c, Database) for c in mixins)
 

@@ -1,0 +1,119 @@
+"""Site-aware cleaning in the ingest: each article's text loses its outlet's template
+(flows/stages/templates.py) before it is stored, so search, relevance, dedup and the digest read
+the story, not the outlet's menus and sidebars.
+
+The template is learnt from the outlet's pages: those storage kept (storage/templates.py, the
+newest of each source) and those of this run. An outlet with fewer than `hold_until` pages known
+has its articles held back until it has that many, or until the run's last batch, so that even a
+first run cleans every page with all the pages it fetched (an outlet seen once is stored as
+extracted). Held articles are bounded (`max_held`); past it the oldest go as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from flows.stages.templates import DEFAULT_TEMPLATE_PARAMS, TemplateParams, Templates
+from storage import ArticleRecord, DatabaseBusy, Store
+from storage.templates import PageLines
+
+T = TypeVar("T")  # what travels with a record (the ingest's poll)
+
+
+class SiteCleaner(Generic[T]):
+    """Holds, cleans and re-analyses one run's articles by their outlet's template."""
+
+    def __init__(
+        self,
+        retext: Callable[[Sequence[tuple[ArticleRecord, str, str | None]]], list[ArticleRecord]],
+        language_hints: dict[str, str | None] | None = None,
+        params: TemplateParams = DEFAULT_TEMPLATE_PARAMS,
+        hold_until: int = 5,
+        max_held: int = 2000,
+        enabled: bool = True,
+    ) -> None:
+        self.enabled = enabled  # false: articles pass as they come, texts as extracted
+        self.templates = Templates(params)
+        self._retext = retext  # records with new texts analysed again: AnalysisPool.retext
+        self.hints = language_hints or {}
+        self.hold_until = hold_until
+        self.max_held = max_held
+        self._arrived: Counter[str] = Counter()  # this run's pages per source
+        self._held: dict[str, list[tuple[T, ArticleRecord]]] = {}
+        self._order: list[str] = []  # sources with held articles, the oldest hold first
+        self._unsaved: list[PageLines] = []
+        self.cleaned = 0
+
+    def load(self, store: Store, sources: Sequence[str]) -> None:
+        """What storage kept of these sources' pages (nothing when the database is busy)."""
+        wanted = [s for s in sources if not self.templates.loaded(s)]
+        try:
+            kept = store.site_page_lines(wanted, self.templates.params.window)
+        except DatabaseBusy:
+            kept = {}
+        for source in wanted:
+            self.templates.load(source, kept.get(source, ()))
+
+    def _known(self, source: str) -> int:
+        return self.templates.pages(source) + self._arrived[source]
+
+    def arrive(self, tag: T, rec: ArticleRecord) -> list[tuple[T, ArticleRecord]]:
+        """An analysed article: the articles that may go to storage now (it, others, or none)."""
+        if rec.extraction != "page" or not self.enabled:
+            return [(tag, rec)]
+        known_before = self._known(rec.source)
+        self._arrived[rec.source] += 1
+        if known_before >= self.hold_until:
+            return [(tag, rec)]
+        held = self._held.setdefault(rec.source, [])
+        if not held:
+            self._order.append(rec.source)
+        held.append((tag, rec))
+        if self._known(rec.source) >= self.hold_until:
+            return self._release(rec.source)
+        out: list[tuple[T, ArticleRecord]] = []
+        while sum(len(v) for v in self._held.values()) > self.max_held and self._order:
+            out += self._release(self._order[0])
+        return out
+
+    def _release(self, source: str) -> list[tuple[T, ArticleRecord]]:
+        if source in self._order:
+            self._order.remove(source)
+        return self._held.pop(source, [])
+
+    def release_all(self) -> list[tuple[T, ArticleRecord]]:
+        out: list[tuple[T, ArticleRecord]] = []
+        while self._order:
+            out += self._release(self._order[0])
+        return out
+
+    def clean(self, records: Sequence[ArticleRecord]) -> list[ArticleRecord]:
+        """The batch learnt (each page's lines as extracted), then each text without its outlet's
+        template; a changed text is analysed again."""
+        if not self.enabled:
+            return list(records)
+        pages = [r for r in records if r.extraction == "page"]
+        for rec in pages:
+            self._unsaved.append(
+                self.templates.observe(rec.source, rec.canonical_url, rec.text, rec.first_seen_at)
+            )
+        changed: dict[int, tuple[ArticleRecord, str, str | None]] = {}
+        for i, rec in enumerate(records):
+            if rec.extraction == "page":
+                text = self.templates.clean(rec.source, rec.canonical_url, rec.text)
+                if text != rec.text:
+                    changed[i] = (rec, text, self.hints.get(rec.source))
+        out = list(records)
+        if changed:
+            for i, rec in zip(changed, self._retext(list(changed.values())), strict=True):
+                out[i] = rec
+            self.cleaned += len(changed)
+        return out
+
+    def save(self, store: Store) -> None:
+        """Keep the pages learnt since the last save (after their batch is stored)."""
+        if self._unsaved:
+            store.add_site_page_lines(self._unsaved, self.templates.params.window)
+            self._unsaved = []
