@@ -318,10 +318,17 @@ def build_parser() -> argparse.ArgumentParser:
     c = wsub.add_parser("list", parents=[settings], help="the configured watches")
     c.set_defaults(func=cmd_watch_list)
     c = wsub.add_parser(
-        "test", parents=[common, settings, wait], help="what a watch would have matched (sends nothing)"
+        "test",
+        parents=[common, settings, wait, tz_opt],
+        help="what a watch would have matched (sends nothing)",
     )
     c.add_argument("name", help="the watch's name")
-    c.add_argument("--since", type=_date, default=None, help="only articles dated this day or later (UTC)")
+    c.add_argument(
+        "--since",
+        type=_date,
+        default=None,
+        help="only articles dated this day or later (in settings.timezone)",
+    )
     c.add_argument("--json", action="store_true", help="the matched stories as JSON")
     c.set_defaults(func=cmd_watch_test)
     return parser
