@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lxml import html as lxml_html
-
-from flows.stages.extract import decode_html
+from flows.stages.extract import decode_html, html_document
 from flows.stages.urls import BadLink, host_of, resolve_link
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
@@ -25,18 +23,8 @@ COMMON_SITEMAP_PATHS = ("/news-sitemap.xml", "/sitemap-news.xml", "/sitemap_news
 TELEGRAM_HOSTS = ("t.me", "telegram.me")
 
 
-def _doc(body: bytes, content_type: str | None) -> lxml_html.HtmlElement | None:
-    text = decode_html(body, content_type)
-    if not text.strip():
-        return None
-    try:
-        return lxml_html.document_fromstring(text)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
-
-
 def page_title(body: bytes, content_type: str | None = None) -> str | None:
-    doc = _doc(body, content_type)
+    doc = html_document(body, content_type)
     if doc is None:
         return None
     for query in ("string(//meta[@property='og:site_name']/@content)", "string(//title)"):
@@ -50,7 +38,7 @@ def alternate_feeds(
     body: bytes, base_url: str, content_type: str | None = None
 ) -> list[tuple[str, str | None]]:
     """The page's `<link rel="alternate">` feeds as (url, title), in page order, each once."""
-    doc = _doc(body, content_type)
+    doc = html_document(body, content_type)
     if doc is None:
         return []
     base = str(doc.xpath("string(//base/@href)")) or base_url

@@ -16,6 +16,7 @@ import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
+from lxml import html as lxml_html
 from trafilatura.settings import set_date_params
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
@@ -105,6 +106,18 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def html_document(body: bytes, content_type: str | None = None) -> lxml_html.HtmlElement | None:
+    """A page's body as an lxml document for link finding (sections, feed discovery), or None when
+    it is empty or not HTML at all."""
+    text = decode_html(body, content_type)
+    if not text.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(text)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
 
 
 def _bare_if_crowded(match: re.Match[str]) -> str:

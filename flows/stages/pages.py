@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import courlan
 from lxml import html as lxml_html
 
-from flows.stages.extract import decode_html
+from flows.stages.extract import html_document
 from flows.stages.urls import BadLink, host_of, resolve_link
 
 # containers whose links are the site's chrome, not its news
@@ -69,21 +69,11 @@ def _same_site(url: str, base_url: str) -> bool:
     return a == b or a.removeprefix("www.") == b.removeprefix("www.")
 
 
-def _document(body: bytes, content_type: str | None) -> lxml_html.HtmlElement | None:
-    text = decode_html(body, content_type)
-    if not text.strip():
-        return None
-    try:
-        return lxml_html.document_fromstring(text)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
-
-
 def article_links(
     body: bytes, base_url: str, content_type: str | None = None, *, limit: int = 1000
 ) -> list[PageLink]:
     """The page's links to articles on its own site, in page order, each once."""
-    doc = _document(body, content_type)
+    doc = html_document(body, content_type)
     if doc is None:
         return []
     base = doc.xpath("string(//base/@href)") or base_url
@@ -112,7 +102,7 @@ def article_links(
 
 def looks_like_section(body: bytes, url: str, content_type: str | None = None) -> bool:
     """A page that is mostly links to articles and little running text: a section, not an article."""
-    doc = _document(body, content_type)
+    doc = html_document(body, content_type)
     if doc is None:
         return False
     words = sum(len(p.text_content().split()) for p in doc.iter("p"))

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
+from tests.support.browser import chromium_or_skip, headless_command
 from tests.web.conftest import Running
 
 
@@ -68,24 +66,15 @@ class DevTools:
 
 @contextmanager
 def chromium(browser: str, tmp_path: Path) -> Iterator[DevTools]:
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     proc = subprocess.Popen(
-        [
+        headless_command(
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            tmp_path,
             "--remote-debugging-port=0",
             "--remote-debugging-address=127.0.0.1",
-            f"--user-data-dir={profile}",
             "--window-size=1200,1600",
             "about:blank",
-        ],
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "HOME": str(tmp_path)},
@@ -133,9 +122,7 @@ def visit(tools: DevTools, url: str) -> dict[str, Any]:
 
 
 def test_today_and_coverage_render_in_chromium_without_console_errors(web: Running, tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed here (.ci/run installs Debian's chromium package)")
+    browser = chromium_or_skip()
     with chromium(browser, tmp_path) as tools:
         for domain in ("Page", "Runtime", "Log"):
             tools.call(f"{domain}.enable")

@@ -7,17 +7,15 @@ import re
 import shutil
 import struct
 import subprocess
-import tempfile
 import zlib
 from pathlib import Path
-
-import pytest
 
 from flows.stages.digest.build import build_digest
 from flows.stages.digest.deliver import make_digest
 from flows.stages.digest.render import render
 from storage import Store
 from tests.stages.digest.conftest import DAY, NOON, config, make_store, record
+from tests.support.browser import chromium_or_skip, headless_command
 
 HOSTILE_TITLE = "Kazakhstan <script>alert('x')</script> & <b>Uzbekistan</b>"
 
@@ -116,28 +114,17 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 
 
 def test_html_digest_renders_in_a_real_browser(newsroom: Store, tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed here (.ci/run installs Debian's chromium package)")
+    browser = chromium_or_skip()
     outcome = make_digest(config(), newsroom, DAY, out_dir=tmp_path / "out", now=NOON)
     shot = tmp_path / "digest.png"
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     proc = subprocess.run(
-        [
+        headless_command(
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
+            tmp_path,
             f"--screenshot={shot}",
             "--window-size=1000,1400",
             outcome.paths.html.resolve().as_uri(),
-        ],
+        ),
         capture_output=True,
         timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
