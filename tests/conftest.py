@@ -4,6 +4,7 @@ The helpers the fixtures use live in `tests/support/` (servers, pages, smtp, pos
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT, environment
+from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
 from tests.support.servers import NewsServer
 
 environment.isolate()
@@ -26,6 +28,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     for server in list(module.SubprocessASGIServer._instances.values()):
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[Postgres]:
+    """A private PostgreSQL on loopback for the lake's catalog, one per test module (the lake
+    tests and the console's lake test); skipped where none can run, except on CI."""
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL for the lake's catalog: {exc}")
 
 
 @pytest.fixture

@@ -29,21 +29,10 @@ from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, o
 from storage.migrations import migrations
 from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss, story
-from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
+from tests.support.postgres import Postgres
 from tests.support.servers import NewsServer
 
 _names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[Postgres]:
-    try:
-        with running_postgres() as server:
-            yield server
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL for the lake's catalog: {exc}")
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ its life, and each page sees what writers committed since the last one."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 
 from flows.config import parse_config
 from flows.web.app import create_app
@@ -17,19 +15,8 @@ from flows.web.server import WebServer
 from storage import ArticleRecord
 from storage import search as fts
 from storage.lake import LakeConfig, LakeStore
-from tests.support.postgres import Postgres, PostgresUnavailable, running_postgres
+from tests.support.postgres import Postgres
 from tests.support.servers import free_port
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[Postgres]:
-    try:
-        with running_postgres() as server:
-            yield server
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL for the lake's catalog: {exc}")
 
 
 def article(slug: str, title: str) -> ArticleRecord:

@@ -275,27 +275,14 @@ def digest_for(
             "--send: SMTP is not configured; set NEWSWATCH_SMTP_HOST (and NEWSWATCH_SMTP_TO or"
             " settings.digest.recipients)"
         )
-    outcome = make_digest(
-        config,
-        store,
-        day,
-        out_dir=out_dir or default_out_dir(store.path),
-        smtp=smtp,
-        send=send is not False,
-        force=force,
-    )
+    target = out_dir or default_out_dir(store.path)
+    sending = send is not False
+    outcome = make_digest(config, store, day, out_dir=target, smtp=smtp, send=sending, force=force)
     for sub in subscriptions:  # issue 18: each analyst's own digest
         sub_smtp = smtp_from_env(sub.recipients, env) if sub.recipients else None
         outcome.subscriptions.append(
             make_digest(
-                config,
-                store,
-                day,
-                out_dir=out_dir or default_out_dir(store.path),
-                smtp=sub_smtp,
-                send=send is not False,
-                force=force,
-                subscription=sub,
+                config, store, day, out_dir=target, smtp=sub_smtp, send=sending, force=force, subscription=sub
             )
         )
     return outcome
