@@ -66,8 +66,9 @@ def run(workdir: Path, modes: tuple[str, ...] | None = None, copies: int = 3) ->
         first = web.pages(0, n)
         out["mean_page_kb"] = round(sum(len(p.body) for p in margin) / max(len(margin), 1) / 1000, 1)
         for mode in modes:
-            small, _ = ib.cold(web, n, workdir, f"real-n-{mode}", extraction=mode)
-            big, _ = ib.cold(web, 2 * n, workdir, f"real-2n-{mode}", extraction=mode)
+            # no memory figures here: their sampling would cost the pipeline CPU
+            small, _ = ib.cold(web, n, workdir, f"real-n-{mode}", memory=False, extraction=mode)
+            big, _ = ib.cold(web, 2 * n, workdir, f"real-2n-{mode}", memory=False, extraction=mode)
             out["modes"][mode] = {"small": ib.as_dict(small), "big": ib.as_dict(big)}
         base_rate, base_seconds, base_cpu = trafilatura_alone(margin, first)
     out["load_after"] = load_average()

@@ -117,12 +117,12 @@ def _ingest(config: Config, store: Store) -> Any:
     return asyncio.run(ingest(config, store))
 
 
-def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
+def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int, *, memory: bool = True) -> IngestRun:
     store = Store(db)
     server_before = cpu_seconds(web.pid)
     machine_before = machine_cpu_seconds()
     cpu_before = time.process_time()
-    with TreeSampler(exclude={web.pid}) as sampler, StageClock() as clock:
+    with TreeSampler(exclude={web.pid}, memory=memory) as sampler, StageClock() as clock:
         started = time.perf_counter()
         loop_before = time.thread_time()
         summary = _ingest(config, store)
@@ -154,13 +154,16 @@ def run_ingest(web: NewsWeb, config: Config, db: Path, pages: int) -> IngestRun:
     )
 
 
-def cold(web: NewsWeb, per_feed: int, workdir: Path, tag: str, **settings: object) -> tuple[IngestRun, Path]:
-    """One ingest of `per_feed` new links on each feed into a new database (with `settings`)."""
+def cold(
+    web: NewsWeb, per_feed: int, workdir: Path, tag: str, *, memory: bool = True, **settings: object
+) -> tuple[IngestRun, Path]:
+    """One ingest of `per_feed` new links on each feed into a new database (with `settings`);
+    `memory=False`: CPU alone is sampled (see TreeSampler.memory)."""
     db = workdir / f"{tag}.duckdb"
     for leftover in (db, db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
     config = parse_config(web.sources_yaml(per_feed, **settings), f"<bench {tag}>")
-    return run_ingest(web, config, db, per_feed * web.spec.outlets), db
+    return run_ingest(web, config, db, per_feed * web.spec.outlets, memory=memory), db
 
 
 def trafilatura_alone(pages: list[Page]) -> tuple[float, float, float]:

@@ -115,6 +115,7 @@ class Analyzer:
                 feed_text=entry.feed_text,
                 mode=self.extraction,
                 date_search=entry.published_at is None,  # the feed's date comes first
+                author_search=entry.author is None,  # and so does its author
             )
         else:
             extracted = Extracted(entry.feed_text, entry.title, entry.author, None, None, "feed")

@@ -17,7 +17,8 @@ import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.settings import set_date_params
+
+from flows.stages.page_metadata import PageMetadata, page_metadata
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -231,19 +232,15 @@ def second_opinion_reason(text: str, tree: lxml.html.HtmlElement | None) -> str 
     return None
 
 
-def _bare(
-    source: str | lxml.html.HtmlElement, url: str, *, fast: bool, metadata: bool, date_search: bool = True
-) -> Any:
+def _bare(tree: lxml.html.HtmlElement, url: str, *, fast: bool) -> Any:
     return trafilatura.bare_extraction(
-        source,
+        tree,
         url=url,
-        with_metadata=metadata,
+        with_metadata=False,  # page_metadata reads the fields we keep
         include_comments=False,
         include_tables=True,
         deduplicate=False,
         fast=fast,
-        # htmldate's extensive search (dateparser over the page's text) only where it is needed
-        date_extraction_params=set_date_params(date_search),
     )
 
 
@@ -258,6 +255,7 @@ def extract_page(
     mode: ExtractionMode | None = None,
     second_opinion: bool = False,
     date_search: bool = True,
+    author_search: bool = True,
 ) -> Extracted:
     """Main text and metadata of one page; the feed's text where the page gives too little.
 
@@ -265,31 +263,29 @@ def extract_page(
     opinion (trafilatura's comparison with readability and jusText) rescues pages its own
     extractor cuts short or misses, at about half the cost of a page. `second_opinion` asks for
     it in "auto" mode whatever the first result looks like (for an outlet whose template is not
-    known yet, say). `date_search=False` skips the search for a date in the page's text (its
-    meta tags and URL are still read): for pages whose feed gives the date."""
+    known yet, say). `date_search=False`: no date is read from the page (for pages whose feed
+    gives it); `author_search=False`: no byline is searched for in the page's text (its meta tags
+    and JSON-LD are still read; for pages whose feed names the author)."""
     mode = mode or ("fast" if fast else "thorough")
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
+    meta = PageMetadata()
     reason = None
     try:
-        if not looks_binary(html):  # random or binary bytes: nothing to extract, the feed's text is used
+        # random or binary bytes: nothing to extract, the feed's text is used
+        tree = None if looks_binary(html) else trafilatura.utils.load_html(html)
+        if tree is not None:  # parsed once for the metadata and both opinions
+            meta = page_metadata(tree, url, date=date_search, author_search=author_search)
+            doc = _bare(tree, url, fast=mode != "thorough")
             if mode == "auto":
-                tree = trafilatura.utils.load_html(html)  # parsed once for both opinions
-                doc = _bare(
-                    tree if tree is not None else html, url, fast=True, metadata=True, date_search=date_search
-                )
-                first = doc.as_dict() if doc is not None else {}
-                title = html_to_text(first.get("title") or "") or feed_title
-                candidate = _strip_leading_title(normalize_space(first.get("text") or ""), title)
+                title = html_to_text(meta.title or "") or feed_title
+                first = doc.text if doc is not None else ""
+                candidate = _strip_leading_title(normalize_space(first or ""), title)
                 reason = "asked" if second_opinion else second_opinion_reason(candidate, tree)
-                if reason is not None and tree is not None:
-                    second = _bare(tree, url, fast=False, metadata=False)
-                    if second is not None and doc is not None:
-                        doc.text = second.text
-                    elif second is not None:
+                if reason is not None:
+                    second = _bare(tree, url, fast=False)
+                    if second is not None:
                         doc = second
-            else:
-                doc = _bare(html, url, fast=mode == "fast", metadata=True, date_search=date_search)
     except Exception as exc:  # noqa: BLE001 - a page that crashes the extractor falls back to the feed
         log.warning(
             "extraction failed for %s (%s: %s); the feed's text is used",
@@ -299,9 +295,8 @@ def extract_page(
             exc_info=log.isEnabledFor(logging.DEBUG),
         )
         doc = None
-    data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    title = html_to_text(data.get("title") or "") or feed_title
-    text = normalize_space(data.get("text") or "")
+    title = html_to_text(meta.title or "") or feed_title
+    text = normalize_space((doc.text if doc is not None else None) or "")
     text = _strip_leading_title(text, title)
     feed_text = normalize_space(feed_text)
     method = "page"
@@ -310,9 +305,9 @@ def extract_page(
     return Extracted(
         text=text,
         title=title or None,
-        author=(data.get("author") or None),
-        published_at=_parse_date(data.get("date")),
-        site_name=data.get("sitename") or None,
+        author=meta.author,
+        published_at=_parse_date(meta.date),
+        site_name=meta.site_name,
         method=method,
         second_opinion=reason,
     )
