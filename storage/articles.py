@@ -11,6 +11,7 @@ import duckdb
 from storage.database import Database
 from storage.dedup import ClusterJoins, DedupIndex
 from storage.records import ArticleRecord, InsertResult
+from storage.templates import PageLines, write_site_page_lines
 
 NearDuplicateFinder = Callable[[DedupIndex, ArticleRecord], int | None]
 
@@ -117,6 +118,7 @@ class Articles(Database):
         on_inserted: Callable[[DedupIndex, ArticleRecord, int], None] | None = None,
         before_commit: Callable[[DedupIndex], None] | None = None,
         joins: ClusterJoins | None = None,
+        page_lines: tuple[Sequence[PageLines], int] | None = None,
     ) -> list[InsertResult]:
         """Store a batch in one transaction, assigning ids and story clusters.
 
@@ -125,6 +127,8 @@ class Articles(Database):
         cluster; `near_duplicate` may name another article whose cluster the record joins.
         `before_commit` runs last inside the transaction (the near-duplicate index writes its rows).
         Cluster joins wait in `joins` (the finder's own, which it flushes before it merges).
+        `page_lines` (pages, keep): what the batch's pages taught about their outlets' templates,
+        stored in the same transaction (storage/templates.py).
         The callbacks get the index as a `DedupIndex` over this transaction.
 
         One attempt only, on a lake too: the callbacks carry state from this attempt, so the
@@ -171,6 +175,8 @@ class Articles(Database):
                     on_inserted(db, rec, article_id)
             if before_commit is not None:
                 before_commit(db)
+            if page_lines is not None:
+                write_site_page_lines(con, *page_lines)
             joins.flush(con)
             placed = {
                 int(r[0]): (int(r[1]), r[2])

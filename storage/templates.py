@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
 import pyarrow as pa
 
 from storage.database import Database
@@ -60,35 +61,39 @@ class SiteTemplates(Database):
         `keep` pages of each source involved."""
         if not pages:
             return
-        table = pa.table(
-            {
-                "source": pa.array([p.source for p in pages], pa.string()),
-                "url": pa.array([p.url for p in pages], pa.string()),
-                "seen_at": pa.array([p.seen_at for p in pages], pa.timestamp("us", tz="UTC")),
-                "line_keys": pa.array(
-                    [[_signed(k) for k in p.line_keys] for p in pages], pa.list_(pa.int64())
-                ),
-            }
-        )
 
         def attempt() -> None:
             with self.transaction() as con:
-                con.register("template_new", table)
-                try:
-                    con.execute(
-                        "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM template_new)"
-                    )
-                    con.execute(
-                        "INSERT INTO site_page_lines SELECT source, url, seen_at, line_keys FROM template_new"
-                    )
-                    con.execute(
-                        "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM"
-                        " (SELECT source, url, row_number() OVER (PARTITION BY source ORDER BY seen_at DESC, url)"
-                        " AS n FROM site_page_lines WHERE source IN (SELECT DISTINCT source FROM template_new))"
-                        " WHERE n > ?)",
-                        [int(keep)],
-                    )
-                finally:
-                    con.unregister("template_new")
+                write_site_page_lines(con, pages, keep)
 
         self.retrying(attempt)
+
+
+def write_site_page_lines(con: duckdb.DuckDBPyConnection, pages: Sequence[PageLines], keep: int) -> None:
+    """`add_site_page_lines` inside a transaction of the caller's (the ingest stores a batch's
+    page lines with its articles: one connection a batch, not two)."""
+    if not pages:
+        return
+    table = pa.table(
+        {
+            "source": pa.array([p.source for p in pages], pa.string()),
+            "url": pa.array([p.url for p in pages], pa.string()),
+            "seen_at": pa.array([p.seen_at for p in pages], pa.timestamp("us", tz="UTC")),
+            "line_keys": pa.array([[_signed(k) for k in p.line_keys] for p in pages], pa.list_(pa.int64())),
+        }
+    )
+    con.register("template_new", table)
+    try:
+        con.execute(
+            "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM template_new)"
+        )
+        con.execute("INSERT INTO site_page_lines SELECT source, url, seen_at, line_keys FROM template_new")
+        con.execute(
+            "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM"
+            " (SELECT source, url, row_number() OVER (PARTITION BY source ORDER BY seen_at DESC, url)"
+            " AS n FROM site_page_lines WHERE source IN (SELECT DISTINCT source FROM template_new))"
+            " WHERE n > ?)",
+            [int(keep)],
+        )
+    finally:
+        con.unregister("template_new")

@@ -112,6 +112,15 @@ class SiteCleaner(Generic[T]):
             self.cleaned += len(changed)
         return out
 
+    def take_unsaved(self) -> tuple[list[PageLines], int]:
+        """The pages learnt since the last save and how many a source keeps, to be stored with a
+        batch; `put_back` them if the batch is not stored."""
+        taken, self._unsaved = self._unsaved, []
+        return taken, self.templates.params.window
+
+    def put_back(self, pages: Sequence[PageLines]) -> None:
+        self._unsaved = [*pages, *self._unsaved]
+
     def save(self, store: Store) -> None:
         """Keep the pages learnt since the last save (after their batch is stored)."""
         if self._unsaved:

@@ -288,11 +288,13 @@ async def _ingest_entries(
         kept = await asyncio.to_thread(spool.put, records)  # on disk before the database is tried
         async with write_lock:
             if not busy:
+                page_lines = cleaner.take_unsaved()  # stored with the batch, in its transaction
                 try:
                     results = await asyncio.to_thread(
-                        _to_thread_store_insert, store, records, run_id, site_lines
+                        _to_thread_store_insert, store, records, run_id, site_lines, page_lines
                     )
                 except DatabaseBusy as exc:
+                    cleaner.put_back(page_lines[0])
                     busy.append(str(exc))
                     reporter.message(f"{exc}; fetched articles are kept in {spool.dir}")
             if busy:
@@ -300,8 +302,6 @@ async def _ingest_entries(
                     poll.report.spooled += 1
                 return
             await asyncio.to_thread(spool.remove, kept)
-            with contextlib.suppress(DatabaseBusy):  # the template only misses these pages
-                await asyncio.to_thread(cleaner.save, store)
             for (poll, _), result in zip(batch, results, strict=True):
                 if not result.inserted:
                     poll.report.known += 1

@@ -6,12 +6,17 @@ from collections.abc import Sequence
 
 from flows.stages.near_duplicates import NearDuplicates, SiteLines
 from storage import ArticleRecord, InsertResult, Store
+from storage.templates import PageLines
 
 
 def _to_thread_store_insert(
-    store: Store, records: Sequence[ArticleRecord], run_id: int, site_lines: SiteLines | None = None
+    store: Store,
+    records: Sequence[ArticleRecord],
+    run_id: int,
+    site_lines: SiteLines | None = None,
+    page_lines: tuple[Sequence[PageLines], int] | None = None,
 ) -> list[InsertResult]:
-    return insert_with_dedup(store, records, run_id, site_lines)
+    return insert_with_dedup(store, records, run_id, site_lines, page_lines)
 
 
 def insert_with_dedup(
@@ -19,10 +24,12 @@ def insert_with_dedup(
     records: Sequence[ArticleRecord],
     run_id: int | None = None,
     site_lines: SiteLines | None = None,
+    page_lines: tuple[Sequence[PageLines], int] | None = None,
 ) -> list[InsertResult]:
     """Store a batch; each article joins the story cluster of its exact or near duplicate.
 
-    `site_lines` carries what the batches of one run learn about the sites' recent articles.
+    `site_lines` carries what the batches of one run learn about the sites' recent articles;
+    `page_lines` (pages, keep) go in the same transaction (the outlets' templates).
     A lake runs the attempt again when another writer committed first, with fresh dedup state.
     """
 
@@ -35,6 +42,7 @@ def insert_with_dedup(
             on_inserted=nd.inserted,
             before_commit=nd.flush,
             joins=nd.joins,
+            page_lines=page_lines,
         )
 
     return store.retrying(attempt)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage import Store
+import pytest
+
+from storage import ArticleRecord, Store
 from storage.templates import PageLines
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -28,3 +30,27 @@ def test_page_lines_are_kept_per_source_newest_first_and_pruned(tmp_path: Path) 
     # a page seen again replaces its lines
     again.add_site_page_lines([PageLines("herald", "u/4", T0 + timedelta(hours=1), (9,))], keep=3)
     assert again.site_page_lines(["herald"], limit=1)["herald"][0].line_keys == (9,)
+
+
+def test_a_batchs_page_lines_go_in_with_its_articles_or_not_at_all(tmp_path: Path) -> None:
+    store = Store(tmp_path / "t.duckdb")
+    store.migrate()
+    recs = [
+        ArticleRecord(f"https://h.test/{i}", f"https://h.test/{i}", "herald", "T", f"Text {i}.", T0)
+        for i in range(2)
+    ]
+    lines = [PageLines("herald", f"https://h.test/{i}", T0, (i, 42)) for i in range(2)]
+    store.insert_articles(recs, page_lines=(lines, 200))
+    assert store.count_articles() == 2
+    assert sorted(p.url for p in store.site_page_lines(["herald"], 10)["herald"]) == [r.url for r in recs]
+
+    def fail(_db: object) -> None:
+        raise RuntimeError("the batch fails before it commits")
+
+    more = [ArticleRecord("https://h.test/9", "https://h.test/9", "herald", "T", "Text 9.", T0)]
+    with pytest.raises(RuntimeError):
+        store.insert_articles(
+            more, before_commit=fail, page_lines=([PageLines("herald", "https://h.test/9", T0, (9,))], 200)
+        )
+    assert store.count_articles() == 2
+    assert len(store.site_page_lines(["herald"], 10)["herald"]) == 2
