@@ -123,6 +123,18 @@ def test_labelled_set_precision_and_recall(
         assert sub.precision == 1.0 and sub.recall >= 0.95, (lang, sub.missed)
 
 
+def test_real_pages_briefs_in_one_template_apart_and_a_wire_text_in_three_joined(
+    eval_run: tuple[list[dedup_eval.Item], dict[str, int], Path],
+) -> None:
+    """mozilla/readability's pages, cleaned by their outlets' templates (without the cleaning, the
+    briefs of one outlet share a cluster and the wire text's copies do not: precision and recall 0)."""
+    items, clusters, _ = eval_run
+    real = [it for it in items if it.kind in ("real-brief", "real-wire")]
+    assert {it.kind for it in real} == {"real-brief", "real-wire"} and len({it.source for it in real}) == 4
+    score = dedup_eval.score(real, {it.url: clusters[it.url] for it in real})
+    assert score.false_merges == [] and score.missed == [] and score.true_pairs == 6
+
+
 def test_what_a_run_remembers_of_the_sites_changes_no_cluster(
     eval_run: tuple[list[dedup_eval.Item], dict[str, int], Path], tmp_path: Path
 ) -> None:
