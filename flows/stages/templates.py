@@ -23,11 +23,12 @@ how many of them print each line:
   template lines (or the text's edge) and no paragraph of this page alone lies beyond it (the
   "most read" teasers under the story; a background paragraph two stories share stays);
 - a long line is also cut into sentences (table cells, a ticker's "10:17" items), whose hashes
-  are kept with the page's lines: a run of recurring sentences a paragraph long at the start of
-  the story's first line or the end of its last goes (an extractor glued the outlet's ticker or
-  "read also" table to the story), and so does a run printed on most of the outlet's pages
-  anywhere in a line (the line-level rule for paragraphs); a line made only of recurring
-  sentences is left to the line-level rules.
+  are kept with the page's lines: a run of sentences (a sentence long at least) that `long_pages`
+  pages and `long_share` of the outlet's pages print goes from inside a line, as a paragraph
+  would (an extractor glued the outlet's ticker or "read also" table to the story); a line made
+  only of recurring sentences is left to the line-level rules. With two pages, a shared run is
+  as likely the same story printed twice as a template: the dedup stage tells them apart
+  (flows/stages/near_duplicates.py).
 
 Pages with the same lines are counted once (a story the outlet printed at two addresses). An
 outlet with one page known has no template: its text is left exactly as extracted, and so is a
@@ -57,7 +58,6 @@ class TemplateParams:
     cjk_word: float = 1 / 3  # a CJK character as a share of a word: Chinese paragraphs run to 75+
     isolated_tokens: float = 12.0  # neighbours at least this long make a recurring line "inside the story"
     label_tokens: float = 4.0  # a line this short between a template line and a list is the list's label
-    run_tokens: float = 25.0  # recurring sentences inside a line: a run this long at the story's edge goes
 
 
 # Where a long line is cut into pieces (sentences, table cells, a ticker's "10:17" items) to find a
@@ -190,12 +190,9 @@ class SiteTemplate:
     def _runs_out(
         self, raws: list[str], marks: list[bool], sizes: list[float], own: bool, known: int, tokens: Tokens
     ) -> list[str]:
-        """The lines kept, a long one without the recurring run of sentences it may hold: one printed
-        on most of the outlet's pages anywhere in it (a sentence long at least), or a paragraph's
-        worth at the story's edge (a story glued to the outlet's ticker or "read also" table)."""
+        """The lines kept, a long one without the run of sentences it may hold that most of the
+        outlet's pages print (a ticker or "read also" table glued to the story by the extractor)."""
         p = self.params
-        kept = [i for i, m in enumerate(marks) if not m and sizes[i] >= 0]
-        story = [i for i in kept if sizes[i] >= p.isolated_tokens]
         out: list[str] = []
         for i, raw in enumerate(raws):
             if marks[i]:
@@ -215,7 +212,6 @@ class SiteTemplate:
                 sized.append((_size(self.params, cut[0]) if cut else 0.0, count))
                 merged.append(part)
             parts = merged
-            head, tail = bool(story) and i == story[0], bool(story) and i == story[-1]
             drop = [False] * len(parts)
             j = 0
             while j < len(parts):
@@ -226,11 +222,10 @@ class SiteTemplate:
                 while k < len(parts) and sized[k][1] >= p.min_pages:
                     k += 1
                 run = sized[j:k]
-                edge = (j == 0 and head) or (k == len(parts) and tail)
-                size = sum(size for size, _ in run)
-                if (j, k) != (0, len(parts)) and (
-                    (all(self._common(c, known) for _, c in run) and size >= p.isolated_tokens)
-                    or (edge and size >= p.run_tokens)
+                if (
+                    (j, k) != (0, len(parts))
+                    and all(self._common(c, known) for _, c in run)
+                    and sum(size for size, _ in run) >= p.isolated_tokens
                 ):
                     drop[j:k] = [True] * (k - j)
                 j = k
@@ -318,8 +313,13 @@ class Templates:
             cut = tokens.lines(raw)
             if cut and _size(self.params, cut[0]) >= self.params.long_tokens:
                 parts = pieces(raw)
-                if len(parts) > 1:
-                    found.update(line.key for part in parts for line in tokens.lines(part))
+                if len(parts) > 1:  # not a lone "The" that a short line elsewhere would match
+                    found.update(
+                        line.key
+                        for part in parts
+                        for line in tokens.lines(part)
+                        if _size(self.params, line) >= self.params.label_tokens
+                    )
         keys = tuple(sorted(found))
         self._site(source).add(url, keys)
         return PageLines(source, url, seen_at, keys)

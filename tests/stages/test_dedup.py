@@ -255,6 +255,34 @@ def test_an_article_matching_two_clusters_merges_them_under_the_earliest(db_path
     assert_cluster_invariants(db_path)
 
 
+def test_two_stories_of_one_site_glued_to_its_ticker_are_not_copies(db_path: Path) -> None:
+    """One line each (the extractor glued the site's ticker to the story), the ticker the larger
+    part; the same story at a second address, or updated with a paragraph, is still a copy."""
+    ticker = " ".join(
+        p for s in ("gas-wire", "summit-wire", "rogun", "border-feature") for p in STORIES[s][2]
+    )
+    water, border = (" ".join(STORIES[s][2]) for s in ("water-wire", "border-wire"))
+    a = f"1 hour ago {water} {ticker}"
+    assert is_near_duplicate(a, f"{border} {ticker}")  # without knowing the site
+    store = Store(db_path)
+    store.migrate()
+    _insert(
+        store,
+        [
+            _record("https://site.example/water", a, 0),
+            _record("https://site.example/border", f"{border} {ticker}", 1),
+        ],
+    )
+    _insert(store, [_record("https://site.example/water?again", f"42 minutes ago {water} {ticker}", 2)])
+    update = f"1 hour ago {water} {STORIES['water-analysis'][2][0]} {ticker}"
+    _insert(store, [_record("https://site.example/water-updated", update, 3)])
+    _, rows = store.query("SELECT canonical_url, cluster_id FROM article ORDER BY id")
+    cluster = dict(rows)
+    assert cluster["https://site.example/water"] != cluster["https://site.example/border"]
+    assert cluster["https://site.example/water"] == cluster["https://site.example/water?again"]
+    assert cluster["https://site.example/water"] == cluster["https://site.example/water-updated"]
+
+
 def test_a_failed_batch_leaves_neither_articles_nor_index_rows(db_path: Path) -> None:
     store = Store(db_path)
     store.migrate()
