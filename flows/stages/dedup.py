@@ -7,7 +7,9 @@ is then verified on the stored text itself, never on the estimate alone: it is a
 shingle sets' Jaccard similarity is high (light edits, other boilerplate), or when the smaller
 text is mostly contained in the larger one and not much smaller (trimmed copies, a new first
 paragraph). Lines that a site repeats on other stories (its page template) are left out of the
-comparison, so two short briefs under one heavy template stay apart. The parameters below were
+comparison, so two short briefs under one heavy template stay apart; and two texts of one site
+that each hold a passage of their own (`own_passage` shingles in a row the other lacks) are two
+stories sharing a block of the site's, not copies. The parameters below were
 chosen by measurement on the labelled set in tests/dedup_eval.py (see benchmarks/dedup_params.py).
 """
 

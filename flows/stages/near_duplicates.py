@@ -1,5 +1,7 @@
 """Near-duplicates of a batch among everything stored: candidates by band key, verified on the
-text without each site's template lines, clusters merged when a copy bridges two.
+text without each site's template lines (two texts of one site that each keep a passage of their
+own are two stories, whatever block of the site they share), clusters merged when a copy bridges
+two.
 
 Runs inside storage's insert (or rebuild, or reconcile) transaction, through the `DedupIndex`
 storage hands it: this module holds no connection. The shingling it verifies with is pure
