@@ -128,8 +128,9 @@ def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, objec
 
 def trafilatura_alone(pages: list[Page], cache: Path | None) -> dict[str, str]:
     if cache is not None and cache.exists():
-        return dict(json.loads(cache.read_text(encoding="utf-8")))
-    out = {p.name: trafilatura_extract(p.case) for p in pages}
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        return {k: v[0] if isinstance(v, list) else v for k, v in kept.items()}  # (text, error) pairs too
+    out = {p.name: trafilatura_extract(p.case)[0] for p in pages}
     if cache is not None:
         cache.write_text(json.dumps(out), encoding="utf-8")
     return out

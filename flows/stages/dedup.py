@@ -7,7 +7,9 @@ is then verified on the stored text itself, never on the estimate alone: it is a
 shingle sets' Jaccard similarity is high (light edits, other boilerplate), or when the smaller
 text is mostly contained in the larger one and not much smaller (trimmed copies, a new first
 paragraph). Lines that a site repeats on other stories (its page template) are left out of the
-comparison, so two short briefs under one heavy template stay apart. The parameters below were
+comparison, so two short briefs under one heavy template stay apart; and two texts of one site
+that each hold a passage of their own (`own_passage` shingles in a row the other lacks) are two
+stories sharing a block of the site's, not copies. The parameters below were
 chosen by measurement on the labelled set in tests/dedup_eval.py (see benchmarks/dedup_params.py).
 """
 
@@ -62,6 +64,8 @@ class DedupParams:
     max_candidates: int = 8  # candidates verified per article, best band agreement first
     template_window: int = 50  # a site's recent articles consulted for its page template ...
     template_stories: int = 2  # ... where a line printed on this many other stories is template
+    own_passage: int = 50  # two texts of one site that each hold this many shingles in a row the
+    # other lacks (three times as many for CJK) are two stories sharing the site's block, not copies
     tokenizer: int = 1  # bump when tokens or shingle hashing change
 
     @property
@@ -171,6 +175,10 @@ class Doc:
 
     def shingles(self, without: frozenset[int] | set[int] = frozenset()) -> np.ndarray:
         """Sorted unique 32-bit shingle hashes of the text, leaving out the lines whose key is in `without`."""
+        return np.unique(self.shingle_sequence(without))
+
+    def shingle_sequence(self, without: frozenset[int] | set[int] = frozenset()) -> np.ndarray:
+        """The text's 32-bit shingle hashes in reading order (repeats kept), as `shingles` cuts them."""
         kept = [t for t, key in zip(self.lines, self.line_keys, strict=True) if key not in without]
         if not kept:
             return np.empty(0, dtype=np.uint32)
@@ -182,7 +190,7 @@ class Doc:
         h = toks[:n].copy()
         for j in range(1, k):
             h = h * _MUL + toks[j : j + n]
-        return np.unique((_fmix64(h) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        return (_fmix64(h) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
     @cached_property
     def all_shingles(self) -> np.ndarray:
@@ -237,6 +245,16 @@ class Similarity:
         if self.jaccard >= params.jaccard:
             return True
         return self.containment >= params.containment and self.size_ratio >= params.size_ratio
+
+
+def longest_unshared(sequence: np.ndarray, other: np.ndarray) -> int:
+    """The longest run of consecutive shingles of a text (`Doc.shingle_sequence`) that the other
+    text's shingle set lacks: a passage of its own, not light edits scattered through a copy."""
+    missing = ~np.isin(sequence, other)
+    if not missing.any():
+        return 0
+    edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> Similarity:

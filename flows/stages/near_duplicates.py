@@ -1,5 +1,7 @@
 """Near-duplicates of a batch among everything stored: candidates by band key, verified on the
-text without each site's template lines, clusters merged when a copy bridges two.
+text without each site's template lines (two texts of one site that each keep a passage of their
+own are two stories, whatever block of the site they share), clusters merged when a copy bridges
+two.
 
 Runs inside storage's insert (or rebuild, or reconcile) transaction, through the `DedupIndex`
 storage hands it: this module holds no connection. The shingling it verifies with is pure
@@ -12,7 +14,18 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, Doc, Tokens, band_keys, line_keys, similarity
+import numpy as np
+
+from flows.stages.dedup import (
+    DEFAULT_PARAMS,
+    DedupParams,
+    Doc,
+    Tokens,
+    band_keys,
+    line_keys,
+    longest_unshared,
+    similarity,
+)
 from storage import ArticleRecord
 from storage import dedup as index
 from storage.dedup import DedupIndex
@@ -196,11 +209,28 @@ class NearDuplicates:
         cluster = self._cluster[cand.id]
         ours = self._template(db, rec.source, mine, rec.canonical_url, cluster)
         other = self._template(db, cand.source, theirs, rec.canonical_url, cluster)
-        sim = similarity(
-            mine.shingles(ours) if ours else mine.all_shingles,
-            theirs.shingles(other) if other else theirs.all_shingles,
+        a = mine.shingles(ours) if ours else mine.all_shingles
+        b = theirs.shingles(other) if other else theirs.all_shingles
+        sim = similarity(a, b)
+        if not sim.is_copy(self.params):
+            return None
+        if rec.source == cand.source and self._two_stories(mine, ours, a, theirs, other, b):
+            return None
+        return sim.jaccard + sim.containment
+
+    def _two_stories(
+        self, mine: Doc, ours: set[int], a: np.ndarray, theirs: Doc, other: set[int], b: np.ndarray
+    ) -> bool:
+        """Two texts of one site, each with a passage of its own as long as a paragraph: different
+        stories that share a block of the site's (its ticker, a "read also" table glued to the
+        story), which the site's template lines cannot show when the site has printed few pages.
+        A copy of one story at two addresses differs in a date or a few edits, not a paragraph
+        on both sides; an updated story adds to one side only."""
+        need = self.params.own_passage * (1 if mine.k == self.params.shingle_words else 3)
+        return (
+            longest_unshared(mine.shingle_sequence(ours), b) >= need
+            and longest_unshared(theirs.shingle_sequence(other), a) >= need
         )
-        return sim.jaccard + sim.containment if sim.is_copy(self.params) else None
 
     def _template(self, db: DedupIndex, source: str, doc: Doc, url: str, cluster: int) -> set[int]:
         """Lines of `doc` its site also printed on several other stories: its template, not this story.

@@ -123,6 +123,18 @@ def test_labelled_set_precision_and_recall(
         assert sub.precision == 1.0 and sub.recall >= 0.95, (lang, sub.missed)
 
 
+def test_real_pages_briefs_in_one_template_apart_and_a_wire_text_in_three_joined(
+    eval_run: tuple[list[dedup_eval.Item], dict[str, int], Path],
+) -> None:
+    """mozilla/readability's pages, cleaned by their outlets' templates (without the cleaning, the
+    briefs of one outlet share a cluster and the wire text's copies do not: precision and recall 0)."""
+    items, clusters, _ = eval_run
+    real = [it for it in items if it.kind in ("real-brief", "real-wire")]
+    assert {it.kind for it in real} == {"real-brief", "real-wire"} and len({it.source for it in real}) == 4
+    score = dedup_eval.score(real, {it.url: clusters[it.url] for it in real})
+    assert score.false_merges == [] and score.missed == [] and score.true_pairs == 6
+
+
 def test_what_a_run_remembers_of_the_sites_changes_no_cluster(
     eval_run: tuple[list[dedup_eval.Item], dict[str, int], Path], tmp_path: Path
 ) -> None:
@@ -241,6 +253,34 @@ def test_an_article_matching_two_clusters_merges_them_under_the_earliest(db_path
     rows = _cluster_rows(db_path)
     assert {r[1] for r in rows} == {rows[0][0]}
     assert_cluster_invariants(db_path)
+
+
+def test_two_stories_of_one_site_glued_to_its_ticker_are_not_copies(db_path: Path) -> None:
+    """One line each (the extractor glued the site's ticker to the story), the ticker the larger
+    part; the same story at a second address, or updated with a paragraph, is still a copy."""
+    ticker = " ".join(
+        p for s in ("gas-wire", "summit-wire", "rogun", "border-feature") for p in STORIES[s][2]
+    )
+    water, border = (" ".join(STORIES[s][2]) for s in ("water-wire", "border-wire"))
+    a = f"1 hour ago {water} {ticker}"
+    assert is_near_duplicate(a, f"{border} {ticker}")  # without knowing the site
+    store = Store(db_path)
+    store.migrate()
+    _insert(
+        store,
+        [
+            _record("https://site.example/water", a, 0),
+            _record("https://site.example/border", f"{border} {ticker}", 1),
+        ],
+    )
+    _insert(store, [_record("https://site.example/water?again", f"42 minutes ago {water} {ticker}", 2)])
+    update = f"1 hour ago {water} {STORIES['water-analysis'][2][0]} {ticker}"
+    _insert(store, [_record("https://site.example/water-updated", update, 3)])
+    _, rows = store.query("SELECT canonical_url, cluster_id FROM article ORDER BY id")
+    cluster = dict(rows)
+    assert cluster["https://site.example/water"] != cluster["https://site.example/border"]
+    assert cluster["https://site.example/water"] == cluster["https://site.example/water?again"]
+    assert cluster["https://site.example/water"] == cluster["https://site.example/water-updated"]
 
 
 def test_a_failed_batch_leaves_neither_articles_nor_index_rows(db_path: Path) -> None:

@@ -174,3 +174,56 @@ def test_what_storage_kept_is_learnt_back() -> None:
     assert again.loaded("herald") and again.pages("herald") == 3
     court = page("court")
     assert again.clean("herald", "u/court", court).splitlines() == STORIES["court"]
+
+
+TICKER = [
+    "10:17 Metro fares frozen for another year The city council voted to keep fares at 150 tenge.",
+    "10:15 Snow closes the road to Medeu Police turned back cars at the first checkpoint on Tuesday.",
+    "10:10 Tenge firms against the dollar The currency gained two tenths in the first minutes of trading.",
+]
+
+
+def test_a_ticker_glued_to_the_story_in_one_line_goes_when_most_pages_print_it() -> None:
+    """An extractor's one line: a story, then the outlet's news ticker."""
+    texts = {f"u/{s}": " ".join(STORIES[s] + TICKER) + "\n" + FOOTER[1] for s in ("grain", "ballet", "metro")}
+    site = Templates()
+    learn(site, dict(list(texts.items())[:2]))
+    for s in ("grain", "ballet"):  # two pages: the same story printed twice would look the same
+        assert site.clean("herald", f"u/{s}", texts[f"u/{s}"]) == " ".join(STORIES[s] + TICKER)
+    learn(site, texts)
+    for s in ("grain", "ballet", "metro"):
+        assert site.clean("herald", f"u/{s}", texts[f"u/{s}"]) == " ".join(STORIES[s])
+
+
+def test_sentences_two_stories_share_inside_their_lines_stay() -> None:
+    """A background passage two stories share in the middle of their lines is theirs, and so is a
+    recurring sentence too short to be a ticker at a line's end."""
+    background = (
+        "The ministry expects the harvest to exceed last year's by at least two million tonnes, "
+        "its spokesman said, although the drought hit the northern regions hardest of all."
+    )
+    texts = {
+        "u/a": " ".join([STORIES["grain"][0], background, STORIES["grain"][1]]) + "\n" + STORIES["metro"][2],
+        "u/b": " ".join([STORIES["court"][0], background, STORIES["court"][1], "Wheat is up."]),
+        "u/c": " ".join([STORIES["ballet"][0], "Wheat is up."]),
+    }
+    site = Templates()
+    learn(site, texts)
+    for url, text in texts.items():
+        assert site.clean("herald", url, text) == text
+
+
+def test_a_sidebar_paragraph_among_template_lines_goes_with_two_pages() -> None:
+    teaser = (
+        "This year the officials who stole from the budget were promised that they would lose their heads, "
+        "but first they must remember that they serve the people. We recall the year's best quotes."
+    )
+    texts = {
+        "u/grain": page("grain", related=["Metro extension on schedule"]) + "\n" + teaser,
+        "u/ballet": page("ballet", related=["Wheat exports up a fifth"]) + "\n" + teaser,
+    }
+    texts["u/grain"] = texts["u/grain"].replace("Related news\n", "Related news\nTwitter\n")
+    site = Templates()
+    learn(site, texts)
+    assert site.clean("herald", "u/grain", texts["u/grain"]).splitlines() == STORIES["grain"]
+    assert site.clean("herald", "u/ballet", texts["u/ballet"]).splitlines() == STORIES["ballet"]
