@@ -270,6 +270,9 @@ class SiteTemplate:
         return out
 
 
+CUT_LINES_KEPT = 20_000
+
+
 class Templates:
     """Every outlet's template, as learnt from its pages: loaded from storage, grown page by page."""
 
@@ -301,7 +304,10 @@ class Templates:
         return site.pages if site is not None else 0
 
     def _tokens(self) -> Tokens:
-        if self.tokens.size() > 200_000:  # a long run: forget the lines cut so far
+        # a long run: forget the lines cut so far. An outlet's template is a few dozen lines, so
+        # a few hundred pages' lines are enough to cut each recurring one once; 200,000 lines (and
+        # their tokens) held 200 MB in a 5,000-page ingest
+        if self.tokens.size() > CUT_LINES_KEPT:
             self.tokens = Tokens()
         return self.tokens
 
