@@ -104,19 +104,29 @@ def tokenize(text: str) -> list[str]:
 
 
 class _Line:
-    """One non-empty line, cut into tokens once however many texts of the batch print it."""
+    """One non-empty line, cut into tokens once however many texts of the batch print it.
 
-    __slots__ = ("_hashes", "_joined", "key", "tokens")
+    A `light` line keeps only what the outlet templates read (its key, how many tokens, how
+    many of them in scripts without spaces), not the tokens: a long run caches many lines."""
 
-    def __init__(self, tokens: list[str]) -> None:
-        self.tokens = tokens
+    __slots__ = ("_hashes", "_joined", "_spaceless", "count", "key", "tokens")
+
+    def __init__(self, tokens: list[str], light: bool = False) -> None:
         self._joined = " ".join(tokens)
         self.key = _token_hash(self._joined)
+        self.count = len(tokens)
         self._hashes: np.ndarray | None = None
+        self._spaceless: int | None = None
+        self.tokens = tokens
+        if light:
+            self._spaceless = self.no_space()
+            self.tokens, self._joined = [], ""
 
     def no_space(self) -> int:
         """Tokens of scripts written without spaces (each such character is a token of its own)."""
-        return len(_NO_SPACE_CHAR.findall(self._joined))
+        if self._spaceless is None:
+            self._spaceless = len(_NO_SPACE_CHAR.findall(self._joined))
+        return self._spaceless
 
     def hashes(self, words: dict[str, int]) -> np.ndarray:
         if self._hashes is None:
@@ -132,10 +142,12 @@ class _Line:
 
 class Tokens:
     """Tokens and line hashes shared by the texts of one batch: a batch compares each new text
-    with stored ones and with its sites' recent articles, so most words and many lines recur."""
+    with stored ones and with its sites' recent articles, so most words and many lines recur.
+    `light`: lines without their tokens (see _Line), for the outlet templates' long-lived cache."""
 
-    def __init__(self) -> None:
+    def __init__(self, light: bool = False) -> None:
         self.words: dict[str, int] = {}
+        self.light = light
         self._lines: dict[str, _Line | None] = {}
 
     def size(self) -> int:
@@ -149,7 +161,7 @@ class Tokens:
                 line = self._lines[raw]
             else:
                 toks = tokenize(raw)
-                line = self._lines[raw] = _Line(toks) if toks else None
+                line = self._lines[raw] = _Line(toks, self.light) if toks else None
             if line is not None:
                 out.append(line)
         return out
