@@ -696,7 +696,11 @@ def main() -> None:
     parser.add_argument("--spec", default="{}", help="WebSpec fields as JSON")
     args = parser.parse_args()
     spec = WebSpec(**json.loads(args.spec))
-    server = Server(Corpus(spec))
+    serve_until_orphaned(Server(Corpus(spec)))
+
+
+def serve_until_orphaned(server: Server) -> None:
+    """Serve, saying where on stdout (one JSON line), until the parent closes stdin or dies."""
 
     def ready(info: dict[str, object]) -> None:
         print(json.dumps(info), flush=True)

@@ -16,8 +16,6 @@ The server is `benchmarks.newsweb.Server` run on a `RealCorpus` in a subprocess
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import hashlib
 import json
 import os
@@ -26,13 +24,12 @@ import re
 import subprocess
 import sys
 import tarfile
-import threading
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
 
-from benchmarks.newsweb import BASE_TIME, FIRST_HOST, NewsWeb, Outlet, Server
+from benchmarks.newsweb import BASE_TIME, FIRST_HOST, NewsWeb, Outlet, Server, serve_until_orphaned
 from tests.support.pages import rss
 
 HERE = Path(__file__).resolve().parent
@@ -174,18 +171,7 @@ def main() -> None:
     parser.add_argument("--spec", required=True, help="RealSpec fields as JSON")
     raw = json.loads(parser.parse_args().spec)
     spec = RealSpec(**{**raw, "dirs": tuple(raw["dirs"])})
-    server = Server(RealCorpus(spec))  # type: ignore[arg-type]
-
-    def ready(info: dict[str, object]) -> None:
-        print(json.dumps(info), flush=True)
-
-    def orphaned() -> None:
-        sys.stdin.read()
-        os._exit(0)
-
-    threading.Thread(target=orphaned, daemon=True).start()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(server.serve(ready))
+    serve_until_orphaned(Server(RealCorpus(spec)))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

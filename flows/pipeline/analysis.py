@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from flows.config import Config, Topic
 from flows.stages.dedup import band_keys, text_hash
@@ -41,6 +41,29 @@ class PageJob:
     final_url: str
     entry: FeedEntry
     language_hint: str | None
+
+
+class _TextFields(TypedDict):
+    text: str
+    language: str | None
+    relevance: float
+    is_relevant: bool
+    countries: list[str]
+    text_hash: str | None
+    band_keys: list[int]
+
+
+def _following(text: str, language: str | None, score: Score) -> _TextFields:
+    """The record's fields that follow from its text: the text, its language and score, its hashes."""
+    return {
+        "text": text,
+        "language": language,
+        "relevance": score.relevance,
+        "is_relevant": score.is_relevant,
+        "countries": score.countries,
+        "text_hash": text_hash(text),
+        "band_keys": band_keys(text),
+    }
 
 
 class Analyzer:
@@ -76,14 +99,8 @@ class Analyzer:
             canonical_url=canonical_url,
             source=source,
             title=title,
-            text=text,
             first_seen_at=datetime.now(UTC),
-            language=language,
-            relevance=score.relevance,
-            is_relevant=score.is_relevant,
-            countries=score.countries,
-            text_hash=text_hash(text),
-            band_keys=band_keys(text),
+            **_following(text, language, score),
             **fields,  # type: ignore[arg-type]
         )
 
@@ -93,16 +110,7 @@ class Analyzer:
         cost most of an analysis, and menus seldom decide it); a record without one is detected."""
         language = rec.language or detect_language(f"{rec.title or ''}\n{text}", language_hint)
         score = self.scorer.score(rec.title, text, language)
-        return dataclasses.replace(
-            rec,
-            text=text,
-            language=language,
-            relevance=score.relevance,
-            is_relevant=score.is_relevant,
-            countries=score.countries,
-            text_hash=text_hash(text),
-            band_keys=band_keys(text),
-        )
+        return dataclasses.replace(rec, **_following(text, language, score))
 
     def page(self, job: PageJob) -> ArticleRecord:
         entry = job.entry
