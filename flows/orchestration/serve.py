@@ -265,6 +265,7 @@ def _serve(deployments: list[Any], api_url: str, workdir: Path, say: Say) -> Non
     from prefect.runner import Runner
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    _answer_health_before_first_poll()
     previous = os.getcwd()
     os.chdir(workdir)
     try:
@@ -276,6 +277,37 @@ def _serve(deployments: list[Any], api_url: str, workdir: Path, say: Say) -> Non
             asyncio.run(_run_until_signalled(runner, say))
     finally:
         os.chdir(previous)
+
+
+def _answer_health_before_first_poll() -> None:
+    """The runner's `/health` (the container's health check) answers 503 until the first poll.
+
+    Prefect 3.8.8 starts the runner's web server before the runner has polled once, and its handler
+    subtracts a missing poll time: every probe in that window logs a traceback and gets a 500.
+    """
+    import prefect.runner.server as runner_server
+    from fastapi import status
+    from fastapi.responses import JSONResponse
+
+    upstream = runner_server.perform_health_check
+    if getattr(upstream, "newswatch_guarded", False):
+        return
+
+    def perform_health_check(runner: Any, delay_threshold: int | None = None) -> Callable[[], JSONResponse]:
+        check = upstream(runner, delay_threshold)
+
+        def _health_check() -> JSONResponse:
+            if runner.last_polled is None:
+                return JSONResponse(
+                    status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    content={"message": "Runner has not polled for scheduled runs yet"},
+                )
+            return check()
+
+        return _health_check
+
+    perform_health_check.newswatch_guarded = True  # type: ignore[attr-defined]
+    runner_server.perform_health_check = perform_health_check
 
 
 async def _run_until_signalled(runner: Any, say: Say) -> None:

@@ -8,6 +8,7 @@ health check passes and it stops cleanly. Needs root, podman and the base image 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -156,8 +157,12 @@ def test_default_command_serves_until_healthy_and_stops_cleanly(
     while time.monotonic() < deadline and not healthy:
         state = json.loads(podman("inspect", container_name).stdout)[0]["State"]
         assert state["Running"], podman("logs", container_name).stderr
+        # probe the runner's /health often, as a health check may, from before its first poll
+        for _ in range(6):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"http://127.0.0.1:{runner_port}/health", timeout=5)
+            time.sleep(0.5)
         healthy = podman("healthcheck", "run", container_name, check=False).returncode == 0
-        time.sleep(3)
     logs = podman("logs", container_name)
     assert healthy, logs.stdout + logs.stderr
     deployments = httpx.post(f"http://127.0.0.1:{ui_port}/api/deployments/filter", json={}, timeout=10).json()

@@ -370,3 +370,27 @@ def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
         assert {d["name"]: d["paused"] for d in deployments} == {"scheduled": True, "daily": True}
     finally:
         assert external.stop() is not None
+
+
+def test_runner_health_answers_503_not_a_traceback_before_the_first_poll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The container's health probe can come before the runner's first poll (CI, 2026-12-01)."""
+    from types import SimpleNamespace
+
+    import prefect.runner.server as runner_server
+
+    from flows.orchestration.serve import _answer_health_before_first_poll
+
+    monkeypatch.setattr(runner_server, "perform_health_check", runner_server.perform_health_check)
+    _answer_health_before_first_poll()
+    _answer_health_before_first_poll()  # a second serve in one process does not wrap it twice
+    runner = SimpleNamespace(last_polled=None)
+    check = runner_server.perform_health_check(runner, 30)  # type: ignore[arg-type]
+    assert check().status_code == 503
+    from prefect.types._datetime import now
+
+    runner.last_polled = now("UTC")
+    assert check().status_code == 200
+    runner.last_polled = now("UTC") - timedelta(seconds=60)
+    assert check().status_code == 503
