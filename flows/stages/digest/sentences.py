@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 SUMMARY_MAX_CHARS = 450
 
@@ -24,10 +25,11 @@ _ABBREVIATIONS = frozenset(
 
 def _is_abbreviation(before: str) -> bool:
     """Whether the word ending just before a full stop is an abbreviation or an initial."""
-    match = re.search(r"(\S+)$", before)
-    if not match:
+    # the last word alone: a regex anchored at the end would scan the whole paragraph each time
+    words = before[-80:].rsplit(None, 1)
+    if not words or before[-1:].isspace():
         return False
-    word = match.group(1).lstrip(_OPENERS)
+    word = words[-1].lstrip(_OPENERS)
     if not word:
         return False
     if len(word) == 1 and word.isalpha():
@@ -39,7 +41,11 @@ def _is_abbreviation(before: str) -> bool:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of Latin, Cyrillic and Chinese text; paragraph breaks always end a sentence."""
-    sentences: list[str] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences one by one, so that a summary reads only as far as it needs."""
     for paragraph in re.split(r"\n+", text):
         paragraph = " ".join(paragraph.split())
         start = 0
@@ -54,12 +60,11 @@ def split_sentences(text: str) -> list[str]:
                     continue
             sentence = paragraph[start:end].strip()
             if sentence:
-                sentences.append(sentence)
+                yield sentence
             start = end
         tail = paragraph[start:].strip()
         if tail:
-            sentences.append(tail)
-    return sentences
+            yield tail
 
 
 def _no_case(ch: str) -> bool:
@@ -98,7 +103,7 @@ def summarize(
     folded_title = _fold(title or "")
     chosen: list[str] = []
     length = 0
-    for sentence in split_sentences("\n".join(body)):
+    for sentence in iter_sentences("\n".join(body)):
         if folded_title and _fold(sentence) == folded_title:
             continue
         if chosen and (len(chosen) >= sentences or (len(chosen) >= 2 and length + len(sentence) > max_chars)):

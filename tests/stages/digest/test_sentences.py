@@ -85,3 +85,19 @@ def test_summary_takes_two_or_three_sentences_and_skips_noise() -> None:
         "中国与中亚五国举行峰会。各方讨论了贸易合作！第三句。"
     )
     assert summarize(None) == "" and summarize("") == ""
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab .«(К", max_size=60))  # a paragraph has no line breaks
+def test_abbreviation_reads_the_last_word_as_the_anchored_regex_did(before: str) -> None:
+    """The last-word rule, cut to the paragraph's tail for speed, answers as `(\\S+)$` did."""
+    import re
+
+    from flows.stages.digest.sentences import _ABBREVIATIONS, _OPENERS, _is_abbreviation
+
+    match = re.search(r"(\S+)$", before)
+    word = match.group(1).lstrip(_OPENERS) if match else ""
+    expected = bool(word) and (
+        (len(word) == 1 and word.isalpha()) or "." in word or word.lower() in _ABBREVIATIONS
+    )
+    assert _is_abbreviation(before) == expected
