@@ -158,11 +158,11 @@ def canonicalize(url: str) -> str:
     One form whatever the feed's spelling: a Unicode host and its punycode give the same result.
     A link `request_url` refuses is returned stripped, never raised on.
     """
-    url = url.strip()
     try:
+        url = _clean(url)  # the spaces a browser strips, not all of Unicode's: "0\xa0" keeps its NBSP
         wire = request_url(url)
     except BadLink:
-        return url
+        return url.strip()
     fragment = urlsplit(url).fragment if "#" in url else ""
     try:
         # A SplitResult, not the string: courlan HTML-unescapes strings, which turns
@@ -178,7 +178,7 @@ def canonicalize(url: str) -> str:
         and pair.split("=", 1)[0].lower() not in EXTRA_TRACKING
         and not pair.lower().startswith("utm_")
     )
-    fragment = fragment if fragment.startswith("!") else ""
+    fragment = fragment if fragment.startswith("!") and fragment[1:].strip("/") else ""  # a #! route
     return urlunsplit(
         (parts.scheme.lower(), _ascii_netloc(parts.netloc), _remove_dot_segments(parts.path), query, fragment)
     )

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from flows.stages.urls import BadLink, canonicalize, host_of, request_url, resolve_link
@@ -112,6 +112,8 @@ def test_request_url_encodes_idn_hosts_and_odd_paths_as_browsers_do() -> None:
 
 
 @given(st.text(max_size=80), st.sampled_from(["http://news.test/", "https://пример.қаз/a/", "http://[::1]/"]))
+@example("0\xa0", "http://news.test/")  # found by CI: canonicalize stripped the NBSP the wire keeps
+@example("#!", "http://news.test/")
 def test_no_link_text_raises_anything_but_badlink(link: str, base: str) -> None:
     try:
         absolute = resolve_link(link, base)
@@ -119,7 +121,8 @@ def test_no_link_text_raises_anything_but_badlink(link: str, base: str) -> None:
         return
     wire = request_url(absolute)
     assert wire.isascii() and urlsplit(wire).scheme in ("http", "https")
-    assert canonicalize(absolute) == canonicalize(wire)
+    # the same page, but that a "#!" route (kept in the canonical form) never goes on the wire
+    assert canonicalize(absolute).partition("#!")[0] == canonicalize(wire)
 
 
 @given(
