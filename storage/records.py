@@ -87,3 +87,13 @@ class FetchLogEntry:
     bytes: int | None = None
     elapsed_ms: float | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """The lines one page of a source printed, as hashes: what its template is learnt from."""
+
+    source: str
+    url: str
+    seen_at: datetime
+    line_keys: tuple[int, ...]  # unsigned 64-bit line hashes

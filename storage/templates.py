@@ -4,13 +4,12 @@ printed, from which flows/stages/templates.py learns the source's template."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from storage.database import Database
+from storage.records import PageLines
 
 _SIGN = 1 << 63
 _WRAP = 1 << 64
@@ -22,14 +21,6 @@ def _signed(key: int) -> int:
 
 def _unsigned(key: int) -> int:
     return key + _WRAP if key < 0 else key
-
-
-@dataclass(frozen=True)
-class PageLines:
-    source: str
-    url: str
-    seen_at: datetime
-    line_keys: tuple[int, ...]  # unsigned 64-bit line hashes
 
 
 class SiteTemplates(Database):

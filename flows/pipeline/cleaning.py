@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 from flows.stages.templates import DEFAULT_TEMPLATE_PARAMS, TemplateParams, Templates
 from storage import ArticleRecord, DatabaseBusy, Store
-from storage.templates import PageLines
+from storage.records import PageLines
 
 T = TypeVar("T")  # what travels with a record (the ingest's poll)
 

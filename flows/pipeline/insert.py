@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flows.stages.near_duplicates import NearDuplicates, SiteLines
 from storage import ArticleRecord, InsertResult, Store
-from storage.templates import PageLines
+from storage.records import PageLines
 
 
 def _to_thread_store_insert(

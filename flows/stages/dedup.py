@@ -20,10 +20,9 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
-from datasketch import MinHash
 
 from flows.text import NO_SPACE
 
@@ -217,10 +216,33 @@ def line_keys(text: str, tokens: Tokens | None = None) -> list[int]:
 # --- signatures and bands ----------------------------------------------------------------------
 
 
+@cache
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2's "affine32" permutations h -> a*h + b mod 2^32 (odd a), drawn as it draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (wrapping uint32 arithmetic), as datasketch pre-mixes."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
 def signature(shingles: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> np.ndarray:
-    m = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=int)
-    m.update_batch(shingles)
-    return np.asarray(m.hashvalues, dtype=np.uint32)
+    """The MinHash signature, the very values datasketch 2.0's `MinHash(hashfunc=int)` gives (the
+    stored bands were cut from them): our own few lines, because importing datasketch pulls in
+    scipy and redis, about 60 MB in each analysis worker."""
+    a, b = _permutations(params.num_perm, params.seed)
+    if len(shingles) == 0:
+        return np.full(params.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    hv = _fmix32(np.asarray(shingles, dtype=np.uint32).reshape(-1, 1))
+    return np.asarray((hv * a + b).min(axis=0), dtype=np.uint32)
 
 
 def band_keys_of(sig: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> list[int]:

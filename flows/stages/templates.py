@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.stages.dedup import Tokens, _Line
-from storage.templates import PageLines
+from storage.records import PageLines
 
 
 @dataclass(frozen=True)

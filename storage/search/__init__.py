@@ -24,9 +24,34 @@ of Kazakh, Kyrgyz or Tajik (there is no stemmer for those: they are indexed as w
 words have accents stripped and get the English stemmer.
 """
 
-from storage.search.index import IndexStatus, IndexUpdate, index_status, rebuild_index, update_index
-from storage.search.query import SearchHit, SearchRequest, search
-from storage.search.tokenizer import tokens
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.search.index import IndexStatus, IndexUpdate, index_status, rebuild_index, update_index
+    from storage.search.query import SearchHit, SearchRequest, search
+    from storage.search.tokenizer import tokens
+
+# imported on first use, so that `storage.search.names` (name keys, read by relevance in the
+# analysis workers) does not bring DuckDB with it
+_LAZY = {
+    **dict.fromkeys(("IndexStatus", "IndexUpdate", "index_status", "rebuild_index", "update_index"), "index"),
+    **dict.fromkeys(("SearchHit", "SearchRequest", "search"), "query"),
+    "tokens": "tokenizer",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"storage.search.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'storage.search' has no attribute {name!r}")
+
 
 __all__ = [
     "IndexStatus",

@@ -16,7 +16,7 @@ from flows.pipeline.analysis import Analyzer
 from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.ingest import ingest
 from storage import ArticleRecord, Store
-from storage.templates import PageLines
+from storage.records import PageLines
 from tests.support.pages import rss
 from tests.support.servers import NewsServer
 

@@ -419,3 +419,23 @@ def test_syndicated_copy_under_another_template_and_a_seed_copy_join_their_clust
     assert seed_row[4] and fetched[2] == seed_row[2] == seed_row[1] and fetched[3] == seed_row[1]
     assert by_url[server.url("/wire/summit")][2] not in (first[2], seed_row[2])
     assert_cluster_invariants(db_path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=300),
+    st.integers(1, 40),
+    st.integers(0, 9),
+)
+def test_signature_gives_datasketch_minhash_values(shingles: list[int], num_perm: int, seed: int) -> None:
+    """The stored band keys were cut from datasketch 2.0's MinHash values: ours must be the same."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from flows.stages.dedup import DEFAULT_PARAMS, signature
+
+    params = replace(DEFAULT_PARAMS, bands=num_perm, rows=1, seed=seed)
+    array = np.array(shingles, dtype=np.uint32)
+    reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+    reference.update_batch(array)
+    assert signature(array, params).tolist() == np.asarray(reference.hashvalues, dtype=np.uint32).tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flows.stages.templates import SiteTemplate, TemplateParams, Templates
-from storage.templates import PageLines
+from storage.records import PageLines
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage import ArticleRecord, Store
-from storage.templates import PageLines
+from storage.records import PageLines
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
