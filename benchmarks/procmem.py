@@ -96,6 +96,7 @@ class TreeSampler:
     # PSS (smaps_rollup) walks every page table: about 1.5 ms of this process's CPU per page of a
     # real-page ingest, charged to the pipeline; off where only CPU is reported
     memory: bool = True
+    pss_every: int = 10  # ... so PSS is read every tenth sample only (RSS, from /proc/PID/status, is cheap)
     peak_rss: int = 0
     peak_pss: int = 0
     peak_processes: int = 0
@@ -110,7 +111,8 @@ class TreeSampler:
         pids = tree(self.root, self.exclude)
         if self.memory:
             self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in pids))
-            self.peak_pss = max(self.peak_pss, sum(pss_bytes(p) for p in pids))
+            if self.samples % self.pss_every == 0:
+                self.peak_pss = max(self.peak_pss, sum(pss_bytes(p) for p in pids))
         self.peak_processes = max(self.peak_processes, len(pids))
         for pid in pids:
             self.cpu[pid] = cpu_seconds(pid)
