@@ -34,6 +34,7 @@ FETCHABLE_SCHEMES = ("http", "https")
 # C0 controls, DEL and C1 controls; tab and newlines are removed first, as browsers do.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what the URL standard strips from a link's ends
 # characters WHATWG forbids in a host, beside the controls
 _FORBIDDEN_HOST = set(" #%/:<>?@[\\]^|")
 _ASCII_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
@@ -67,28 +68,40 @@ def ascii_host(host: str) -> str:
     if bad := sorted({c for c in host if c in _FORBIDDEN_HOST or _CONTROL.match(c)}):
         raise BadLink(f"invalid character {''.join(bad)!r} in host {host!r}")
     if host.isascii():
-        for label in host.split("."):
-            if not _ASCII_LABEL.fullmatch(label) or label.startswith("-") or label.endswith("-"):
-                raise BadLink(f"invalid host name {host!r} (label {label!r})")
-            if label.startswith("xn--"):
-                try:
-                    idna.decode(label)
-                except (idna.IDNAError, UnicodeError) as exc:
-                    raise BadLink(f"invalid punycode in host {host!r}: {exc}") from exc
-        if len(host) > 253:
-            raise BadLink(f"host name longer than 253 characters ({len(host)})")
-        return host
+        return _checked_labels(host, host)
     try:
-        return idna.encode(host, uts46=True).decode("ascii")
+        return _checked_labels(idna.encode(host, uts46=True).decode("ascii"), host)
     except (idna.IDNAError, UnicodeError) as exc:
         try:
-            return host.encode("idna").decode("ascii")
+            encoded = host.encode("idna").decode("ascii")
         except UnicodeError:
             raise BadLink(f"invalid internationalised host name {host!r}: {exc}") from exc
+        # IDNA 2003 passes ASCII it should not ("&。x" becomes "&.x"): the wire form must be a
+        # host name too, or the URL sent is one this function itself refuses
+        return _checked_labels(encoded, host)
+
+
+def _checked_labels(ascii_name: str, host: str) -> str:
+    """`ascii_name` if every label is one DNS could hold (letters, digits, '-', '_'; punycode that
+    decodes)."""
+    for label in ascii_name.split("."):
+        if not _ASCII_LABEL.fullmatch(label) or label.startswith("-") or label.endswith("-"):
+            raise BadLink(f"invalid host name {host!r} (label {label!r})")
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError) as exc:
+                try:
+                    label.encode("ascii").decode("idna")  # IDNA 2003 (emoji domains)
+                except UnicodeError:
+                    raise BadLink(f"invalid punycode in host {host!r}: {exc}") from exc
+    if len(ascii_name) > 253:
+        raise BadLink(f"host name longer than 253 characters ({len(ascii_name)})")
+    return ascii_name
 
 
 def _clean(link: str) -> str:
-    link = _TAB_NEWLINE.sub("", link).strip(" \x00\x0c\x0b")
+    link = _TAB_NEWLINE.sub("", link.strip(_C0_AND_SPACE))
     if len(link) > MAX_URL_LENGTH:
         raise BadLink(f"link too long ({len(link):,} characters; at most {MAX_URL_LENGTH:,})")
     if m := _CONTROL.search(link):
@@ -162,7 +175,7 @@ def canonicalize(url: str) -> str:
         url = _clean(url)  # the spaces a browser strips, not all of Unicode's: "0\xa0" keeps its NBSP
         wire = request_url(url)
     except BadLink:
-        return url.strip()
+        return _TAB_NEWLINE.sub("", url.strip(_C0_AND_SPACE))
     fragment = urlsplit(url).fragment if "#" in url else ""
     try:
         # A SplitResult, not the string: courlan HTML-unescapes strings, which turns

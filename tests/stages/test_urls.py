@@ -109,11 +109,15 @@ def test_request_url_encodes_idn_hosts_and_odd_paths_as_browsers_do() -> None:
     assert request_url("http://news.test/100%zz") == "http://news.test/100%zz"  # sent as it stands
     assert request_url(" http://news.test/a\tb\n ") == "http://news.test/ab"  # as browsers strip them
     assert request_url("http://faß.test/") == "http://xn--fa-hia.test/"  # IDNA 2008, not 2003's "fass"
+    # an emoji domain (IDNA 2003 only) is one host in either spelling
+    assert request_url("http://💩.la/") == request_url("http://xn--ls8h.la/") == "http://xn--ls8h.la/"
 
 
 @given(st.text(max_size=80), st.sampled_from(["http://news.test/", "https://пример.қаз/a/", "http://[::1]/"]))
 @example("0\xa0", "http://news.test/")  # found by CI: canonicalize stripped the NBSP the wire keeps
 @example("#!", "http://news.test/")
+@example("http://&。http://", "http://news.test/")  # IDNA 2003 let "&" through to the wire
+@example("http://xn--\u200bhttp/", "http://news.test/")  # a ZWSP dropped left punycode that does not decode
 def test_no_link_text_raises_anything_but_badlink(link: str, base: str) -> None:
     try:
         absolute = resolve_link(link, base)
@@ -138,3 +142,16 @@ def test_unicode_and_punycode_spellings_are_one_canonical_url(host: str, path: s
     puny = f"https://{urlsplit(wire).netloc}/{path}"
     assert canonicalize(unicode_url) == canonicalize(puny)
     assert host_of(unicode_url) == host_of(puny) == urlsplit(wire).hostname
+
+
+@given(st.text(max_size=60))
+@example("\x1f0\n0")  # a refused link's stripped form was refused differently the second time
+@example("\xa0http://http://")
+def test_canonicalize_of_any_text_is_idempotent(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+
+
+def test_links_lose_the_c0_controls_and_spaces_at_their_ends_as_browsers_strip_them() -> None:
+    assert resolve_link("\x01 http://news.test/a\x1f\n", "http://other.test/") == "http://news.test/a"
+    assert canonicalize("\x0ehttp://news.test/a ") == "http://news.test/a"
