@@ -6,6 +6,7 @@ Everything here is pure (bytes and str in, values out) so it can run in a proces
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -83,10 +84,18 @@ def charset_from_content_type(content_type: str | None) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: BOM, then the HTTP charset, then <meta>/<?xml?>, then detection."""
+    """Bytes to text: BOM, then UTF-8 if the bytes are valid UTF-8, then the HTTP charset, then
+    <meta>/<?xml?>, then detection.
+
+    Valid UTF-8 wins over any label: sites that moved to UTF-8 keep a `windows-1251` meta or
+    declaration in their templates, and text in a legacy encoding is never valid UTF-8 by chance
+    (past a few words), so the label can only be wrong there."""
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace")
+    if not body.isascii():
+        with contextlib.suppress(UnicodeDecodeError):
+            return body.decode("utf-8")
     candidates: list[str | None] = [charset_from_content_type(content_type)]
     head = body[:4096]
     for pattern in (_META_CHARSET, _XML_ENCODING):

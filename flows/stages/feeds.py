@@ -12,7 +12,8 @@ from typing import Any
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from flows.stages.extract import html_to_text
+from flows.stages import feed_dates  # noqa: F401 - registers the region's month names with feedparser
+from flows.stages.extract import decode_html, html_to_text
 from flows.stages.urls import BadLink, resolve_link
 
 # The first element, as feedparser finds it: everything before it is the prolog, where feedparser
@@ -22,6 +23,7 @@ from flows.stages.urls import BadLink, resolve_link
 _ELEMENT_START = re.compile(rb"<\w")
 _SUBSET_END = re.compile(rb"\][ \t\r\n]*+>")  # possessive: never gives back what it matched
 _FUTURE_SLACK = timedelta(days=1)
+_DECLARED_ENCODING = re.compile(rb"""\A(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 
 
 class FeedError(Exception):
@@ -59,10 +61,13 @@ class ParsedFeed:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (link, why) of entries not taken
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+
+
 def _text(value: Any) -> str | None:
     if not value:
         return None
-    cleaned = html_to_text(str(value)).strip()
+    cleaned = " ".join(_CONTROLS.sub(" ", html_to_text(str(value))).split())
     return cleaned or None
 
 
@@ -97,6 +102,15 @@ def _doctype_end(body: bytes, start: int) -> tuple[int, bool] | None:
         return (gt + 1, False) if gt != -1 else None
     end = _SUBSET_END.search(body, bracket)
     return (end.end(), True) if end is not None else None
+
+
+def _as_utf8(body: bytes, content_type: str) -> bytes:
+    """The feed in UTF-8, its declaration saying so. Decoded as pages are (flows/stages/extract.py):
+    valid UTF-8 beats a `windows-1251` label left in a template, and bytes that are not what their
+    label says (cp1251 sent as "utf-8") are detected, where feedparser would read them as Latin-1."""
+    if body.isascii():
+        return body
+    return _DECLARED_ENCODING.sub(rb'\1"utf-8"', decode_html(body, content_type).encode("utf-8"), count=1)
 
 
 def _strip_prolog(body: bytes) -> tuple[bytes, bool]:
@@ -148,6 +162,8 @@ def parse_feed(
         # UTF-16, UTF-32, EBCDIC: feedparser's own conversion first, so the prolog is seen as it will
         body = convert_to_utf8(dict(headers), body, {})
         headers["content-type"] = "application/xml; charset=utf-8"
+    body = _as_utf8(body, headers["content-type"])
+    headers["content-type"] = "application/xml; charset=utf-8"
     body, had_subset = _strip_prolog(body)
     if had_subset:
         problems.append("DTD with entity declarations removed (entities are never expanded)")

@@ -94,6 +94,13 @@ def test_windows_1251_declared_in_meta_only() -> None:
     assert RU.paragraphs[0] in out.text
 
 
+def test_valid_utf8_beats_a_windows_1251_label_left_in_the_template() -> None:
+    page = TEMPLATES[1](RU, charset="windows-1251").encode("utf-8")
+    for content_type in ("text/html", "text/html; charset=windows-1251"):
+        out = extract_page(page, "https://outlet.kz/news/1", content_type)
+        assert RU.paragraphs[0] in out.text
+
+
 def test_header_charset_beats_meta_and_bom_beats_both() -> None:
     body = "<html><head><meta charset='utf-8'></head><body>Қазақстан</body></html>"
     assert "Қазақстан" in decode_html(body.encode("utf-8"), "text/html; charset=UTF-8")

@@ -188,3 +188,33 @@ def test_prolog_comments_and_stylesheets_are_dropped_without_a_problem() -> None
     feed = parse_feed(body, BASE)
     assert feed.problem is None
     assert [e.title for e in feed.entries] == ["Item"]
+
+
+_RU_ITEM = (
+    "<item><title>Новость {i}</title><link>http://a.test/{i}</link><description>Президент Казахстана"
+    " провёл встречу с министром иностранных дел; стороны обсудили сотрудничество в энергетике."
+    "</description></item>"
+)
+
+
+@pytest.mark.parametrize(
+    ("declared", "sent", "content_type"),
+    [
+        ("windows-1251", "utf-8", None),  # a site moved to UTF-8, its template did not
+        ("windows-1251", "utf-8", "application/rss+xml; charset=windows-1251"),
+        ("utf-8", "cp1251", None),  # feedparser alone read these bytes as Latin-1
+        ("utf-8", "cp1251", "text/xml; charset=utf-8"),
+    ],
+)
+def test_a_feed_whose_bytes_are_not_what_its_label_says_is_read_as_written(
+    declared: str, sent: str, content_type: str | None
+) -> None:
+    body = (
+        f'<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel><title>Лента</title>'
+        + "".join(_RU_ITEM.format(i=i) for i in range(5))
+        + "</channel></rss>"
+    ).encode(sent)
+    feed = parse_feed(body, "http://a.test/feed.xml", content_type=content_type)
+    assert feed.title == "Лента"
+    assert [e.title for e in feed.entries] == [f"Новость {i}" for i in range(5)]
+    assert "Президент Казахстана" in (feed.entries[0].summary or "")
