@@ -53,7 +53,7 @@ def is_due(state: SourceState | None, now: datetime) -> bool:
 
 def conditional_headers(state: SourceState | None) -> dict[str, str]:
     headers: dict[str, str] = {
-        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+        "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
     }
     if state is not None and state.etag:
         headers["If-None-Match"] = state.etag

@@ -1,12 +1,15 @@
-"""Feeds: RSS 0.9x/1.0/2.0 and Atom through feedparser, from bytes to entries with absolute links."""
+"""Feeds: RSS 0.9x/1.0/2.0 and Atom through feedparser, and JSON Feed 1.0/1.1, from bytes to
+entries with absolute links."""
 
 from __future__ import annotations
 
 import calendar
 import codecs
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 
 import feedparser
@@ -155,6 +158,8 @@ def parse_feed(
     problems: list[str] = []
     if not body.strip():
         raise FeedError("empty response body: no feed")
+    if body.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1] == b"{":
+        return _parse_json_feed(body, base_url, now)
     head = body[:4096]
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
     ascii_like = body.lstrip()[:1] == b"<" or body.startswith(codecs.BOM_UTF8)
@@ -224,6 +229,82 @@ def parse_feed(
         problems.append(f"{len(dropped)} entries without a usable link skipped")
     feed_title = _text(parsed.feed.get("title")) if parsed.get("feed") else None
     return ParsedFeed(title=feed_title, entries=entries, problem="; ".join(problems) or None, dropped=dropped)
+
+
+def _json_date(value: Any, now: datetime) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return None if when > now + _FUTURE_SLACK or when.year < 1990 else when.astimezone(UTC)
+
+
+def _json_author(item: dict[str, Any]) -> str | None:
+    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    names = [a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+    return _text(", ".join(names)) if names else None
+
+
+def _parse_json_feed(body: bytes, base_url: str, now: datetime) -> ParsedFeed:
+    """JSON Feed (jsonfeed.org, versions 1 and 1.1): `items` with `url` (or `external_url`),
+    `content_html`/`content_text`, `summary`, `date_published`, `authors`."""
+    try:
+        doc = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FeedError(f"malformed JSON feed: {exc}") from exc
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError("not a feed: JSON without a JSON Feed version (https://jsonfeed.org/version/1.1)")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise FeedError("malformed JSON feed: no list of items")
+    entries: list[FeedEntry] = []
+    dropped: list[tuple[str, str]] = []
+    seen_links: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            dropped.append(("(none)", f"item {str(item)[:200]!r}: not an object"))
+            continue
+        raw_link = next((item[k] for k in ("url", "external_url") if isinstance(item.get(k), str)), "")
+        title = _text(item.get("title"))
+        try:
+            link = resolve_link(raw_link, base_url)
+        except BadLink as exc:
+            dropped.append(
+                (raw_link or "(none)", f"entry {str(title or item.get('id') or '?')[:200]!r}: {exc}")
+            )
+            continue
+        if link in seen_links:
+            continue
+        seen_links.add(link)
+        html = item.get("content_html") if isinstance(item.get("content_html"), str) else None
+        plain = item.get("content_text") if isinstance(item.get("content_text"), str) else None
+        summary = item.get("summary") if isinstance(item.get("summary"), str) else None
+        entries.append(
+            FeedEntry(
+                link=link,
+                raw_link=raw_link.strip(),
+                title=title,
+                summary=summary,
+                content=html
+                or ("".join(f"<p>{escape(p)}</p>" for p in plain.split("\n\n")) if plain else None),
+                published_at=_json_date(item.get("date_published") or item.get("date_modified"), now),
+                author=_json_author(item) or _json_author(doc),
+                guid=str(item["id"]) if item.get("id") is not None else None,
+            )
+        )
+    problems = [f"{len(dropped)} entries without a usable link skipped"] if dropped else []
+    if items and not entries:
+        raise FeedError(
+            f"malformed JSON feed: no item with a usable link ({dropped[0][1] if dropped else ''})"
+        )
+    return ParsedFeed(
+        title=_text(doc.get("title")), entries=entries, problem="; ".join(problems) or None, dropped=dropped
+    )
 
 
 def _bozo_message(exc: BaseException) -> str:

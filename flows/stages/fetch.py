@@ -57,6 +57,8 @@ FEED_TYPES = (
     "application/xml",
     "text/xml",
     "application/x-rss+xml",
+    "application/feed+json",  # JSON Feed
+    "application/json",
     "text/html",  # many servers mislabel feeds; feedparser decides
     "text/plain",
     "application/octet-stream",

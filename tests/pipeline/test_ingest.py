@@ -264,3 +264,26 @@ def test_names_that_do_not_resolve_fail_once_per_run_and_progress_says_who_is_ou
     text = render(build_digest(config, store, today(config.settings.tz))).text
     assert "- 5 sources: name resolution failed, since " in text
     assert "0 of 5 sources answered at their last poll; 5 failing: name resolution failed (5)." in text
+
+
+def test_a_json_feed_source_is_ingested_like_rss(server: NewsServer, tmp_path: Path, db_path: Path) -> None:
+    import json
+
+    url = server.add(f"/j/{SUMMIT.slug}", TEMPLATES[0](SUMMIT))
+    items = [{"id": "s1", "url": url, "title": SUMMIT.title, "date_published": "2026-11-30T09:00:00Z"}]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": items})
+    server.add("/j/feed.json", body, content_type="application/feed+json")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"settings:\n  timeout_seconds: 5\nsources:\n  - name: JSON outlet\n    url: {server.url('/j/feed.json')}\n",
+        encoding="utf-8",
+    )
+    assert main(["ingest", "--sources", str(sources), "--db", str(db_path), "--no-prefect"]) == 0
+    stored = rows(
+        db_path, "SELECT title, published_at, is_relevant FROM articles WHERE source = 'JSON outlet'"
+    )
+    assert [(t, str(p)[:16], r) for t, p, r in stored] == [(SUMMIT.title, "2026-11-30 09:00", True)]
+    assert (
+        SUMMIT.paragraphs[0][:60]
+        in rows(db_path, "SELECT text FROM articles WHERE source = 'JSON outlet'")[0][0]
+    )

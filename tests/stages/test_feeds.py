@@ -218,3 +218,66 @@ def test_a_feed_whose_bytes_are_not_what_its_label_says_is_read_as_written(
     assert feed.title == "Лента"
     assert [e.title for e in feed.entries] == [f"Новость {i}" for i in range(5)]
     assert "Президент Казахстана" in (feed.entries[0].summary or "")
+
+
+def _json_feed(items: list[object], **top: object) -> bytes:
+    import json
+
+    return json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": "Лента", "items": items, **top}
+    ).encode()
+
+
+def test_json_feed_items_become_entries() -> None:
+    body = _json_feed(
+        [
+            {
+                "id": "a1",
+                "url": "/news/1",
+                "title": "Новость <b>дня</b>",
+                "content_html": "<p>Текст</p>",
+                "date_published": "2026-12-01T10:00:00+06:00",
+                "authors": [{"name": "А. Иванова"}],
+            },
+            {
+                "id": 2,
+                "external_url": "https://other.test/story",
+                "content_text": "one\n\ntwo",
+                "summary": "s",
+            },
+            {"id": "no-link", "title": "Без ссылки"},
+            "not an object",
+        ],
+        author={"name": "Редакция"},  # version 1's feed author: the fallback
+    )
+    feed = parse_feed(body, "http://a.test/feed.json", now=datetime(2026, 12, 1, 12, tzinfo=UTC))
+    assert feed.title == "Лента"
+    first, second = feed.entries
+    assert (first.link, first.title, first.author, first.guid) == (
+        "http://a.test/news/1",
+        "Новость дня",
+        "А. Иванова",
+        "a1",
+    )
+    assert first.published_at == datetime(2026, 12, 1, 4, 0, tzinfo=UTC) and first.content == "<p>Текст</p>"
+    assert (second.link, second.guid, second.author, second.summary) == (
+        "https://other.test/story",
+        "2",
+        "Редакция",
+        "s",
+    )
+    assert second.content == "<p>one</p><p>two</p>"
+    assert len(feed.dropped) == 2 and feed.problem == "2 entries without a usable link skipped"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "malformed JSON feed"),
+        (b'{"error": "rate limited"}', "not a feed: JSON without a JSON Feed version"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": {}}', "no list of items"),
+    ],
+)
+def test_json_that_is_no_json_feed_says_so(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(body, "http://a.test/feed.json")
