@@ -244,6 +244,7 @@ def _json_date(value: Any, now: datetime) -> datetime | None:
 
 def _json_author(item: dict[str, Any]) -> str | None:
     authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    authors = authors if isinstance(authors, list) else []
     names = [str(a["name"]) for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
     return _text(", ".join(names)) if names else None
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.stages.feeds import FeedError, parse_feed
 from tests.support.pages import atom, rss
@@ -281,3 +283,42 @@ def test_json_feed_items_become_entries() -> None:
 def test_json_that_is_no_json_feed_says_so(body: bytes, message: str) -> None:
     with pytest.raises(FeedError, match=message):
         parse_feed(body, "http://a.test/feed.json")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+_ITEM = st.fixed_dictionaries(
+    {},
+    optional={
+        k: _JSON | st.text(max_size=30)
+        for k in (
+            "id",
+            "url",
+            "external_url",
+            "title",
+            "content_html",
+            "content_text",
+            "summary",
+            "date_published",
+            "authors",
+            "author",
+        )
+    },
+)
+
+
+@given(st.lists(_ITEM | _JSON, max_size=5), _JSON)
+def test_no_json_feed_raises_anything_but_feederror(items: list[object], author: object) -> None:
+    import json
+
+    body = json.dumps(
+        {"version": "https://jsonfeed.org/version/1", "items": items, "author": author}
+    ).encode()
+    try:
+        feed = parse_feed(body, "http://a.test/feed.json")
+    except FeedError:
+        return
+    assert all(e.link.startswith(("http://", "https://")) for e in feed.entries)
