@@ -57,6 +57,7 @@ class Evidence:
     votes: dict[str, float]
     words: int
     misfits: frozenset[str] = frozenset()  # languages whose alphabet the text's letters do not fit
+    frequent: frozenset[str] = frozenset()  # languages at least one of whose frequent words it holds
 
     def best(self) -> list[tuple[str, float]]:
         return sorted(self.votes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -85,6 +86,7 @@ def evidence(text: str) -> Evidence | None:
     found = [w for w in _WORD.findall(text) if in_script.match(w)]
     words = [w.lower().replace("ё", "е") for w in found]
     votes: dict[str, float] = defaultdict(float)
+    frequent: set[str] = set()
     fw = FUNCTION_WORDS[script]
     letters = LETTERS[script]
     suffixes = SUFFIXES[script]
@@ -92,6 +94,7 @@ def evidence(text: str) -> Evidence | None:
         owners = [lang for lang, vocab in fw.items() if word in vocab]
         for lang in owners:
             votes[lang] += 1.0 / len(owners)
+        frequent.update(owners)
         seen: set[str] = set()
         for ch in set(word):
             for lang in letters.get(ch, ()):
@@ -118,7 +121,7 @@ def evidence(text: str) -> Evidence | None:
     # names (Wildberries, Тоқаев in a Kyrgyz text) are written in their own alphabet: only words
     # in lower case tell which alphabet the text is written in
     common = [w for w, raw in zip(words, found, strict=True) if not raw[0].isupper()]
-    return Evidence(script, dict(votes), len(words), misfit(script, common, words))
+    return Evidence(script, dict(votes), len(words), misfit(script, common, words), frozenset(frequent))
 
 
 # Letters that tell nothing: Russian's, and a-z less q w x. Every other letter is telling, those
@@ -180,10 +183,26 @@ def _regional(text: str, hint: str | None) -> str | None:
     needed = 1.2 if ev.words <= 12 else max(2.0, 0.06 * ev.words)
     if top not in _CLAIMS[ev.script] or top_votes < needed or top_votes < 1.5 * runner_up:
         return second_opinion(text, ev)
+    if (
+        ev.words >= WORDLESS_MIN
+        and top not in ev.frequent
+        and not _OWN_LETTERS.get(top, frozenset()) & set(text)
+    ):
+        # twenty words and not one of the language's frequent words, nor a letter only it writes:
+        # Gagauz and Khakas, which write Kazakh's letters, not Kazakh
+        return None
+    if ev.script == "latn" and _cld2_sure(text) not in (None, *_TURKIC):
+        # Kazakh's á ó ú ñ ä are Spanish, Hungarian, Slovak and German letters too: what CLD2 is sure
+        # is one of those (it never is on Kazakh, Uzbek, Turkmen or Azerbaijani) is not ours
+        return None
     return top
 
 
+WORDLESS_MIN = 20
+# letters no other language we meet writes: Kazakh's ұ, and ǵ and ū of its Latin alphabets
+_OWN_LETTERS = {"kk": frozenset("ұҰǵǴūŪ")}
 SECOND_OPINION = REGIONAL | {"tt", "ba"}
+_TURKIC = ("tr", "az", "uz", "tk", "kk", "ky", "tt", "ba", "ug")  # CLD2 names them; ours decide
 # the second opinion is asked only when one of those has this many votes, and this share of the top
 SECOND_MIN_VOTES = 0.5
 SECOND_SHARE = 0.15
@@ -212,16 +231,38 @@ def second_opinion(text: str, ev: Evidence) -> str | None:
     return lang if lang in candidates else None
 
 
+# Languages langdetect has no profile for, which CLD2 names reliably: langdetect calls Uyghur "ar",
+# Pashto "fa" and Serbian Cyrillic "mk" (Armenian and Georgian, "et", are settled by their script).
+CLD2_ONLY = frozenset({"ug", "ps", "sr", "hy", "ka"})
+# Scripts that one language writes (of those a news monitor of the region meets)
+_ONE_LANGUAGE_SCRIPTS = (
+    (re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]"), "ka"),  # Georgian
+    (re.compile(r"[\u0531-\u058f\ufb13-\ufb17]"), "hy"),  # Armenian
+)
+
+
+_SERBIAN = re.compile(r"[ђћЂЋ]")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_MACEDONIAN = re.compile(r"[ѓќѕЃЌЅ]")
+
+
+def _script_language(text: str) -> str | None:
+    """Georgian or Armenian, when most of the text's letters are in that script."""
+    letters = len(_LETTER.findall(text))
+    for pattern, code in _ONE_LANGUAGE_SCRIPTS:
+        if len(pattern.findall(text)) * 2 > letters:
+            return code
+    return None
+
+
 # CLD2's codes where langdetect's differ
 _CLD2_CODES = {"iw": "he", "zh-Hant": "zh-tw", "zh": "zh-cn"}
 CLEAR_PERCENT = 90  # of the text's bytes in CLD2's first language
 
 
-def _clear_cld2(text: str) -> str | None:
-    """CLD2's answer where it is sure: reliable, nine tenths of the text in one language, and a
-    language langdetect could have named but that is none of those we claim ourselves (they have
-    had their say above). langdetect costs about 5 ms a text, CLD2 a few microseconds; on 1,200
-    characters of an article CLD2 is at least as right (benchmarks/README.md, issue 15)."""
+@lru_cache(maxsize=64)
+def _cld2_sure(text: str) -> str | None:
+    """CLD2's language where it is sure (reliable, nine tenths of the text in it), any it knows."""
     try:
         # plain text: by default CLD2 reads HTML, and a "<" in a menu hides the rest of the text
         reliable, read, details = pycld2.detect(text, isPlainText=True)
@@ -229,9 +270,23 @@ def _clear_cld2(text: str) -> str | None:
         return None
     if read < len(text.encode()) // 2:  # most of the text unread (digits, symbols)
         return None
-    code = _CLD2_CODES.get(str(details[0][1]), str(details[0][1]))
-    if not reliable or details[0][2] < CLEAR_PERCENT or code not in LANGDETECT_CODES:
+    if not reliable or details[0][2] < CLEAR_PERCENT:
         return None
+    return _CLD2_CODES.get(str(details[0][1]), str(details[0][1]))
+
+
+def _clear_cld2(text: str) -> str | None:
+    """CLD2's answer where it is sure, if a language langdetect could have named (or one of
+    CLD2_ONLY) but none of those we claim ourselves (they have had their say above). langdetect
+    costs about 5 ms a text, CLD2 a few microseconds; on 1,200 characters of an article CLD2 is at
+    least as right (benchmarks/README.md, issue 15)."""
+    code = _cld2_sure(text)
+    if code is None or code not in LANGDETECT_CODES | CLD2_ONLY:
+        return None
+    if code == "ug" and not _ARABIC.search(text):
+        return None  # CLD2 calls Karakalpak and Azerbaijani in Cyrillic Uyghur too
+    if code == "sr" and not _SERBIAN.search(text) and (len(text) < 200 or _MACEDONIAN.search(text)):
+        return None  # on a headline CLD2 calls Macedonian and Bulgarian Serbian too
     return None if code in OWN or code.startswith("zh") else code
 
 
@@ -320,7 +375,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 3:
         return hint
-    own = han_language(sample) or _regional(sample, hint) or _clear_cld2(sample)
+    own = han_language(sample) or _script_language(sample) or _regional(sample, hint) or _clear_cld2(sample)
     if own:
         return own
     try:
@@ -338,4 +393,4 @@ _LANGDETECT_TABLE = (
     " no pa pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-cn zh-tw"
 )
 LANGDETECT_CODES = frozenset(_LANGDETECT_TABLE.split())
-LANGUAGE_CODES: frozenset[str] = LANGDETECT_CODES | OWN | {"tt", "ba", "zh", "zh-cn", "zh-tw"}
+LANGUAGE_CODES: frozenset[str] = LANGDETECT_CODES | OWN | CLD2_ONLY | {"tt", "ba", "zh", "zh-cn", "zh-tw"}

@@ -173,7 +173,8 @@ LETTERS: dict[str, dict[str, tuple[str, ...]]] = {
         "ń": ("kk",),
         "ó": ("kk",),
         "ú": ("kk",),
-        "ž": ("tk",),
+        # not "ž": Turkmen writes it in a few loans, Czech, Slovak, Slovene, Croatian, Serbian, Lithuanian
+        # and Latvian in every sentence (it made Croatian text Turkmen)
         "ū": ("kk",),
         "ñ": ("kk",),
         "ə": ("az",),
@@ -261,7 +262,7 @@ SIGNATURES: dict[str, dict[str, frozenset[str]]] = {
     },
     "latn": {
         "kk": frozenset("qäñūáǵńóú"),
-        "tk": frozenset("äňýžw"),
+        "tk": frozenset("äňýw"),
         "uz": frozenset("qx'"),
     },
 }
