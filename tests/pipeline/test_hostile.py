@@ -195,7 +195,7 @@ def test_malformed_xml_that_still_yields_entries_gives_them(world: World) -> Non
         (b"<!DOCTYPE html>\n<html lang=en><body>Cookie wall</body></html>", "HTML page"),
         (b"", "empty response body"),
         (b"   \r\n\t  ", "empty response body"),
-        (b'{"items": [{"title": "json, not a feed"}]}', "malformed feed"),
+        (b'{"items": [{"title": "json, not a feed"}]}', "not a feed: JSON without a JSON Feed version"),
     ],
     ids=["binary-junk", "truncated-xml", "html-page", "html-doctype", "zero-bytes", "whitespace", "json"],
 )
