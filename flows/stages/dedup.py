@@ -85,13 +85,20 @@ _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _fmix(h: np.ndarray, shifts: tuple[int, int, int], muls: tuple[int, int]) -> np.ndarray:
+    """A MurmurHash3-style finaliser in h's own width (numpy multiplication wraps)."""
+    kind = h.dtype.type
+    h = h ^ (h >> kind(shifts[0]))
+    h = h * kind(muls[0])
+    h = h ^ (h >> kind(shifts[1]))
+    h = h * kind(muls[1])
+    return h ^ (h >> kind(shifts[2]))
+
+
 def _fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's finaliser, vectorised: spreads combined token hashes over all bits."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB93FE53C6A03)
-    return h ^ (h >> np.uint64(33))
+    """Spreads combined token hashes over all 64 bits (its second multiplier is not Murmur's, and
+    stays: the stored keys were made with it)."""
+    return _fmix(h, (33, 33, 33), (0xFF51AFD7ED558CCD, 0xC4CEB93FE53C6A03))
 
 
 def _token_hash(token: str) -> int:
@@ -226,12 +233,8 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer (wrapping uint32 arithmetic), as datasketch pre-mixes."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    """MurmurHash3's 32-bit finaliser, with which datasketch pre-mixes each value."""
+    return _fmix(h, (16, 13, 16), (0x85EBCA6B, 0xC2B2AE35))
 
 
 def signature(shingles: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> np.ndarray:
