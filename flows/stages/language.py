@@ -36,7 +36,7 @@ from flows.stages.language_words import ALPHABETS, FUNCTION_WORDS, LETTERS, SIGN
 SAMPLE_CHARS = 1200
 
 REGIONAL = frozenset({"kk", "ky", "tg", "tk", "uz"})
-OWN = REGIONAL | {"az", "mn", "be", "tt", "ba"}  # what langdetect cannot name and we can
+OWN = REGIONAL | {"az", "mn", "be", "tt", "ba", "kaa"}  # what langdetect cannot name and we can
 
 # Every apostrophe-like mark (Uzbek oʻ gʻ and the tutuq belgisi ʼ are typed many ways) becomes "'".
 _APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´ʹ′ꞌ＇", "'"))
@@ -160,7 +160,10 @@ def misfit(script: str, words: list[str], every_word: list[str]) -> frozenset[st
 
 
 # languages we may answer for in each script, and their look-alikes that langdetect knows
-_CLAIMS = {"cyrl": ("kk", "ky", "tg", "uz", "tk", "mn", "be", "tt", "ba"), "latn": ("uz", "tk", "kk", "az")}
+_CLAIMS = {
+    "cyrl": ("kk", "ky", "tg", "uz", "tk", "mn", "be", "tt", "ba", "kaa"),
+    "latn": ("uz", "tk", "kk", "az", "kaa"),
+}
 
 
 def _regional(text: str, hint: str | None) -> str | None:

@@ -61,6 +61,13 @@ FUNCTION_WORDS: dict[str, dict[str, frozenset[str]]] = {
             "халыҡ милли тел теле бөгөн тейеш кәрәк беҙ беҙҙең һеҙ һүҙ"
         ),
         "tk": _words("ве билен үчин хем боюнча дийип болуп эден этди соң йыл йылда түркменистан"),
+        # Karakalpak (Uzbekistan's Karakalpakstan): Kazakh's letters less і ұ һ, with Uzbek's ў ҳ
+        "kaa": _words(
+            "ҳәм менен ушын бойынша ҳаққында болып етиў етип еткен бул сол олар биз сиз ҳәр барлық "
+            "қарақалпақстан қарақалпақстанның қарақалпақстанда республикасы өзбекстан жылы жылдың "
+            "жаңа үлкен керек деп екен еди емес жоқ ҳәзир кейин шекем арқалы тәрепинен жумыс халық "
+            "мәмлекет мәмлекетлик ҳүкимет нөкис нөкисте қаласы районы пуқаралар ҳақында ҳәмде"
+        ),
         "ru": _words(
             "и в не на что с по это как из для он она а от о к года который которая которые также "
             "при его ее был была было были будет или но только уже после во со за у же бы то все "
@@ -112,6 +119,12 @@ FUNCTION_WORDS: dict[str, dict[str, frozenset[str]]] = {
             "degen dedi aıtty barlyq sonymen qatar birge árbir adamnyń"
             " jaña ülken halyqaralyq ükımet minıstr ministrlıgı kezdesu kezdestı qol qoidy jarlyq zañ joba yntymaqtastyq sapar teñge oblysy qalasy audany tūrğyndary jūmys bağasy östı aşyldy"
         ),
+        "kaa": _words(
+            "hám menen ushın boyınsha haqqında bolıp etiw etip etken bul sol olar biz siz hár barlıq "
+            "qaraqalpaqstan qaraqalpaqstannıń qaraqalpaqstanda respublikası ózbekstan jılı jıldıń "
+            "jańa úlken kerek dep eken edi emes joq házir keyin shekem arqalı tárepinen jumıs xalıq "
+            "mámleket mámleketlik húkimet nókis nókiste qalası rayonı puqaralar hámde"
+        ),
         "az": _words(
             "və bir bu üçün ilə da də olan olaraq edib isə daha çox sonra qədər görə tərəfindən il "
             "ildə həm həmçinin deyib artıq azərbaycan azərbaycanın prezidenti ölkə bildirib"
@@ -145,8 +158,8 @@ LETTERS: dict[str, dict[str, tuple[str, ...]]] = {
         "ӣ": ("tg",),
         "ӯ": ("tg",),
         "ҷ": ("tg",),
-        "ҳ": ("tg", "uz"),
-        "ў": ("uz", "be"),
+        "ҳ": ("tg", "uz", "kaa"),
+        "ў": ("uz", "be", "kaa"),
         "җ": ("tt", "tk"),
         "ї": ("uk",),
         "є": ("uk",),
@@ -240,6 +253,7 @@ ALPHABETS: dict[str, dict[str, frozenset[str]]] = {
         "mn": frozenset("өү"),
         "tk": frozenset("әҗңөү"),
         "be": frozenset("іў"),
+        "kaa": frozenset("әғқңөүўҳ"),
     },
     "latn": {
         # 2021 (ä ğ ı ñ ö ş ū ü q, ç in loans) and 2018 (á ǵ ı ń ó ú ý q, sh ch)
@@ -248,6 +262,7 @@ ALPHABETS: dict[str, dict[str, frozenset[str]]] = {
         "tk": frozenset("äçňöşüýžw"),
         "az": frozenset("çəğıöşüqx"),
         "uz": frozenset("qx"),
+        "kaa": frozenset("áǵıńóúqwx"),  # Karakalpak's Latin alphabet (2016): w for ў, x for х, h for ҳ
     },
 }
 
@@ -259,10 +274,12 @@ SIGNATURES: dict[str, dict[str, frozenset[str]]] = {
         "ba": frozenset("ҙҡҫ"),
         "tg": frozenset("ӣӯҷҳ"),
         "uz": frozenset("ўқғҳ"),
+        "kaa": frozenset("ўҳ"),
     },
     "latn": {
         "kk": frozenset("qäñūáǵńóú"),
         "tk": frozenset("äňýw"),
         "uz": frozenset("qx'"),
+        "kaa": frozenset("w"),  # -ıw, -iw: the verbal noun, in every sentence
     },
 }

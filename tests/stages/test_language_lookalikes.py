@@ -12,6 +12,18 @@ import pytest
 from flows.stages.language import detect_language
 
 CASES = [
+    (  # Karakalpak (Uzbekistan): Kazakh's letters with Uzbek's ў ҳ; it was `ru`
+        "Қарақалпақстан Республикасы Жоқарғы Кеңесиниң баслығы Нөкисте Өзбекстан ҳүкиметиниң ўәкиллери"
+        " менен ушырасты. Ушырасыўда аймақтағы суў ресурсларын басқарыў ҳәм аўыл хожалығын раўажландырыў"
+        " мәселелери додаланды.",
+        "kaa",
+    ),
+    (  # Karakalpak's Latin alphabet looks like Kazakh's of 2018 (á ǵ ń ó ú ı), but writes w
+        "Qaraqalpaqstan Respublikası Joqarǵı Keńesiniń baslıǵı Nókiste Ózbekstan húkimetiniń wákilleri"
+        " menen ushırastı. Ushırasıwda aymaqtaǵı suw resursların basqarıw hám awıl xojalıǵın rawajlandırıw"
+        " máseleleri dodalandı.",
+        "kaa",
+    ),
     (
         "El presidente de Kazajistán se reunió el martes con el ministro español de Asuntos Exteriores; según el comunicado, ambos países firmarán un acuerdo de cooperación energética y de transporte durante la próxima visita oficial a Madrid, que incluirá también reuniones con empresarios españoles.",
         "es",
