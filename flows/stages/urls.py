@@ -34,7 +34,13 @@ FETCHABLE_SCHEMES = ("http", "https")
 # C0 controls, DEL and C1 controls; tab and newlines are removed first, as browsers do.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what the URL standard strips from a link's ends
+# What a link's ends lose: the C0 controls and space, as the URL standard strips them, and Unicode's
+# spaces and invisible marks, which in a feed's <link> are the CMS's (a trailing &nbsp;), never the URL's
+_EDGES = (
+    "".join(map(chr, range(0x21)))
+    + "".join(c for c in map(chr, range(0x80, 0x3001)) if c.isspace())
+    + "\u200b\u200c\u200d\u2060\ufeff"
+)
 # characters WHATWG forbids in a host, beside the controls
 _FORBIDDEN_HOST = set(" #%/:<>?@[\\]^|")
 _ASCII_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
@@ -101,7 +107,7 @@ def _checked_labels(ascii_name: str, host: str) -> str:
 
 
 def _clean(link: str) -> str:
-    link = _TAB_NEWLINE.sub("", link.strip(_C0_AND_SPACE))
+    link = _TAB_NEWLINE.sub("", link.strip(_EDGES))
     if len(link) > MAX_URL_LENGTH:
         raise BadLink(f"link too long ({len(link):,} characters; at most {MAX_URL_LENGTH:,})")
     if m := _CONTROL.search(link):
@@ -172,10 +178,10 @@ def canonicalize(url: str) -> str:
     A link `request_url` refuses is returned stripped, never raised on.
     """
     try:
-        url = _clean(url)  # the spaces a browser strips, not all of Unicode's: "0\xa0" keeps its NBSP
+        url = _clean(url)
         wire = request_url(url)
     except BadLink:
-        return _TAB_NEWLINE.sub("", url.strip(_C0_AND_SPACE))
+        return _TAB_NEWLINE.sub("", url.strip(_EDGES))
     fragment = urlsplit(url).fragment if "#" in url else ""
     try:
         # A SplitResult, not the string: courlan HTML-unescapes strings, which turns
