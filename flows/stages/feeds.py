@@ -82,10 +82,34 @@ def _date(entry: Any, now: datetime) -> datetime | None:
                 when = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
-            if when > now + _FUTURE_SLACK or when.year < 1990:
-                return None  # a clock or template error; first_seen_at still orders the story
-            return when
+            return when if _plausible(when, now) else None
     return None
+
+
+def _plausible(when: datetime, now: datetime) -> bool:
+    """Not in the future nor before 1990: else a clock or template error (first_seen_at still
+    orders the story)."""
+    return not (when > now + _FUTURE_SLACK or when.year < 1990)
+
+
+def _take_link(
+    raw_link: str, base_url: str, name: object, seen: set[str], dropped: list[tuple[str, str]]
+) -> str | None:
+    """The entry's absolute link; None for a link seen already in the feed, or a bad one, which is
+    noted in `dropped` with the reason."""
+    try:
+        link = resolve_link(raw_link, base_url)
+    except BadLink as exc:
+        dropped.append((raw_link or "(none)", f"entry {str(name)[:200]!r}: {exc}"))
+        return None
+    if link in seen:
+        return None
+    seen.add(link)
+    return link
+
+
+def _skipped(dropped: list[tuple[str, str]]) -> list[str]:
+    return [f"{len(dropped)} entries without a usable link skipped"] if dropped else []
 
 
 def _content(entry: Any) -> str | None:
@@ -202,15 +226,9 @@ def parse_feed(
         if not raw_link and raw.get("id", "").startswith(("http://", "https://")):
             raw_link = raw["id"]
         title = _text(raw.get("title"))
-        try:
-            link = resolve_link(raw_link, base_url)
-        except BadLink as exc:
-            name = title or raw.get("id") or "?"
-            dropped.append((raw_link or "(none)", f"entry {str(name)[:200]!r}: {exc}"))
+        link = _take_link(raw_link, base_url, title or raw.get("id") or "?", seen_links, dropped)
+        if link is None:
             continue
-        if link in seen_links:
-            continue
-        seen_links.add(link)
         entries.append(
             FeedEntry(
                 link=link,
@@ -225,8 +243,7 @@ def parse_feed(
         )
     if not entries and bozo is not None:
         raise FeedError(f"malformed feed: {_bozo_message(bozo)}; no entry with a usable link")
-    if dropped:
-        problems.append(f"{len(dropped)} entries without a usable link skipped")
+    problems += _skipped(dropped)
     feed_title = _text(parsed.feed.get("title")) if parsed.get("feed") else None
     return ParsedFeed(title=feed_title, entries=entries, problem="; ".join(problems) or None, dropped=dropped)
 
@@ -239,7 +256,7 @@ def _json_date(value: Any, now: datetime) -> datetime | None:
     except ValueError:
         return None
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return None if when > now + _FUTURE_SLACK or when.year < 1990 else when.astimezone(UTC)
+    return when.astimezone(UTC) if _plausible(when, now) else None
 
 
 def _json_author(item: dict[str, Any]) -> str | None:
@@ -272,16 +289,9 @@ def _parse_json_feed(body: bytes, base_url: str, now: datetime) -> ParsedFeed:
             continue
         raw_link = next((item[k] for k in ("url", "external_url") if isinstance(item.get(k), str)), "")
         title = _text(item.get("title"))
-        try:
-            link = resolve_link(raw_link, base_url)
-        except BadLink as exc:
-            dropped.append(
-                (raw_link or "(none)", f"entry {str(title or item.get('id') or '?')[:200]!r}: {exc}")
-            )
+        link = _take_link(raw_link, base_url, title or item.get("id") or "?", seen_links, dropped)
+        if link is None:
             continue
-        if link in seen_links:
-            continue
-        seen_links.add(link)
         html = item.get("content_html") if isinstance(item.get("content_html"), str) else None
         plain = item.get("content_text") if isinstance(item.get("content_text"), str) else None
         summary = item.get("summary") if isinstance(item.get("summary"), str) else None
@@ -298,7 +308,7 @@ def _parse_json_feed(body: bytes, base_url: str, now: datetime) -> ParsedFeed:
                 guid=str(item["id"]) if item.get("id") is not None else None,
             )
         )
-    problems = [f"{len(dropped)} entries without a usable link skipped"] if dropped else []
+    problems = _skipped(dropped)
     if items and not entries:
         raise FeedError(
             f"malformed JSON feed: no item with a usable link ({dropped[0][1] if dropped else ''})"
