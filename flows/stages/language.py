@@ -249,9 +249,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _MACEDONIAN = re.compile(r"[ѓќѕЃЌЅ]")
 
 
-def _script_language(text: str) -> str | None:
-    """Georgian or Armenian, when most of the text's letters are in that script."""
-    letters = len(_LETTER.findall(text))
+def _script_language(text: str, letters: int) -> str | None:
+    """Georgian or Armenian, when most of the text's `letters` are in that script."""
     for pattern, code in _ONE_LANGUAGE_SCRIPTS:
         if len(pattern.findall(text)) * 2 > letters:
             return code
@@ -376,9 +375,15 @@ def detect_langs(text: str) -> list[Language]:
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code of `text` (langdetect's zh-cn/zh-tw kept); the same text always gets the same answer."""
     sample = text[:SAMPLE_CHARS]
-    if len(_LETTER.findall(sample)) < 3:
+    letters = len(_LETTER.findall(sample))
+    if letters < 3:
         return hint
-    own = han_language(sample) or _script_language(sample) or _regional(sample, hint) or _clear_cld2(sample)
+    own = (
+        han_language(sample)
+        or _script_language(sample, letters)
+        or _regional(sample, hint)
+        or _clear_cld2(sample)
+    )
     if own:
         return own
     try:
