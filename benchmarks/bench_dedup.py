@@ -77,7 +77,7 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
     import duckdb
 
     from flows.pipeline.insert import insert_with_dedup
-    from flows.stages.dedup import band_keys
+    from flows.stages.stories.dedup import band_keys
     from storage import ArticleRecord, Store
     from storage import dedup as index
 
@@ -144,7 +144,7 @@ def _rebuild_speed(path: str, articles: int, queue: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from flows.pipeline.insert import insert_with_dedup
     from flows.pipeline.rebuild import rebuild
-    from flows.stages.dedup import band_keys
+    from flows.stages.stories.dedup import band_keys
     from storage import ArticleRecord, Store
 
     texts = _texts()

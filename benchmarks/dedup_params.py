@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from flows.stages.dedup import (
+from flows.stages.stories.dedup import (
     DEFAULT_PARAMS,
     DedupParams,
     Doc,

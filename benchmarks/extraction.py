@@ -3,7 +3,7 @@
     python -m benchmarks.extraction DIR [--format auto|readability|htmltotext|l3s|daniel]
     python -m benchmarks.extraction DIR --export-from GIT_DIR   # write a development set to DIR first
 
-Scores `flows.stages.extract.extract_page` (the pipeline's extraction, in the modes asked for)
+Scores `flows.stages.reading.extract.extract_page` (the pipeline's extraction, in the modes asked for)
 and `trafilatura.extract` alone (the baseline) against each page's hand-cleaned text.
 
 The metric is the one of the ScrapingHub article-extraction benchmark: the text is cut into
@@ -111,13 +111,13 @@ def detect_format(root: Path) -> str:
 
 
 def _html_text(markup: str) -> str:
-    from flows.stages.extract import html_to_text
+    from flows.stages.reading.extract import html_to_text
 
     return html_to_text(markup)
 
 
 def _language_of(text: str) -> str:
-    from flows.stages.language import detect_language
+    from flows.stages.reading.language import detect_language
 
     return (detect_language(text) or "?").split("-")[0]
 
@@ -232,7 +232,7 @@ def export(git_dir: Path, dest: Path) -> str:
 
 
 def _pipeline(mode: str) -> Callable[[Case], tuple[str, str | None]]:
-    from flows.stages.extract import extract_page
+    from flows.stages.reading.extract import extract_page
 
     settings = _modes()[mode]
 

@@ -249,17 +249,21 @@ def profile_main(web: NewsWeb, per_feed: int, workdir: Path) -> dict[str, Any]:
 
 
 WORKER_STAGES = (
-    ("extraction (flows.stages.extract.extract_page)", "flows/stages/extract.py", "extract_page"),
-    ("language (detect_language)", "flows/stages/language.py", "detect_language"),
-    ("relevance (Scorer.score)", "flows/stages/relevance.py", "score"),
-    ("exact-duplicate hash (text_hash)", "flows/stages/dedup.py", "text_hash"),
+    (
+        "extraction (flows.stages.reading.extract.extract_page)",
+        "flows/stages/reading/extract.py",
+        "extract_page",
+    ),
+    ("language (detect_language)", "flows/stages/reading/language.py", "detect_language"),
+    ("relevance (Scorer.score)", "flows/stages/stories/relevance.py", "score"),
+    ("exact-duplicate hash (text_hash)", "flows/stages/stories/dedup.py", "text_hash"),
 )
 
 
 def profile_worker(config: Config, pages: list[Page], port: int) -> dict[str, Any]:
     """What one analysis worker does per page (Analyzer.page), timed plainly and then profiled."""
     from flows.pipeline.analysis import Analyzer, PageJob
-    from flows.stages.feeds import FeedEntry
+    from flows.stages.sources.feeds import FeedEntry
 
     analyzer = Analyzer(
         config.topic, config.settings.relevance_threshold, extraction=config.settings.extraction
@@ -317,10 +321,10 @@ def noop_cli(sources_yaml: str, db: Path, workdir: Path) -> float:
 def digest_time(config: Config, db: Path) -> dict[str, Any]:
     """Build (and render) today's digest from a database whose day holds the cold ingest."""
     try:
-        from flows.stages.digest.build import build_digest, today
-        from flows.stages.digest.render import render
+        from flows.stages.delivery.digest.build import build_digest, today
+        from flows.stages.delivery.digest.render import render
     except ImportError as exc:
-        return {"skipped": f"flows.stages.digest not importable: {exc}"}
+        return {"skipped": f"flows.stages.delivery.digest not importable: {exc}"}
     store = Store(db)
     day = today(config.settings.tz)
     started = time.perf_counter()

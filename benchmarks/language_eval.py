@@ -4,7 +4,7 @@
     python -m benchmarks.language_eval --errors   # every wrong answer with the start of its text
     python -m benchmarks.language_eval --chars 60 # each text cut to its first 60 characters (a headline)
 
-tests/stages/test_language_set.py asserts the same figures in `make test`.
+tests/stages/reading/test_language_set.py asserts the same figures in `make test`.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def table(result: Result) -> str:
 
 
 def main() -> None:
-    from flows.stages.language import detect_language
+    from flows.stages.reading.language import detect_language
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--errors", action="store_true")

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from flows import __version__
 from flows.config_watches import Subscription, Watch, check_watches  # issue 18: watches, subscriptions
 from flows.country_codes import COUNTRY_CODES
-from flows.stages.urls import BadLink, ascii_host
+from flows.stages.net.urls import BadLink, ascii_host
 
 DEFAULT_SOURCES = "sources.yaml"
 DEFAULT_DB = "storage/newswatch.duckdb"
@@ -79,7 +79,7 @@ class Settings(_Strict):
     # --- end issue 17 ---
     # --- issue 15: outlet templates ---
     # take the lines each outlet repeats on its pages (menus, footers, related lists) out of the
-    # stored text (flows/stages/templates.py); false stores the text as extracted
+    # stored text (flows/stages/reading/templates.py); false stores the text as extracted
     outlet_templates: bool = True
 
     @field_validator("timezone")
@@ -410,7 +410,7 @@ def _unknown_field(loc: tuple[int | str, ...]) -> str:
 def _check_codes(config: Config, raw: Any, path: str) -> Config:
     """Language codes (a source's `language`, the topic's per-language terms) must be ones the
     pipeline gives an article, and `topic.countries` keys ISO 3166 country codes."""
-    from flows.stages.language import LANGUAGE_CODES
+    from flows.stages.reading.language import LANGUAGE_CODES
     from flows.text import did_you_mean
 
     problems: list[str] = []

@@ -209,7 +209,7 @@ class Articles(Database):
             row = con.execute("SELECT count(*) FROM article").fetchone()
         return int(row[0]) if row else 0
 
-    # --- relevance (flows/stages/relevance.py) --------------------------------------------------
+    # --- relevance (flows/stages/stories/relevance.py) --------------------------------------------------
 
     def seed_texts(self) -> list[str]:
         """Title and text of every seed article: the corpus relevance measures closeness to."""

@@ -324,7 +324,7 @@ def head_of(con: duckdb.DuckDBPyConnection, article_id: int) -> int:
 
 class DedupIndex:
     """The near-duplicate index and the clusters inside one of storage's transactions: what the
-    dedup stage (flows/stages/dedup.py) is handed, so it reads and writes them without holding
+    dedup stage (flows/stages/stories/dedup.py) is handed, so it reads and writes them without holding
     a connection of its own. Made by `Store.insert_articles`, the rebuild and the reconciliation."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:

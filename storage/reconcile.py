@@ -4,7 +4,7 @@ transaction run again on a conflict.
 
 A canonical URL stored twice is cut back to its earliest row, clusters holding one exact text are
 merged, and articles not checked yet are matched against the other clusters by the caller's
-near-duplicate finder (flows/stages/dedup.py's, handed in: storage does not verify copies).
+near-duplicate finder (flows/stages/stories/dedup.py's, handed in: storage does not verify copies).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from storage.records import ArticleRecord
 
 
 class Finder(Protocol):
-    """A batch's near-duplicate finder (flows.stages.dedup.NearDuplicates)."""
+    """A batch's near-duplicate finder (flows.stages.stories.dedup.NearDuplicates)."""
 
     merged_clusters: int
 

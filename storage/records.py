@@ -30,7 +30,9 @@ class ArticleRecord:
     feed_summary: str | None = None
     extraction: str = "page"
     guid: str | None = None
-    band_keys: list[int] = field(default_factory=list)  # near-duplicate index keys (flows/stages/dedup.py)
+    band_keys: list[int] = field(
+        default_factory=list
+    )  # near-duplicate index keys (flows/stages/stories/dedup.py)
     signature: Any = None  # near-duplicate signature, for verifying candidates
 
     @property

@@ -1,5 +1,5 @@
 """The outlets' page lines (migration 007): the hashes of the lines each source's recent pages
-printed, from which flows/stages/templates.py learns the source's template."""
+printed, from which flows/stages/reading/templates.py learns the source's template."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ Real pages (`real_pages`, labelled by hand as said above it): mozilla/readabilit
 test pages as an extractor that keeps the whole page would give them (every block's text, the
 outlet's menus, footers and link lists included): briefs of different stories under one outlet's
 real template, and one wire text put into three outlets' real pages in place of their stories.
-Their texts go through the real cleaning first (flows/stages/templates.py, each outlet's template
+Their texts go through the real cleaning first (flows/stages/reading/templates.py, each outlet's template
 learnt from its pages here), as the ingest stores them.
 """
 
@@ -154,7 +154,7 @@ def _page_lines(html: str) -> list[str]:
     """Every block's text of a page, as an extractor that keeps the whole page gives it."""
     import lxml.html
 
-    from flows.stages.extract import html_to_text
+    from flows.stages.reading.extract import html_to_text
 
     body = lxml.html.fromstring(html).find("body")
     return [ln for ln in html_to_text(lxml.html.tostring(body, encoding="unicode")).splitlines() if ln]
@@ -163,7 +163,7 @@ def _page_lines(html: str) -> list[str]:
 def _story_span(lines: list[str], expected: str) -> tuple[int, int, list[str]]:
     """Where a page's story lies in its whole text (its first and last paragraph of the reference
     text), and the story's paragraphs."""
-    from flows.stages.extract import html_to_text
+    from flows.stages.reading.extract import html_to_text
 
     story = [ln for ln in html_to_text(expected).splitlines() if len(ln.split()) >= 8]
     known = set(story)
@@ -175,8 +175,8 @@ def real_pages(fixture: Path = FIXTURE) -> list[Item]:
     """The real-page cases, each text cleaned by its outlet's template as the ingest cleans it."""
     import tarfile
 
-    from flows.stages.extract import extract_page
-    from flows.stages.templates import Templates
+    from flows.stages.reading.extract import extract_page
+    from flows.stages.reading.templates import Templates
 
     names = {*REAL_BRIEFS, *REAL_OUTLETS.values(), REAL_WIRE}
     with tarfile.open(fixture) as tar:
@@ -222,7 +222,7 @@ def real_pages(fixture: Path = FIXTURE) -> list[Item]:
 
 
 def seed_stories(seed_dir: Path) -> dict[str, tuple[str, str, list[str]]]:
-    from flows.stages.seeds import load_seed_dir
+    from flows.stages.sources.seeds import load_seed_dir
 
     stories = {}
     for doc in load_seed_dir(seed_dir):
@@ -339,8 +339,8 @@ def ingest(
 ) -> dict[str, int]:
     """Store the items as the pipeline does (seeds first, then batches, which share what they learn
     of the sites' recent articles unless `one_run` is false); returns url -> cluster id."""
-    from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, text_hash
-    from flows.stages.near_duplicates import NearDuplicates, SiteLines
+    from flows.stages.stories.dedup import DEFAULT_PARAMS, DedupParams, text_hash
+    from flows.stages.stories.near_duplicates import NearDuplicates, SiteLines
     from storage import ArticleRecord, Store
 
     p = params if isinstance(params, DedupParams) else DEFAULT_PARAMS

@@ -174,7 +174,7 @@ def test_language_and_country_codes_are_checked(text: str, expected: str) -> Non
 
 
 def test_every_code_the_pipeline_gives_is_accepted() -> None:
-    from flows.stages.language import LANGUAGE_CODES
+    from flows.stages.reading.language import LANGUAGE_CODES
 
     for code in sorted(LANGUAGE_CODES):
         text = f"topic:\n  countries:\n    AF:\n      '{code}': [Kabul]\nsources:\n  - name: A\n    url: https://a.test/f\n    language: '{code}'\n"

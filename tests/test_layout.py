@@ -96,3 +96,15 @@ def test_one_cjk_definition_and_one_progress_protocol() -> None:
         )
     ]
     assert protocols == ["flows/progress.py"]
+
+
+STAGE_ROOMS = {"net", "sources", "reading", "stories", "delivery"}
+
+
+def test_stages_live_in_their_rooms() -> None:
+    """A reader finds a stage by its room: no module sits loose in flows/stages/."""
+    stages = ROOT / "flows" / "stages"
+    loose = sorted(p.name for p in stages.glob("*.py") if p.name != "__init__.py")
+    rooms = {p.name for p in stages.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert loose == []
+    assert rooms == STAGE_ROOMS

@@ -20,7 +20,7 @@ from flows.pipeline.ingest import IngestSummary
 from flows.pipeline.lake import ingest_shard
 from flows.pipeline.maintenance import seed
 from flows.progress import LogReporter
-from flows.stages.digest.deliver import DigestOutcome, DigestSendFailed, digest_for
+from flows.stages.delivery.digest.deliver import DigestOutcome, DigestSendFailed, digest_for
 from storage.lake import Shard, open_store
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import TypedDict, TypeVar
 
 from flows.config import Config, Topic
-from flows.stages.dedup import band_keys, text_hash
-from flows.stages.extract import Extracted, ExtractionMode, extract_page, normalize_space
-from flows.stages.feeds import FeedEntry
-from flows.stages.language import detect_language
-from flows.stages.relevance import Score, Scorer
+from flows.stages.reading.extract import Extracted, ExtractionMode, extract_page, normalize_space
+from flows.stages.reading.language import detect_language
+from flows.stages.sources.feeds import FeedEntry
+from flows.stages.stories.dedup import band_keys, text_hash
+from flows.stages.stories.relevance import Score, Scorer
 from storage import ArticleRecord
 
 

@@ -1,5 +1,5 @@
 """Site-aware cleaning in the ingest: each article's text loses its outlet's template
-(flows/stages/templates.py) before it is stored, so search, relevance, dedup and the digest read
+(flows/stages/reading/templates.py) before it is stored, so search, relevance, dedup and the digest read
 the story, not the outlet's menus and sidebars.
 
 The template is learnt from the outlet's pages: those storage kept (storage/templates.py, the
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from flows.stages.templates import DEFAULT_TEMPLATE_PARAMS, TemplateParams, Templates
+from flows.stages.reading.templates import DEFAULT_TEMPLATE_PARAMS, TemplateParams, Templates
 from storage import ArticleRecord, DatabaseBusy, Store
 from storage.records import PageLines
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from flows.config import Settings, Source
 from flows.pipeline.polling import Poll, SourceReport, _log, conditional_headers, poll_source
-from flows.stages.feeds import FeedEntry
-from flows.stages.fetch import HTML_TYPES, Fetcher, FetchResult
-from flows.stages.pages import article_links
-from flows.stages.sitemaps import (
+from flows.stages.net.fetch import HTML_TYPES, Fetcher, FetchResult
+from flows.stages.net.urls import canonicalize
+from flows.stages.sources.feeds import FeedEntry
+from flows.stages.sources.pages import article_links
+from flows.stages.sources.sitemaps import (
     ChildSitemap,
     SitemapEntry,
     SitemapError,
@@ -25,8 +26,13 @@ from flows.stages.sitemaps import (
     parse_sitemap,
     select_new,
 )
-from flows.stages.telegram import TelegramError, TelegramPost, before_url, parse_channel_page, preview_url
-from flows.stages.urls import canonicalize
+from flows.stages.sources.telegram import (
+    TelegramError,
+    TelegramPost,
+    before_url,
+    parse_channel_page,
+    preview_url,
+)
 from storage import FetchLogEntry, PollOutcome, SourceState
 from storage.cursors import Cursor
 

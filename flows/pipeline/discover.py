@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from flows.stages.discovery import (
+from flows.stages.net.fetch import FEED_TYPES, Fetcher
+from flows.stages.sources.discovery import (
     COMMON_FEED_PATHS,
     COMMON_SITEMAP_PATHS,
     alternate_feeds,
@@ -20,11 +21,10 @@ from flows.stages.discovery import (
     site_root,
     sniff,
 )
-from flows.stages.feeds import FeedError, parse_feed
-from flows.stages.fetch import FEED_TYPES, Fetcher
-from flows.stages.pages import article_links
-from flows.stages.sitemaps import SitemapError, parse_sitemap, robots_sitemaps
-from flows.stages.telegram import TelegramError, parse_channel_page, preview_url
+from flows.stages.sources.feeds import FeedError, parse_feed
+from flows.stages.sources.pages import article_links
+from flows.stages.sources.sitemaps import SitemapError, parse_sitemap, robots_sitemaps
+from flows.stages.sources.telegram import TelegramError, parse_channel_page, preview_url
 
 
 @dataclass(frozen=True)

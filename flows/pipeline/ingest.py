@@ -28,12 +28,12 @@ from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_du
 from flows.pipeline.replay import replay_spool
 from flows.pipeline.watches import WatchSummary, run_watches
 from flows.progress import Reporter, SilentReporter, show_waiting
-from flows.stages.feeds import FeedEntry
-from flows.stages.fetch import Fetcher, FetchResult, Resolver, host_of
-from flows.stages.near_duplicates import SiteLines
-from flows.stages.netguard import hosts_resolver
-from flows.stages.pages import looks_like_section
-from flows.stages.search import refresh_index
+from flows.stages.net.fetch import Fetcher, FetchResult, Resolver, host_of
+from flows.stages.net.netguard import hosts_resolver
+from flows.stages.sources.feeds import FeedEntry
+from flows.stages.sources.pages import looks_like_section
+from flows.stages.stories.near_duplicates import SiteLines
+from flows.stages.stories.search import refresh_index
 from storage import ArticleRecord, DatabaseBusy, FetchLogEntry, PollOutcome, Store
 from storage.cursors import Cursor
 from storage.spool import Spool, WriterLock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.stages.near_duplicates import NearDuplicates, SiteLines
+from flows.stages.stories.near_duplicates import NearDuplicates, SiteLines
 from storage import ArticleRecord, InsertResult, Store
 from storage.records import PageLines
 

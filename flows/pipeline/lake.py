@@ -17,7 +17,7 @@ from typing import Any
 from flows.config import Config, Source
 from flows.pipeline.ingest import IngestSummary, ingest
 from flows.progress import Reporter, SilentReporter
-from flows.stages.near_duplicates import NearDuplicates
+from flows.stages.stories.near_duplicates import NearDuplicates
 from storage import StorageError, Store
 from storage import reconcile as reconciling
 from storage.errors import DatabaseError

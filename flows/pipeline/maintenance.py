@@ -14,8 +14,8 @@ from flows.config import Config
 from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, Analyzer, _rescore_in_worker, _rescore_rows
 from flows.pipeline.insert import insert_with_dedup
 from flows.progress import Reporter, SilentReporter
-from flows.stages.search import refresh_index
-from flows.stages.seeds import SeedDoc, load_seed_dir
+from flows.stages.sources.seeds import SeedDoc, load_seed_dir
+from flows.stages.stories.search import refresh_index
 from storage import Store
 from storage.spool import writing
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.config import Source
-from flows.stages.feeds import FeedEntry, FeedError, parse_feed
-from flows.stages.fetch import FEED_TYPES, Fetcher, FetchResult
-from flows.stages.urls import canonicalize
+from flows.stages.net.fetch import FEED_TYPES, Fetcher, FetchResult
+from flows.stages.net.urls import canonicalize
+from flows.stages.sources.feeds import FeedEntry, FeedError, parse_feed
 from storage import FetchLogEntry, PollOutcome, SourceState
 from storage.cursors import Cursor
 

@@ -10,9 +10,9 @@ from flows.config import Config, Source
 from flows.pipeline.analysis import Analyzer, PageJob
 from flows.pipeline.crawl import poll_any
 from flows.pipeline.polling import SourceReport
-from flows.stages.feeds import FeedEntry
-from flows.stages.fetch import Fetcher, host_of
-from flows.stages.netguard import hosts_resolver
+from flows.stages.net.fetch import Fetcher, host_of
+from flows.stages.net.netguard import hosts_resolver
+from flows.stages.sources.feeds import FeedEntry
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from flows.progress import Reporter
-from flows.stages.dedup import DEFAULT_PARAMS, DedupParams, band_keys, text_hash
-from flows.stages.near_duplicates import NearDuplicates, SiteLines
+from flows.stages.stories.dedup import DEFAULT_PARAMS, DedupParams, band_keys, text_hash
+from flows.stages.stories.near_duplicates import NearDuplicates, SiteLines
 from storage import ArticleRecord, Store
 from storage import dedup as index
 from storage.dedup import DedupIndex

@@ -19,9 +19,10 @@ import httpx
 
 from flows.config import Config, ConfigError, Watch, smtp_from_env
 from flows.progress import Reporter, SilentReporter
-from flows.stages.fetch import Fetcher, Resolver
-from flows.stages.mail import MailError, build_message, recipients_key, send_message
-from flows.stages.watch import (
+from flows.stages.delivery.mail import MailError, build_message, recipients_key, send_message
+from flows.stages.delivery.webhook import post_json
+from flows.stages.net.fetch import Fetcher, Resolver
+from flows.stages.stories.watch import (
     announcement,
     as_html,
     as_text,
@@ -31,7 +32,6 @@ from flows.stages.watch import (
     subject,
     watch_request,
 )
-from flows.stages.webhook import post_json
 from storage import StorageError, Store
 from storage.errors import DatabaseError
 from storage.search import SearchHit, search

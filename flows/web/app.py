@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from flows.config import Config
-from flows.stages.digest.render import language_name, safe_url
+from flows.stages.delivery.digest.render import language_name, safe_url
 from storage import DatabaseBusy, StorageError, Store
 from storage.errors import DatabaseError
 

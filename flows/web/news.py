@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from flows.stages.digest.build import GROUP_LABELS, REGION, build_digest
-from flows.stages.digest.build import today as today_in
-from flows.stages.search import COUNTRIES, SearchUsageError, build_request, find_matches, snippet
+from flows.stages.delivery.digest.build import GROUP_LABELS, REGION, build_digest
+from flows.stages.delivery.digest.build import today as today_in
+from flows.stages.stories.search import COUNTRIES, SearchUsageError, build_request, find_matches, snippet
 from flows.web.app import Console, Page, PageError
 from storage import search as fts
 

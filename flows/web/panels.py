@@ -9,9 +9,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from flows.stages.digest.build import GROUP_LABELS
-from flows.stages.digest.build import today as today_in
-from flows.stages.digest.render import language_name
+from flows.stages.delivery.digest.build import GROUP_LABELS
+from flows.stages.delivery.digest.build import today as today_in
+from flows.stages.delivery.digest.render import language_name
 from flows.web.app import Console, Page, PageError
 from flows.web.charts import OTHER_COLOUR, PALETTE, days_between, group_small, horizontal, stacked_days
 from flows.web.news import parse_day

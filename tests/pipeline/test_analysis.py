@@ -15,7 +15,7 @@ import pytest
 from flows.config import parse_config
 from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, PageJob
 from flows.pipeline.ingest import ingest
-from flows.stages.feeds import FeedEntry
+from flows.stages.sources.feeds import FeedEntry
 from storage import Store
 from tests.support.pages import TEMPLATES, rss, story
 from tests.support.servers import NewsServer

@@ -23,7 +23,7 @@ import pytest
 from flows.cli import main
 from flows.config import parse_config
 from flows.pipeline.ingest import IngestSummary, ingest
-from flows.stages.urls import canonicalize
+from flows.stages.net.urls import canonicalize
 from storage import Store
 from storage.spool import Spool, WriterLock
 from tests.support import ROOT

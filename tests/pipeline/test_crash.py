@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.stages.urls import canonicalize
+from flows.stages.net.urls import canonicalize
 from storage.spool import Spool
 from tests.support.servers import NewsServer
 

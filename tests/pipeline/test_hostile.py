@@ -23,8 +23,8 @@ import pytest
 from flows.cli import main
 from flows.config import parse_config
 from flows.pipeline.ingest import IngestSummary, ingest
-from flows.stages.netguard import hosts_resolver
-from flows.stages.urls import canonicalize
+from flows.stages.net.netguard import hosts_resolver
+from flows.stages.net.urls import canonicalize
 from storage import Store
 from storage.sources import backoff_delay
 from tests.support import hostile as hs

@@ -191,7 +191,7 @@ def test_make_run_style_command_exits_zero_without_network(tmp_path: Path) -> No
 
 def test_pages_are_fetched_round_robin_over_hosts() -> None:
     from flows.pipeline.ingest import interleave_by_host
-    from flows.stages.feeds import FeedEntry
+    from flows.stages.sources.feeds import FeedEntry
 
     def item(host: str, n: int) -> tuple[object, FeedEntry, str]:
         link = f"http://{host}/{n}"
@@ -217,8 +217,8 @@ def test_names_that_do_not_resolve_fail_once_per_run_and_progress_says_who_is_ou
 
     from flows.config import parse_config
     from flows.pipeline.ingest import ingest
-    from flows.stages.digest.build import build_digest, today
-    from flows.stages.digest.render import render
+    from flows.stages.delivery.digest.build import build_digest, today
+    from flows.stages.delivery.digest.render import render
     from storage import Store
 
     asked: Counter[str] = Counter()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from flows.cli import main
 from flows.config import parse_config
 from flows.pipeline.ingest import ingest as run_ingest
-from flows.stages.urls import canonicalize
+from flows.stages.net.urls import canonicalize
 from storage import Store
 from tests.pipeline.test_hostile import PAGE_BOMBS
 from tests.support.pages import TEMPLATES, story

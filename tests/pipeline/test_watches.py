@@ -12,7 +12,7 @@ import pytest
 
 from flows.config import load_config
 from flows.pipeline.ingest import ingest
-from flows.stages.digest.deliver import digest_for
+from flows.stages.delivery.digest.deliver import digest_for
 from storage import Store
 from tests.support.pages import TEMPLATES, Article, rss
 from tests.support.servers import NewsServer

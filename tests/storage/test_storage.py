@@ -34,7 +34,7 @@ VIEW_COLUMNS = [
 
 
 def rec(url: str, text: str, source: str = "S", **kw: object) -> ArticleRecord:
-    from flows.stages.dedup import text_hash
+    from flows.stages.stories.dedup import text_hash
 
     return ArticleRecord(
         url=url,

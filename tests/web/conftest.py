@@ -129,7 +129,7 @@ def add_hostile(store: Store) -> None:
     a hand-made INSERT or an older version may not): the console must show it as text."""
     from datetime import UTC, datetime
 
-    from flows.stages.dedup import text_hash
+    from flows.stages.stories.dedup import text_hash
     from storage import ArticleRecord
     from storage import search as fts
 

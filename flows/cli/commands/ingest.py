@@ -65,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
 
 def run_digest(args: argparse.Namespace) -> Any:
     """The digest of one day, as a Prefect flow or directly; a failed send comes back in the outcome."""
-    from flows.stages.digest.deliver import DigestSendFailed, default_out_dir, digest_for
+    from flows.stages.delivery.digest.deliver import DigestSendFailed, default_out_dir, digest_for
 
     config = config_for(args)
     require_database(args)

@@ -90,7 +90,7 @@ def check_sql(query: str) -> None:
 def cmd_search(args: argparse.Namespace, console: Console) -> int:
     import json
 
-    from flows.stages.search import SearchUsageError, build_request, hit_record, reindex
+    from flows.stages.stories.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
 
     require_database(args)

@@ -28,7 +28,7 @@ def _read_sources(path: Path) -> tuple[str, Config]:
 
 def _write_with(path: Path, text: str, entries: list[dict[str, Any]]) -> Config:
     """Append `entries` to the file's sources, validate the result, then replace the file atomically."""
-    from flows.stages.sources_file import SourcesFileError, append_sources
+    from flows.stages.sources.sources_file import SourcesFileError, append_sources
 
     try:
         new_text = append_sources(text, entries)
@@ -58,8 +58,8 @@ def _unique_name(wanted: str, taken: set[str]) -> str:
 
 async def _discover(settings: Settings, url: str) -> Any:
     from flows.pipeline.discover import discover
-    from flows.stages.fetch import Fetcher, host_of
-    from flows.stages.netguard import hosts_resolver
+    from flows.stages.net.fetch import Fetcher, host_of
+    from flows.stages.net.netguard import hosts_resolver
 
     resolver = hosts_resolver(settings.hosts) if settings.hosts else None
     async with Fetcher.open(settings, trusted_hosts=[host_of(url)], resolver=resolver) as fetcher:
@@ -114,7 +114,7 @@ def cmd_sources_add(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_sources_import(args: argparse.Namespace, console: Console) -> int:
-    from flows.stages.opml import OpmlError, parse_opml
+    from flows.stages.sources.opml import OpmlError, parse_opml
 
     path = Path(args.sources or DEFAULT_SOURCES)
     text, config = _read_sources(path)
@@ -151,7 +151,7 @@ def cmd_sources_import(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_sources_export(args: argparse.Namespace, console: Console) -> int:
-    from flows.stages.opml import render_opml
+    from flows.stages.sources.opml import render_opml
 
     config = load_config(args.sources)
     if args.format == "opml":

@@ -40,8 +40,8 @@ def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_watch_test(args: argparse.Namespace, console: Console) -> int:
     from flows.pipeline.watches import matches
-    from flows.stages.search import SearchUsageError
-    from flows.stages.watch import story_record
+    from flows.stages.stories.search import SearchUsageError
+    from flows.stages.stories.watch import story_record
 
     config = config_for(args)
     watch = next((w for w in config.watches if w.name.lower() == args.name.lower()), None)

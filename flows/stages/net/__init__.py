@@ -1,0 +1,1 @@
+"""Reaching the web: URLs, the network guard, the transport and the fetcher."""

@@ -1,0 +1,1 @@
+"""Reading one page: its text, metadata, dates, the outlet's template, its language."""

@@ -1,0 +1,1 @@
+"""From articles to stories: copies, near duplicates, relevance, names, search, watches."""

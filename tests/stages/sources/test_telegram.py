@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.stages.sources.telegram import TelegramError, before_url, parse_channel_page, preview_url
+from tests.support.telegram import Post, channel_page
+
+WHEN = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
+
+def _page() -> bytes:
+    posts = [
+        Post(100, WHEN, "Токаев подписал указ.<br/>Подробности позже."),
+        Post(
+            101,
+            WHEN,
+            "A forward from another channel",
+            forwarded_from=("Kun.uz", "https://t.me/kunuznews/55"),
+        ),
+        Post(102, WHEN, "My answer to that", reply_to=(100, "Токаев подписал указ.")),
+        Post(103, WHEN, photo=True),
+        Post(104, WHEN, "Corrected figures: 12 percent", edited=True, photo=True),
+        Post(
+            105,
+            WHEN,
+            '<a href="https://kun.uz/news/2026/12/01/metro">https://kun.uz/news/2026/12/01/metro</a>',
+            link_preview=(
+                "https://kun.uz/news/2026/12/01/metro",
+                "Kun.uz",
+                "Tashkent opens a new metro station",
+            ),
+        ),
+        Post(106, WHEN, service=True),
+    ]
+    return channel_page("ca_desk", "CA Desk", posts, before=100).encode()
+
+
+def test_posts_of_a_channel_page() -> None:
+    page = parse_channel_page(_page(), "text/html; charset=utf-8")
+    assert page.title == "CA Desk" and page.before == 100
+    by_id = {p.id: p for p in page.posts}
+    assert sorted(by_id) == [100, 101, 102, 103, 104, 105]  # the service message is not a post
+    first = by_id[100]
+    assert first.permalink == "https://t.me/ca_desk/100" and first.published_at == WHEN
+    assert (
+        first.text == "Токаев подписал указ.\nПодробности позже." and first.title == "Токаев подписал указ."
+    )
+    assert by_id[101].forwarded_from == "Kun.uz" and by_id[101].forwarded_url == "https://t.me/kunuznews/55"
+    assert by_id[102].reply_to == 100 and by_id[102].text == "My answer to that"  # not the quoted text
+    assert by_id[103].text == "" and by_id[103].media == ("photo",)
+    assert by_id[104].edited and not by_id[100].edited
+    link = by_id[105]
+    assert (
+        link.link == "https://kun.uz/news/2026/12/01/metro"
+        and link.title == "Tashkent opens a new metro station"
+    )
+
+
+def test_not_a_channel_and_urls() -> None:
+    with pytest.raises(TelegramError):
+        parse_channel_page(b"<html><body><p>hello</p></body></html>")
+    assert preview_url("https://t.me/ca_desk") == "https://t.me/s/ca_desk"
+    assert preview_url("https://t.me/ca_desk/55") == "https://t.me/s/ca_desk"
+    assert preview_url("https://t.me/s/ca_desk") == "https://t.me/s/ca_desk"
+    assert before_url("https://t.me/s/ca_desk?before=9", 5) == "https://t.me/s/ca_desk?before=5"
