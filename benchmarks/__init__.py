@@ -1,1 +1,1 @@
-"""Benchmarks run by `make bench`: a simulated news web on loopback and the figures of issue 9."""
+"""Benchmarks run by `make bench`: a simulated news web on loopback and every performance figure."""

@@ -1,4 +1,4 @@
-"""Bounded resources (issue 6): one `newswatch ingest` over every hostile source at default settings.
+"""Bounded resources: one `newswatch ingest` over every hostile source at default settings.
 
     python -m benchmarks.bench_hostile          # prints wall time and peak memory; goal < 180 s, < 1 GB
 

@@ -1,4 +1,4 @@
-"""Search at scale (issue 8): query latency at 1,000,000 articles and the cost of keeping the
+"""Search at scale: query latency at 1,000,000 articles and the cost of keeping the
 index current after an ingest of 1,000 new articles.
 
 The corpus is synthetic: words drawn with a Zipf-like law from made-up Latin, Cyrillic and

@@ -1,4 +1,4 @@
-"""The web console at 100,000 articles (issue 19): every page's time, served by uvicorn on
+"""The web console at 100,000 articles: every page's time, served by uvicorn on
 loopback and fetched with httpx, the way an analyst's browser asks for it. Goal: under 300 ms.
 
 The corpus is bench_search's (cached under benchmarks/work/, built on first use: about three

@@ -1,4 +1,4 @@
-"""`make bench`: every figure of issue 9 in one run; prints a table, writes benchmarks/results.json
+"""`make bench`: every performance figure in one run; prints a table, writes benchmarks/results.json
 and the table in benchmarks/README.md.
 
     python -m benchmarks.run            # full run (about 15 minutes on 2 cores)

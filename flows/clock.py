@@ -1,4 +1,4 @@
-"""Days and printed times: one rule for every command (issue 20).
+"""Days and printed times: one rule for every command.
 
 A day is a calendar day in `settings.timezone` unless a command's `--tz` names another zone; a
 printed time is in that zone and always carries its UTC offset ("2026-12-01 13:21 +05"), so the

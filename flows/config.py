@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import __version__
-from flows.config_watches import Subscription, Watch, check_watches  # issue 18: watches, subscriptions
+from flows.config_watches import Subscription, Watch, check_watches  # watches, subscriptions
 from flows.country_codes import COUNTRY_CODES
 from flows.stages.net.urls import BadLink, ascii_host
 
@@ -39,7 +39,7 @@ class DigestSettings(_Strict):
     recipients: list[str] = Field(default_factory=list)
     max_stories: int = Field(default=40, ge=1, le=1000)
     summary_sentences: int = Field(default=3, ge=1, le=10)
-    subscriptions: list[Subscription] = Field(default_factory=list)  # issue 18: per-analyst digests
+    subscriptions: list[Subscription] = Field(default_factory=list)  # per-analyst digests
 
 
 class Settings(_Strict):
@@ -62,7 +62,7 @@ class Settings(_Strict):
     max_retries: int = Field(default=2, ge=0, le=10)
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)
     max_articles_per_source: int = Field(default=200, ge=1)
-    # --- issue 15: extraction modes ---
+    # --- extraction modes ---
     # "auto": trafilatura's own extractor first, its second opinion (readability, jusText) only
     # where that result looks wrong (empty, short against the page, no paragraphs, a list of
     # links); "thorough": the second opinion on every page; "fast": never (see benchmarks/README.md)
@@ -71,13 +71,13 @@ class Settings(_Strict):
     # recorded as failed (a parser bomb costs one page, briefly)
     analysis_timeout_seconds: float = Field(default=60, gt=0, le=3600)
     digest: DigestSettings = Field(default_factory=DigestSettings)
-    # --- issue 17: sources without feeds ---
+    # --- sources without feeds ---
     # a sitemap or Telegram source's first poll takes what was published in the last N days
     backfill_days: float = Field(default=2, gt=0, le=365)
     # a Telegram post that is only a link and a headline: fetch the linked article for its text
     telegram_fetch_links: bool = True
-    # --- end issue 17 ---
-    # --- issue 15: outlet templates ---
+    # --- end of sources without feeds ---
+    # --- outlet templates ---
     # take the lines each outlet repeats on its pages (menus, footers, related lists) out of the
     # stored text (flows/stages/reading/templates.py); false stores the text as extracted
     outlet_templates: bool = True
@@ -128,7 +128,7 @@ class Settings(_Strict):
         return ZoneInfo(self.timezone)
 
 
-# --- issue 17: source types (README "Sources without feeds") ---
+# --- source types (README "Sources without feeds") ---
 SourceType = Literal["feed", "sitemap", "page", "telegram"]
 SOURCE_TYPES: tuple[str, ...] = ("feed", "sitemap", "page", "telegram")
 
@@ -136,7 +136,7 @@ SOURCE_TYPES: tuple[str, ...] = ("feed", "sitemap", "page", "telegram")
 class Source(_Strict):
     name: str = Field(min_length=1)
     url: str
-    # --- issue 17: what the URL is (feed, the default; sitemap; page; telegram) ---
+    # --- what the URL is (feed, the default; sitemap; page; telegram) ---
     type: SourceType = "feed"
     language: str | None = None
     enabled: bool = True
@@ -176,7 +176,7 @@ class Config(_Strict):
     settings: Settings = Field(default_factory=Settings)
     topic: Topic = Field(default_factory=Topic)
     sources: list[Source] = Field(default_factory=list)
-    watches: list[Watch] = Field(default_factory=list)  # issue 18
+    watches: list[Watch] = Field(default_factory=list)
     path: str = "<memory>"
 
     @model_validator(mode="after")
@@ -187,7 +187,7 @@ class Config(_Strict):
             if key in seen:
                 raise ValueError(f"sources.{i}.name: duplicate source name {source.name!r}")
             seen.add(key)
-        check_watches(self)  # issue 18
+        check_watches(self)
         return self
 
     @property
@@ -377,7 +377,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return parse_config(text, str(p))
 
 
-# --- issue 20: the closest valid field name for a typo; language and country codes checked -------
+# --- the closest valid field name for a typo; language and country codes checked -------
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
@@ -442,7 +442,7 @@ def _check_codes(config: Config, raw: Any, path: str) -> Config:
     return config
 
 
-# --- issue 19: web console (flows/web/): its address and password come from the environment ---
+# --- web console (flows/web/): its address and password come from the environment ---
 WEB_HOST_ENV = "NEWSWATCH_WEB_HOST"  # default 127.0.0.1
 WEB_PORT_ENV = "NEWSWATCH_WEB_PORT"  # default 8080
 WEB_PASSWORD_ENV = "NEWSWATCH_WEB_PASSWORD"  # HTTP basic auth; required to bind a non-loopback address

@@ -1,4 +1,4 @@
-"""Configuration of issue 18: watches (standing searches with alerts) and per-analyst digest
+"""Configuration of watches (standing searches with alerts) and per-analyst digest
 subscriptions, validated like the rest of sources.yaml (flows/config.py loads them)."""
 
 from __future__ import annotations

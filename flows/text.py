@@ -103,7 +103,7 @@ NO_SPACE = python_class(NO_SPACE_RANGES)
 RELEVANCE_HAN = python_class(RELEVANCE_HAN_RANGES)
 
 
-# --- issue 20: the closest valid name, for messages about a typo ------------------------------
+# --- the closest valid name, for messages about a typo ------------------------------
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

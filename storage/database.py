@@ -268,7 +268,7 @@ class Database:
         return True
 
 
-# --- issue 20: a path that is not a DuckDB database ------------------------------------------
+# --- a path that is not a DuckDB database ------------------------------------------
 
 
 def _check_database_file(path: Path) -> None:

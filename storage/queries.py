@@ -26,7 +26,7 @@ class Queries(Database):
             return [d[0] for d in cur.description], cur.fetchall()
 
 
-# SET/RESET of the session's time zone or calendar: the settings an analyst may change (issue 20)
+# SET/RESET of the session's time zone or calendar: the settings an analyst may change
 _SESSION_SETTING = re.compile(
     r"^\s*(?:SET|RESET)\s+(?:SESSION\s+|LOCAL\s+)?(?:TimeZone|Calendar)\b", re.IGNORECASE
 )
@@ -71,7 +71,7 @@ def locked_connection(
         yield con
 
 
-# --- issue 20: an analyst's statements, and the files the database itself reads ---------------
+# --- an analyst's statements, and the files the database itself reads ---------------
 
 # Statements that read or write files by name, or load code: never run for an analyst. On a file
 # the disabled external access refuses them too; on a lake, whose data directory stays readable

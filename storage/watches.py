@@ -1,4 +1,4 @@
-"""Watches (issue 18): the stories each watch has matched, and the deliveries announcing them."""
+"""Watches: the stories each watch has matched, and the deliveries announcing them."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def stitched(a: Sequence[str], b: Sequence[str]) -> str:
 
 FIXTURE = ROOT / "benchmarks" / "fixtures" / "readability-test-pages.tar.xz"
 
-# --- real pages (issue 15) ---------------------------------------------------------------------
+# --- real pages ---------------------------------------------------------------------
 # mozilla/readability's test pages (benchmarks/fixtures/readability-test-pages.tar.xz, Apache-2.0,
 # licence beside it), read by `real_pages`. Each outlet's pages are printed in
 # the real template of one of its pages (REAL_OUTLETS: that page's menus, link lists and footer

@@ -114,7 +114,7 @@ def test_valid_cron_strings_are_accepted(cron: str) -> None:
     assert cfg.settings.digest_cron == cron
 
 
-# --- issue 20: typos get the closest valid name; language and country codes are checked ---------
+# --- typos get the closest valid name; language and country codes are checked ---------
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Watches and subscriptions in sources.yaml (issue 18): validated, the file and line named."""
+"""Watches and subscriptions in sources.yaml: validated, the file and line named."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def test_cjk_is_the_class_the_index_was_built_with_in_sql_and_in_python() -> Non
 
 def test_stored_search_indexes_need_no_rebuild() -> None:
     """The tokenizer's tag, stored with every index and compared at each search, is unchanged
-    (nw2 since issue 18's name keys: the terms themselves, and so the hash, are as they were)."""
+    (nw2 since the name keys: the terms themselves, and so the hash, are as they were)."""
     con = duckdb.connect()
     prepare(con)
     assert tokenizer_tag(con) == "nw2:6185095204493599437"

@@ -50,7 +50,7 @@ def use_prefect(args: argparse.Namespace) -> bool:
     return bool(os.environ.get("PREFECT_API_URL"))
 
 
-# --- issue 20: a --db that names no database, and OS errors told as sentences -----------------
+# --- a --db that names no database, and OS errors told as sentences -----------------
 
 
 def _lake_configured() -> bool:

@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common, settings, tz_opt], help="validate sources.yaml and report health"
     )
     c.set_defaults(func=cmd_sources_check)
-    # --- issue 17: add, import, export, test ---
+    # --- add, import, export, test ---
     c = ssub.add_parser(
         "add", parents=[settings], help="find a site's feed (else sitemap, channel or the page) and add it"
     )
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=10, help="entries fetched and analysed (default 10)")
     c.set_defaults(func=cmd_sources_test)
 
-    # issue 18: watches
+    # watches
     p = sub.add_parser("watch", help="watch commands (the watches of sources.yaml)")
     wsub = p.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
     c = wsub.add_parser("list", parents=[settings], help="the configured watches")

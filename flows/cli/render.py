@@ -75,7 +75,7 @@ def print_sql_table(
         )
 
 
-# --- issue 20: wide SQL results: cut to the terminal, or one row per block ----------------------
+# --- wide SQL results: cut to the terminal, or one row per block ----------------------
 
 MAX_CELL = 40  # a column's widest value shown whole in the table; longer ones are cut with "…"
 _CELL_FRAME = 3  # a column's padding and its border, in rich's default box

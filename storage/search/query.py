@@ -40,7 +40,7 @@ class SearchRequest:
     country: str | None = None
     relevant: bool = False
     all_copies: bool = False
-    # issue 18 (watches): several countries, languages or sources (any of them), a minimum
+    # several countries, languages or sources (any of them), a minimum
     # relevance, and only the articles stored by one run
     countries: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()

@@ -192,7 +192,7 @@ def test_analysis_views(db: Path) -> None:
     assert top[0] == ("Story 1", 2)
 
 
-# --- issue 20: empty queries, the format from --output, wide rows -----------------------------
+# --- empty queries, the format from --output, wide rows -----------------------------
 
 
 @pytest.mark.parametrize("query", ["", "   ", "-- only a comment", "/* nothing */ ;"])
@@ -264,7 +264,7 @@ def test_fit_columns_keeps_both_ends() -> None:
     assert fit_columns([200, 5], 80) == [0, None]  # the first column always, cut to fit
 
 
-# --- issue 20: one rule for days and zones, seeds out of the daily views, one definition per count --
+# --- one rule for days and zones, seeds out of the daily views, one definition per count --
 
 
 def test_readme_set_timezone_works_and_file_access_stays_off(

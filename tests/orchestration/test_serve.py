@@ -268,7 +268,7 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
         assert server.hits("/a/feed.xml") >= 2
         server_pid = int(output.split("Prefect server (pid ")[1].split(")")[0])
         assert Path(f"/proc/{server_pid}").exists()
-        # the web console beside the schedules (issue 19) shows what they stored
+        # the web console beside the schedules shows what they stored
         assert f"web console on http://127.0.0.1:{web_port}/" in output
         sources_page = httpx.get(f"http://127.0.0.1:{web_port}/sources", timeout=30)
         assert sources_page.status_code == 200 and "Changing outlet" in sources_page.text

@@ -1,4 +1,4 @@
-"""The analysis pool (issue 13): a page that kills its worker or runs past the deadline costs that
+"""The analysis pool: a page that kills its worker or runs past the deadline costs that
 page only; the pool starts afresh, the other pages in flight are tried again, nothing runs here."""
 
 from __future__ import annotations

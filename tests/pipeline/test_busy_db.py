@@ -1,4 +1,4 @@
-"""A busy database (SPEC 7 Writes, issue 6): another process holds the DuckDB file mid-run.
+"""A busy database: another process holds the DuckDB file mid-run.
 
 The holder is a real second process with a read-write connection, as an analyst's session is.
 """

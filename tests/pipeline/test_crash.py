@@ -1,4 +1,4 @@
-"""Crash safety (issue 6): `newswatch ingest` killed with SIGKILL at random moments loses nothing.
+"""Crash safety: `newswatch ingest` killed with SIGKILL at random moments loses nothing.
 
 Writes go in short transactions, a batch is spooled before it is inserted, and a source's ETag is
 saved only after its articles are stored, so a run that finishes after any number of kills has

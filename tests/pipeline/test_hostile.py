@@ -1,4 +1,4 @@
-"""The hostile web (SPEC 7, issue 6): every misbehaviour beside a good source, on loopback.
+"""The hostile web: every misbehaviour beside a good source, on loopback.
 
 Each test runs a real ingest against a real DuckDB file and asserts three things: the run
 finishes, the good source beside the bad one is fully stored, and the bad one's trouble is
@@ -734,7 +734,7 @@ def test_all_hostile_sources_in_one_run_stay_bounded(tmp_path: Path) -> None:
     assert result["seconds"] < 180 and result["peak_bytes"] < 1 << 30, result
 
 
-# --- parser bombs (issue 13) -------------------------------------------------------------------
+# --- parser bombs -------------------------------------------------------------------
 
 _BOMB_PARAGRAPH = "<p>" + "Bishkek and Dushanbe agreed on new border crossings this week. " * 10 + "</p>"
 PAGE_BOMBS: dict[str, bytes] = {

@@ -105,7 +105,7 @@ def test_ingest_end_to_end_and_conditional_get(
     assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "Outlet A" in out and "Outlet B" in out
-    # issue 20: the stored copy of the water story is a copy, not a drop, and counts in its
+    # the stored copy of the water story is a copy, not a drop, and counts in its
     # source's articles_total (the table's and the view's), as articles_7d counts it
     assert "copies" in out and "duplicate" not in out
     total_row = [line for line in out.splitlines() if "total" in line][-1]

@@ -1,4 +1,4 @@
-"""End to end, issue 16: the region's languages, Tatar, Bashkir and Chinese with Latin names,
+"""End to end: the region's languages, Tatar, Bashkir and Chinese with Latin names,
 through `newswatch ingest` (a feed server on loopback, the real CLI, a real DuckDB file)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Odd links beside good ones, IDN hosts, redirects to bad links: each costs its own entry (issue 13).
+"""Odd links beside good ones, IDN hosts, redirects to bad links: each costs its own entry.
 
 Every test runs real ingests against a loopback server and a real DuckDB file; names (IDN ones
 included) resolve to loopback through `settings.hosts` or a resolver the test controls.

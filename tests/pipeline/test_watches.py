@@ -1,4 +1,4 @@
-"""Watches end to end (issue 18): two ingests from a loopback news server, a real SMTP server and
+"""Watches end to end: two ingests from a loopback news server, a real SMTP server and
 a webhook receiver on loopback."""
 
 from __future__ import annotations

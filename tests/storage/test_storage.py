@@ -222,7 +222,7 @@ def test_times_come_back_in_utc_whatever_the_machine_zone(db_path: Path, tmp_pat
     )
     assert check.returncode == 0, check.stderr
     since = store.source_health()[0]["failing_since"]
-    # sources check prints in settings.timezone (issue 20), with the offset, whatever the machine's
+    # sources check prints in settings.timezone, with the offset, whatever the machine's
     from zoneinfo import ZoneInfo
 
     from flows.clock import local

@@ -20,7 +20,7 @@ def test_store_is_composed_of_one_mixin_per_domain_over_the_layer() -> None:
         "storage.dedup",
         "storage.digests",
         "storage.queries",
-        "storage.watches",  # issue 18
+        "storage.watches",
         "storage.browse",
         "storage.templates",
     }

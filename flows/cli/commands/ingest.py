@@ -112,7 +112,7 @@ def cmd_digest(args: argparse.Namespace, console: Console) -> int:
     console.print(f"  mail: {outcome.detail}", markup=False, highlight=False)
     for line in outcome.retried:
         console.print(f"  earlier digest {line}", markup=False, highlight=False)
-    for sub in outcome.subscriptions:  # issue 18: the per-analyst digests
+    for sub in outcome.subscriptions:  # the per-analyst digests
         console.print(
             f"digest {sub.name} {sub.day}: {sub.stories} stories, written: {sub.paths.html}; mail: {sub.detail}",
             markup=False,

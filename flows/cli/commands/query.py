@@ -51,7 +51,7 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-# --- issue 20: the SQL's format from --output's suffix, and an empty query -----------------------
+# --- the SQL's format from --output's suffix, and an empty query -----------------------
 
 SQL_SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
 

@@ -1,4 +1,4 @@
-"""`newswatch watch list` and `newswatch watch test NAME [--since DATE]` (issue 18)."""
+"""`newswatch watch list` and `newswatch watch test NAME [--since DATE]`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Webhooks (issue 18): one JSON POST through the run's Fetcher, so the address guard, the proxies
+"""Webhooks: one JSON POST through the run's Fetcher, so the address guard, the proxies
 and the timeout of every other request apply; retried like a fetch (connection failures, timeouts,
 429 and 5xx, with back-off), never redirected. Returns what happened; never raises."""
 

@@ -94,7 +94,7 @@ def hosts_resolver(mapping: Mapping[str, str], fallback: Resolver = system_resol
 
 class NameNotResolved(httpcore.ConnectError):
     """A host name with no address: permanent for this run (the same answer would come back),
-    so it is not retried and the name is not asked again (issue 20: no network, 44 feeds)."""
+    so it is not retried and the name is not asked again (with no network, 44 feeds would each ask again)."""
 
 
 def name_not_resolved(exc: BaseException) -> NameNotResolved | None:

@@ -10,7 +10,7 @@ by the alphabet: a language whose alphabet leaves out many of the text's telling
 signature letters the text never writes, is ruled out (`misfit`). Where our evidence for one of
 the region's languages is there but thin (a headline), CLD2 is asked for a second opinion.
 Han text without Hangul or kana is Chinese before anything else (flows/stages/reading/language_han.py).
-Anything we do not claim keeps langdetect's answer. Issue 16; figures in benchmarks/README.md.
+Anything we do not claim keeps langdetect's answer. Figures in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def _clear_cld2(text: str) -> str | None:
     """CLD2's answer where it is sure, if a language langdetect could have named (or one of
     CLD2_ONLY) but none of those we claim ourselves (they have had their say above). langdetect
     costs about 5 ms a text, CLD2 a few microseconds; on 1,200 characters of an article CLD2 is at
-    least as right (benchmarks/README.md, issue 15)."""
+    least as right (benchmarks/README.md)."""
     code = _cld2_sure(text)
     if code is None or code not in LANGDETECT_CODES | CLD2_ONLY:
         return None
@@ -393,7 +393,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     return langs[0].lang if langs else hint
 
 
-# --- issue 20: every language code the pipeline can give an article (config and search check
+# --- every language code the pipeline can give an article (config and search check
 # theirs against it): langdetect's profiles, the ones we recognise ourselves, Tatar and Bashkir,
 # and `zh`, the family code a source or a topic may name (it covers zh-cn and zh-tw).
 _LANGDETECT_TABLE = (

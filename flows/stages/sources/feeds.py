@@ -43,7 +43,7 @@ class FeedEntry:
     published_at: datetime | None
     author: str | None
     guid: str | None
-    # --- issue 17: entries of sources without feeds ---
+    # --- entries of sources without feeds ---
     # the page to fetch for the text: None, the link itself; "", none (the entry's text is the
     # article, a Telegram post); a URL, that page (the article a Telegram post links to)
     fetch: str | None = None

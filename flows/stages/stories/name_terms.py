@@ -1,4 +1,4 @@
-"""The topic profile's names across scripts (issue 18): a profile name in one script also matches
+"""The topic profile's names across scripts: a profile name in one script also matches
 its other spellings (`Tokayev` finds `Тоқаев`), through the name keys of storage/search/names.py.
 
 Only capitalised one-word terms of five letters or more take part (names, not stems such as

@@ -201,7 +201,7 @@ def hit_record(hit: SearchHit, width: int = 240, tz: ZoneInfo | None = None) -> 
     }
 
 
-# --- issue 20: --lang checked against the codes an article can get ---------------------------
+# --- --lang checked against the codes an article can get ---------------------------
 
 
 def _known_language(code: str) -> None:

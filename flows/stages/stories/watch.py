@@ -1,4 +1,4 @@
-"""Watches (issue 18): a watch's search request, and the announcement of its new stories as plain
+"""Watches: a watch's search request, and the announcement of its new stories as plain
 text, HTML and the JSON a webhook receives (the same content, kept for retries)."""
 
 from __future__ import annotations

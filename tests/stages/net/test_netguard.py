@@ -71,7 +71,7 @@ def test_rebinding_to_a_private_address_is_refused_at_connect_time(
 
 def test_a_name_the_system_cannot_resolve_is_recognised_behind_the_wrappers() -> None:
     """A trusted feed's host is resolved by the operating system inside the connection: its
-    gaierror arrives wrapped by httpcore and httpx, and is still no-retry (issue 20)."""
+    gaierror arrives wrapped by httpcore and httpx, and is still no-retry."""
     import socket
 
     import httpcore

@@ -330,7 +330,7 @@ def test_our_detector_matches_langdetects_own(parts: list[tuple[str, int, object
     assert answers[0] == answers[1]
 
 
-# --- issue 16: Tatar, Bashkir, Chinese by script, Kazakh in Latin script ---
+# --- Tatar, Bashkir, Chinese by script, Kazakh in Latin script ---
 
 HAN_AND_LOOKALIKES = [
     ("zh-cn", "伊斯坦布尔国家交响乐团 (Istanbul State Symphony Orchestra)"),
@@ -423,7 +423,7 @@ def test_language_codes_hold_every_code_detection_can_give() -> None:
     assert {"tt", "ba", "zh-tw", "zh-cn", "zh"} <= LANGUAGE_CODES
 
 
-# --- issue 15: CLD2 before langdetect where it is sure ---------------------------------------
+# --- CLD2 before langdetect where it is sure ---------------------------------------
 
 ENGLISH_UNDER_A_MENU = (
     "| Business Wire · Aktuelle Nachrichten · Archiv< zurück < · Druckversion |\n"

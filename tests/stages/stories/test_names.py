@@ -1,4 +1,4 @@
-"""Names across scripts (issue 18): one key for Tokayev, Токаев, Тоқаев; search and the profile."""
+"""Names across scripts: one key for Tokayev, Токаев, Тоқаев; search and the profile."""
 
 from __future__ import annotations
 

@@ -982,7 +982,7 @@ def test_rescore_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["rescore", "--db", str(db), "--sources", str(sources), "--batch-size", "0"]) == 2
 
 
-# --- issue 16: countries an article is about, not where its story happened ---
+# --- countries an article is about, not where its story happened ---
 
 VENUE_CASES = [
     (

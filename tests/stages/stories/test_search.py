@@ -170,7 +170,7 @@ def test_russian_with_stemming(corpus: Path) -> None:
 
 def test_kazakh(corpus: Path) -> None:
     hits = find(corpus, "Қазақстан президенті")
-    # article 4's capitalised Президент meets президенті only through its name key (issue 18)
+    # article 4's capitalised Президент meets президенті only through its name key
     assert ids(hits) == [5, 4]
     assert (hits[0].matched, hits[0].exact, hits[1].matched, hits[1].exact) == (2, 2, 1, 0)
     tokayev = find(corpus, "Тоқаев")  # the seeds' Токаев and Tokayev come after, through the key
@@ -543,7 +543,7 @@ def test_ingest_keeps_the_index_current(
     assert len(water) == 1 and water[0]["copies"] == 2  # both outlets ran it: one story
 
 
-# --- issue 20: search dates in the configured zone; seeds keep their own dates ---------------------
+# --- search dates in the configured zone; seeds keep their own dates ---------------------
 
 
 def test_since_is_midnight_in_the_zone(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:

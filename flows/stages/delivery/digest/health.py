@@ -1,7 +1,7 @@
 """The digest's footer: failing sources grouped by what failed, and the one-line health summary.
 
 Forty-four sources that all fail because the machine has no network are one line ("44 sources:
-name resolution failed, since ..."), not forty-four near-identical ones (issue 20).
+name resolution failed, since ..."), not forty-four near-identical ones.
 """
 
 from __future__ import annotations

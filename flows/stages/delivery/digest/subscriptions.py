@@ -1,4 +1,4 @@
-"""Per-analyst digests and watch sections (issue 18).
+"""Per-analyst digests and watch sections.
 
 A subscription (`settings.digest.subscriptions`) is its own digest: the day's stories that pass its
 filters (countries: any of them; languages; minimum relevance), plus the sections of the digest

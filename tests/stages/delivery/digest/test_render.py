@@ -146,7 +146,7 @@ def test_html_digest_renders_in_a_real_browser(newsroom: Store, tmp_path: Path) 
     assert len(colours) > 20
 
 
-# --- issue 20: counts that agree, what an entry shows, contents, the failing-sources footer --------
+# --- counts that agree, what an entry shows, contents, the failing-sources footer --------
 
 
 def _section_counts(text: str) -> dict[str, int]:
