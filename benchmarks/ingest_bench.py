@@ -53,8 +53,8 @@ class IngestRun:
 
 # main-process work done outside the event loop, timed per call (CPU of the calling thread)
 STAGES = (
-    ("flows.pipeline.ingest", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
-    ("flows.pipeline.replay", "_to_thread_store_insert", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline.ingest", "insert_with_dedup", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline.replay", "insert_with_dedup", "insert batches (exact and near-duplicate checks)"),
     ("flows.pipeline.ingest", "refresh_index", "search index refresh"),
     ("storage.spool", "Spool.put", "spool write"),
     ("storage.spool", "Spool.remove", "spool remove"),

@@ -108,3 +108,22 @@ def test_stages_live_in_their_rooms() -> None:
     rooms = {p.name for p in stages.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert loose == []
     assert rooms == STAGE_ROOMS
+
+
+def test_no_module_imports_another_modules_underscore_name() -> None:
+    """A private name is its module's own: another module that needs it needs a public seam."""
+    wrong = []
+    for path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            ours = (
+                node.module.split(".")[0] in ("flows", "storage")
+                if isinstance(node, ast.ImportFrom) and node.module
+                else False
+            )
+            if isinstance(node, ast.ImportFrom) and ours and node.level == 0:
+                private = [
+                    a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")
+                ]
+                wrong.extend(f"{module_name(path)} imports {node.module}.{name}" for name in private)
+    assert wrong == []

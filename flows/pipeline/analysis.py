@@ -421,7 +421,7 @@ RescoreItem = tuple[int, str | None, str, str | None]  # id, title, text, source
 RescoreRow = tuple[int, str | None, float, bool, list[str]]
 
 
-def _rescore_rows(analyzer: Analyzer, items: Sequence[RescoreItem]) -> list[RescoreRow]:
+def rescore_rows(analyzer: Analyzer, items: Sequence[RescoreItem]) -> list[RescoreRow]:
     rows: list[RescoreRow] = []
     for article_id, title, text, hint in items:
         language, score = analyzer.analyse(title, text, hint)
@@ -429,6 +429,6 @@ def _rescore_rows(analyzer: Analyzer, items: Sequence[RescoreItem]) -> list[Resc
     return rows
 
 
-def _rescore_in_worker(items: Sequence[RescoreItem]) -> list[RescoreRow]:
+def rescore_in_worker(items: Sequence[RescoreItem]) -> list[RescoreRow]:
     assert _WORKER is not None, "worker not initialised"
-    return _rescore_rows(_WORKER, items)
+    return rescore_rows(_WORKER, items)

@@ -1,4 +1,4 @@
-"""Polling sources without a feed: sitemaps, section pages and Telegram channels (issue 17).
+"""Polling sources without a feed: sitemaps, section pages and Telegram channels.
 
 Each poll returns the same `Poll` a feed's does (entries to fetch, a `PollOutcome`, fetch-log
 lines) plus the cursors to save once its articles are stored: a sitemap's high-water mark and
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from flows.config import Settings, Source
-from flows.pipeline.polling import Poll, SourceReport, _log, conditional_headers, poll_source
+from flows.pipeline.polling import Poll, SourceReport, conditional_headers, fetch_log_entry, poll_source
 from flows.stages.net.fetch import HTML_TYPES, Fetcher, FetchResult
 from flows.stages.net.urls import canonicalize
 from flows.stages.sources.feeds import FeedEntry
@@ -98,7 +98,7 @@ async def poll_sitemap(
         headers=_headers(state.etag if state else None, state.last_modified if state else None, accept),
         accept=None,
     )
-    log = [_log(name, "feed", res)]
+    log = [fetch_log_entry(name, "feed", res)]
     if res.not_modified:
         return _not_modified(source, res, log)
     if not res.ok:
@@ -131,7 +131,7 @@ async def poll_sitemap(
             headers=_headers(prev.etag if prev else None, prev.last_modified if prev else None, accept),
             accept=None,
         )
-        log.append(_log(name, "sitemap", cres))
+        log.append(fetch_log_entry(name, "sitemap", cres))
         if cres.not_modified:
             continue
         if not cres.ok:
@@ -192,7 +192,7 @@ async def poll_page(
     headers = conditional_headers(state)
     headers["Accept"] = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
     res = await fetcher.get(source.url, headers=headers, accept=HTML_TYPES)
-    log = [_log(source.name, "feed", res)]
+    log = [fetch_log_entry(source.name, "feed", res)]
     if res.not_modified:
         return _not_modified(source, res, log)
     if not res.ok:
@@ -248,7 +248,7 @@ async def poll_telegram(
     page_url = url
     for _ in range(MAX_CHANNEL_PAGES):
         res = await fetcher.get(page_url, headers={"Accept": "text/html"}, accept=HTML_TYPES)
-        log.append(_log(name, "feed" if first is None else "channel", res))
+        log.append(fetch_log_entry(name, "feed" if first is None else "channel", res))
         if not res.ok:
             if first is None:
                 return _failed(source, res, log)

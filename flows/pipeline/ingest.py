@@ -23,8 +23,8 @@ from flows.config import Config, Source
 from flows.pipeline.analysis import AnalysisPool, PageJob
 from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.crawl import poll_any
-from flows.pipeline.insert import _to_thread_store_insert
-from flows.pipeline.polling import Poll, SourceReport, _failed_poll, _log, is_due
+from flows.pipeline.insert import insert_with_dedup
+from flows.pipeline.polling import Poll, SourceReport, failed_poll, fetch_log_entry, is_due
 from flows.pipeline.replay import replay_spool
 from flows.pipeline.watches import WatchSummary, run_watches
 from flows.progress import Reporter, SilentReporter, show_waiting
@@ -150,7 +150,7 @@ async def _ingest_locked(
                     log.warning(
                         "polling %s failed: %r", s.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
                     )
-                    poll = _failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
+                    poll = failed_poll(s, f"unexpected error reading the feed: {type(exc).__name__}: {exc}")
                 waiting.discard(s.name)
                 show_waiting(reporter, sorted(waiting, key=str.lower))
                 reporter.advance()
@@ -182,7 +182,7 @@ async def _ingest_locked(
             store.log_fetches(run_id, [entry for p in polls for entry in p.log])
             store.save_cursors([c for p in polls for c in (*p.cursors, *p.sections)])
             await asyncio.to_thread(refresh_index, store, reporter)  # search finds this run's articles
-            summary.watches = await run_watches(  # issue 18: new stories of watches, announced
+            summary.watches = await run_watches(  # new stories of watches, announced
                 config, store, run_id, reporter=reporter, transport=transport, resolver=resolver
             )
             summary.waited_seconds = store.waited_seconds
@@ -291,7 +291,7 @@ async def _ingest_entries(
                 page_lines = cleaner.take_unsaved()  # stored with the batch, in its transaction
                 try:
                     results = await asyncio.to_thread(
-                        _to_thread_store_insert, store, records, run_id, site_lines, page_lines
+                        insert_with_dedup, store, records, run_id, site_lines, page_lines
                     )
                 except DatabaseBusy as exc:
                     cleaner.put_back(page_lines[0])
@@ -337,7 +337,7 @@ async def _ingest_entries(
             target = entry.link if entry.fetch is None else entry.fetch
             if target:
                 res = await fetcher.get(target, check_robots=True)
-                poll.log.append(_log(poll.source.name, "article", res))
+                poll.log.append(fetch_log_entry(poll.source.name, "article", res))
             else:  # the entry is the article (a Telegram post): nothing to fetch
                 res = FetchResult(entry.link, entry.link, error="not fetched")
             if not res.ok and not entry.feed_text:

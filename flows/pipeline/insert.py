@@ -9,16 +9,6 @@ from storage import ArticleRecord, InsertResult, Store
 from storage.records import PageLines
 
 
-def _to_thread_store_insert(
-    store: Store,
-    records: Sequence[ArticleRecord],
-    run_id: int,
-    site_lines: SiteLines | None = None,
-    page_lines: tuple[Sequence[PageLines], int] | None = None,
-) -> list[InsertResult]:
-    return insert_with_dedup(store, records, run_id, site_lines, page_lines)
-
-
 def insert_with_dedup(
     store: Store,
     records: Sequence[ArticleRecord],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.config import Config
-from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, Analyzer, _rescore_in_worker, _rescore_rows
+from flows.pipeline.analysis import AnalysisFailed, AnalysisPool, Analyzer, rescore_in_worker, rescore_rows
 from flows.pipeline.insert import insert_with_dedup
 from flows.progress import Reporter, SilentReporter
 from flows.stages.sources.seeds import SeedDoc, load_seed_dir
@@ -63,16 +63,16 @@ def _rescore_locked(
                 if pool.workers > 1 and len(items) >= 4 * pool.workers:
                     chunks = [items[i :: pool.workers] for i in range(pool.workers)]
                     try:
-                        rows = [row for part in pool.map(_rescore_in_worker, chunks) for row in part]
+                        rows = [row for part in pool.map(rescore_in_worker, chunks) for row in part]
                     except AnalysisFailed:  # one article at a time: only the one that kills a worker is left
                         rows = []
                         for item in items:
                             try:
-                                rows += pool.map(_rescore_in_worker, [[item]])[0]
+                                rows += pool.map(rescore_in_worker, [[item]])[0]
                             except AnalysisFailed as exc:
                                 reporter.message(f"article {item[0]} not rescored: {exc}")
                 else:
-                    rows = _rescore_rows(pool.local(), items)
+                    rows = rescore_rows(pool.local(), items)
                 store.update_scores(rows)
                 after = items[-1][0]
                 done += len(rows)

@@ -40,7 +40,7 @@ class Poll:
     outcome: PollOutcome | None
     entries: list[tuple[FeedEntry, str]] = field(default_factory=list)  # (entry, canonical url)
     log: list[FetchLogEntry] = field(default_factory=list)
-    # --- issue 17: where a source without a feed stopped reading, saved once its articles are stored
+    # --- where a source without a feed stopped reading, saved once its articles are stored
     cursors: list[Cursor] = field(default_factory=list)
     sections: list[Cursor] = field(default_factory=list)  # links found to be section pages (kept always)
 
@@ -62,7 +62,7 @@ def conditional_headers(state: SourceState | None) -> dict[str, str]:
     return headers
 
 
-def _log(source: str | None, kind: str, res: FetchResult) -> FetchLogEntry:
+def fetch_log_entry(source: str | None, kind: str, res: FetchResult) -> FetchLogEntry:
     return FetchLogEntry(
         source=source,
         kind=kind,
@@ -79,7 +79,7 @@ def _log(source: str | None, kind: str, res: FetchResult) -> FetchLogEntry:
 async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | None, max_entries: int) -> Poll:
     report = SourceReport(source.name)
     res = await fetcher.get(source.url, headers=conditional_headers(state), accept=FEED_TYPES)
-    fetches = [_log(source.name, "feed", res)]
+    fetches = [fetch_log_entry(source.name, "feed", res)]
     report.moved_to = res.moved_to
     if res.not_modified:
         report.status = "not_modified"
@@ -122,7 +122,7 @@ async def poll_source(fetcher: Fetcher, source: Source, state: SourceState | Non
     return Poll(source, report, outcome, entries=entries, log=fetches)
 
 
-def _failed_poll(source: Source, error: str) -> Poll:
+def failed_poll(source: Source, error: str) -> Poll:
     report = SourceReport(source.name, status="error", error=error)
     entry = FetchLogEntry(source.name, "feed", source.url, "error", error=error)
     return Poll(source, report, PollOutcome(source.name, ok=False, error=error), log=[entry])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flows.pipeline.insert import _to_thread_store_insert
+from flows.pipeline.insert import insert_with_dedup
 from flows.progress import Reporter
 from storage import DatabaseBusy, Store
 from storage.errors import database_trouble
@@ -34,7 +34,7 @@ def replay_spool(
         try:
             try:
                 if records:
-                    _to_thread_store_insert(store, records, run_id)
+                    insert_with_dedup(store, records, run_id)
                 stored += len(records)
             except DatabaseBusy:
                 raise
@@ -43,7 +43,7 @@ def replay_spool(
                     raise
                 for record in records:
                     try:
-                        _to_thread_store_insert(store, [record], run_id)
+                        insert_with_dedup(store, [record], run_id)
                         stored += 1
                     except DatabaseBusy:
                         raise

@@ -1,4 +1,4 @@
-"""Watches after an ingest (issue 18): each watch's search over the run's new articles, its new
+"""Watches after an ingest: each watch's search over the run's new articles, its new
 stories recorded once, and the announcements of immediate watches delivered (mail, webhooks).
 
 Every announcement is stored with its content before it is sent; one that fails stays in

@@ -44,7 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.stages.stories.dedup import Tokens, _Line
+from flows.stages.stories.dedup import Line, Tokens
 from storage.records import PageLines
 
 
@@ -84,7 +84,7 @@ def pieces(raw: str) -> list[str]:
 DEFAULT_TEMPLATE_PARAMS = TemplateParams()
 
 
-def _size(params: TemplateParams, line: _Line) -> float:
+def _size(params: TemplateParams, line: Line) -> float:
     """A line's length in words, a CJK character counting `cjk_word`."""
     return line.count - line.no_space() * (1 - params.cjk_word)
 

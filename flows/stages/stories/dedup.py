@@ -109,7 +109,7 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-class _Line:
+class Line:
     """One non-empty line, cut into tokens once however many texts of the batch print it.
 
     A `light` line keeps only what the outlet templates read (its key, how many tokens, how
@@ -149,25 +149,25 @@ class _Line:
 class Tokens:
     """Tokens and line hashes shared by the texts of one batch: a batch compares each new text
     with stored ones and with its sites' recent articles, so most words and many lines recur.
-    `light`: lines without their tokens (see _Line), for the outlet templates' long-lived cache."""
+    `light`: lines without their tokens (see Line), for the outlet templates' long-lived cache."""
 
     def __init__(self, light: bool = False) -> None:
         self.words: dict[str, int] = {}
         self.light = light
-        self._lines: dict[str, _Line | None] = {}
+        self._lines: dict[str, Line | None] = {}
 
     def size(self) -> int:
         """Distinct raw lines cut so far."""
         return len(self._lines)
 
-    def lines(self, text: str) -> list[_Line]:
+    def lines(self, text: str) -> list[Line]:
         out = []
         for raw in text.splitlines():
             if raw in self._lines:
                 line = self._lines[raw]
             else:
                 toks = tokenize(raw)
-                line = self._lines[raw] = _Line(toks, self.light) if toks else None
+                line = self._lines[raw] = Line(toks, self.light) if toks else None
             if line is not None:
                 out.append(line)
         return out

@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.config import Config, ConfigError, SmtpSettings, Subscription, smtp_from_env
 from flows.stages.delivery.digest.build import Digest, today
-from flows.stages.delivery.digest.render import Rendered, _local
+from flows.stages.delivery.digest.render import Rendered, local_time
 from flows.stages.delivery.digest.subscriptions import built, row_prefix
 from flows.stages.delivery.mail import MailError, build_message, recipients_key, send_message
 from storage import Store
@@ -45,8 +45,8 @@ class DigestOutcome:
     error: str | None = None
     retried: list[str] = field(default_factory=list)  # what happened to earlier days' failed sends
     retry_failed: bool = False
-    name: str | None = None  # issue 18: the subscription's name; None for the plain digest
-    subscriptions: list[DigestOutcome] = field(default_factory=list)  # issue 18: the per-analyst digests
+    name: str | None = None  # the subscription's name; None for the plain digest
+    subscriptions: list[DigestOutcome] = field(default_factory=list)  # the per-analyst digests
 
     @property
     def failed(self) -> bool:
@@ -128,7 +128,7 @@ def make_digest(
 ) -> DigestOutcome:
     """Build, write and record one day's digest, then mail it unless it already went to this list.
 
-    `subscription` (issue 18): that analyst's digest instead, its files under `out_dir/<name>/`.
+    `subscription`: that analyst's digest instead, its files under `out_dir/<name>/`.
 
     `smtp` None means files only. A failed send is recorded and retried by the next run (of this day,
     or of any of the following `RETRY_DAYS` days); the files are written either way.
@@ -166,7 +166,7 @@ def _deliver(
     send_options: dict[str, Any],
     subscription: Subscription | None = None,
 ) -> DigestOutcome:
-    def build(day: date) -> tuple[Digest, Rendered]:  # issue 18: watch sections, subscriptions
+    def build(day: date) -> tuple[Digest, Rendered]:  # watch sections, subscriptions
         return built(config, store, day, now, smtp, subscription)
 
     if subscription is not None:
@@ -198,11 +198,11 @@ def _deliver(
     _record_files(store, day, key, digest, paths)
     blocker = store.claim_digest_send(day, key, force=force)
     if blocker is not None and blocker["status"] == "sent":
-        sent_at = _local(blocker["sent_at"], digest.tz)
+        sent_at = local_time(blocker["sent_at"], digest.tz)
         outcome.send = "already_sent"
         outcome.detail = f"already sent to these recipients at {sent_at}; not sent again (--force resends)"
     elif blocker is not None:
-        started = _local(blocker["last_attempt_at"], digest.tz)
+        started = local_time(blocker["last_attempt_at"], digest.tz)
         outcome.send = "in_progress"
         outcome.detail = f"another run has been sending it since {started}; not sent twice"
     else:
@@ -269,7 +269,7 @@ def digest_for(
     except ConfigError:
         if not subscriptions:
             raise
-        smtp = None  # issue 18: no plain recipients, but subscriptions: the plain digest is files only
+        smtp = None  # no plain recipients, but subscriptions: the plain digest is files only
     if send and smtp is None and (not subscriptions or smtp_from_env(["-"], env) is None):
         raise ConfigError(
             "--send: SMTP is not configured; set NEWSWATCH_SMTP_HOST (and NEWSWATCH_SMTP_TO or"
@@ -278,7 +278,7 @@ def digest_for(
     target = out_dir or default_out_dir(store.path)
     sending = send is not False
     outcome = make_digest(config, store, day, out_dir=target, smtp=smtp, send=sending, force=force)
-    for sub in subscriptions:  # issue 18: each analyst's own digest
+    for sub in subscriptions:  # each analyst's own digest
         sub_smtp = smtp_from_env(sub.recipients, env) if sub.recipients else None
         outcome.subscriptions.append(
             make_digest(

@@ -87,7 +87,7 @@ def duration(since: datetime | None, now: datetime) -> str:
     return f"{days} days"
 
 
-def _local(value: datetime | None, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value: datetime | None, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A time in the digest's zone, with its UTC offset ("2026-11-21 08:21 +05"); a date without."""
     if not value:
         return ""
@@ -151,7 +151,7 @@ def render(digest: Digest) -> Rendered:
     tz = digest.tz
 
     def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return _local(value, tz, fmt)
+        return local_time(value, tz, fmt)
 
     def since(value: datetime | None) -> str:
         return duration(value, digest.generated_at)
