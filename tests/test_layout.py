@@ -127,3 +127,19 @@ def test_no_module_imports_another_modules_underscore_name() -> None:
                 ]
                 wrong.extend(f"{module_name(path)} imports {node.module}.{name}" for name in private)
     assert wrong == []
+
+
+def test_one_cursor_module_decides_where_a_crawler_stopped() -> None:
+    """Where a sitemap or channel stopped reading is decided in one place: only the cursor contract
+    (and storage, which keeps the rows) spells the kinds of its marks."""
+    kinds = {"high_water", "last_post"}
+    spelling = [
+        str(p.relative_to(ROOT))
+        for p in modules()
+        if any(
+            isinstance(node, ast.Constant) and node.value in kinds
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        )
+    ]
+    assert set(spelling) <= {"flows/stages/sources/cursors.py", "storage/cursors.py"}
+    assert "flows/stages/sources/cursors.py" in spelling

@@ -180,20 +180,3 @@ def parse_sitemap(
         published = parse_date(news_date, now) or parse_date(lastmod, now)
         result.entries.append(SitemapEntry(link, published, title, language))
     return result
-
-
-def select_new(
-    entries: list[SitemapEntry], since: datetime, max_entries: int
-) -> tuple[list[SitemapEntry], bool, int]:
-    """Entries dated at or after `since`, oldest first, at most `max_entries`; True if some were
-    left for the next poll; and how many had no date at all (not taken: whether they are new
-    cannot be told, and a large undated sitemap would be the whole site's archive).
-
-    Oldest first, so a poll capped by `max_entries` moves the high-water mark only as far as it
-    read, and the next poll goes on from there."""
-    dated = sorted(
-        (e for e in entries if e.published_at is not None and e.published_at >= since),
-        key=lambda e: e.published_at or since,
-    )
-    undated = sum(1 for e in entries if e.published_at is None)
-    return dated[:max_entries], len(dated) > max_entries, undated

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from flows.stages.sources.sitemaps import (
-    SitemapEntry,
     SitemapError,
     parse_date,
     parse_sitemap,
     robots_sitemaps,
-    select_new,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -70,15 +68,6 @@ def test_refusals() -> None:
     # entities are never expanded
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><urlset><url><loc>https://x.kz/&a;</loc></url></urlset>'
     assert all("aaaaaaaaaa" not in e.url for e in parse_sitemap(bomb, "https://x.kz/").entries)
-
-
-def test_select_new_is_oldest_first_and_capped() -> None:
-    entries = [SitemapEntry(f"https://x.kz/{i}", NOW - timedelta(hours=i)) for i in range(10)]
-    entries.append(SitemapEntry("https://x.kz/undated", None))
-    chosen, more, undated = select_new(entries, NOW - timedelta(hours=4), 3)
-    assert [e.url for e in chosen] == ["https://x.kz/4", "https://x.kz/3", "https://x.kz/2"] and more
-    chosen, more, undated = select_new(entries, NOW - timedelta(hours=1), 10)
-    assert [e.url for e in chosen] == ["https://x.kz/1", "https://x.kz/0"] and not more and undated == 1
 
 
 def test_parse_date_forms() -> None:

@@ -1,0 +1,119 @@
+"""Polling a Telegram channel's public preview (t.me/s/NAME): the newest page, then back through
+`?before=ID` (bounded); which posts to take and where the last post moves are the cursor
+contract's (`flows.stages.sources.cursors`)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flows.config import Settings, Source
+from flows.pipeline.crawl.polls import poll_failed, poll_ok
+from flows.pipeline.polling import Poll, fetch_log_entry
+from flows.stages.net.fetch import HTML_TYPES, Fetcher, FetchResult
+from flows.stages.net.urls import canonicalize
+from flows.stages.sources.cursors import CursorMap, choose_posts, last_post, read_back_further, unread_posts
+from flows.stages.sources.feeds import FeedEntry
+from flows.stages.sources.telegram import (
+    ChannelPage,
+    TelegramError,
+    TelegramPost,
+    before_url,
+    parse_channel_page,
+    preview_url,
+)
+from storage import FetchLogEntry, SourceState
+
+MAX_CHANNEL_PAGES = 50  # ?before= pages read in one poll
+
+
+@dataclass
+class Reading:
+    """The channel pages of one poll: the newest page's fetch, the unread posts by id, all fetches,
+    and whether reading back ended where it meant to (False: an older page failed, and what it
+    held is unknown)."""
+
+    first: FetchResult | None = None
+    posts: dict[int, TelegramPost] = field(default_factory=dict)
+    log: list[FetchLogEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+def post_entry(post: TelegramPost, fetch_links: bool) -> FeedEntry:
+    """A post as a feed entry: its text as the content, the article it links to as what to fetch."""
+    content = html.escape(post.text).replace("\n", "<br>\n")
+    return FeedEntry(
+        link=post.permalink,
+        raw_link=post.permalink,
+        title=post.title,
+        summary=None,
+        content=content,
+        published_at=post.published_at,
+        author=post.forwarded_from or post.channel_title,
+        guid=f"{post.channel}/{post.id}",
+        fetch=post.link if (post.link and fetch_links) else "",
+    )
+
+
+async def read_channel(
+    fetcher: Fetcher, source: Source, last: int | None, backfill_start: datetime, cap: int
+) -> Reading | Poll:
+    """The channel's pages, newest first, until the contract says the older ones hold nothing
+    unread; the failed poll if the newest page itself cannot be read."""
+    url = preview_url(source.url)
+    reading = Reading()
+    page_url = url
+    for _ in range(MAX_CHANNEL_PAGES):
+        res = await fetcher.get(page_url, headers={"Accept": "text/html"}, accept=HTML_TYPES)
+        reading.log.append(fetch_log_entry(source.name, "feed" if reading.first is None else "channel", res))
+        page: ChannelPage | None = None
+        error = res.error
+        if res.ok:
+            try:
+                page = await asyncio.to_thread(parse_channel_page, res.body, res.headers.get("content-type"))
+            except TelegramError as exc:
+                error = str(exc)
+        if page is None:
+            if reading.first is None:
+                return poll_failed(source, res, reading.log, error)
+            reading.problems.append(f"stopped reading back at {page_url}: {error}")
+            reading.complete = False
+            return reading
+        reading.first = reading.first or res
+        fresh = unread_posts(page.posts, reading.posts, last)
+        reading.posts.update((p.id, p) for p in fresh)
+        further = read_back_further(page.posts, fresh, len(reading.posts), last, backfill_start, cap)
+        if page.before is None or not further:
+            return reading
+        page_url = before_url(url, page.before)
+    reading.problems.append(f"read back {MAX_CHANNEL_PAGES} pages; older posts not read")
+    return reading
+
+
+async def poll_telegram(
+    fetcher: Fetcher, source: Source, state: SourceState | None, cursors: CursorMap, settings: Settings
+) -> Poll:
+    """Every post since the last one read, reading back through `?before=ID` (bounded)."""
+    last = last_post(cursors)
+    backfill_start = datetime.now(UTC) - timedelta(days=settings.backfill_days)
+    cap = settings.max_articles_per_source
+    reading = await read_channel(fetcher, source, last, backfill_start, cap)
+    if isinstance(reading, Poll):
+        return reading
+    assert reading.first is not None
+    choice = choose_posts(source.name, reading.posts, last, backfill_start, cap, complete=reading.complete)
+    problems = reading.problems
+    if choice.left:
+        problems.append(f"{choice.left} older posts beyond max_articles_per_source ({cap}) not taken")
+    poll = poll_ok(source, reading.first, reading.log, "; ".join(problems) or None, validators=False)
+    for post in choice.chosen:
+        if not post.text and not post.link:
+            poll.report.skipped += 1  # a photo or video alone: no text to store
+            continue
+        entry = post_entry(post, settings.telegram_fetch_links)
+        poll.entries.append((entry, canonicalize(entry.link)))
+    poll.cursors.extend(choice.cursors)
+    return poll
