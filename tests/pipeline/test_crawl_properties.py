@@ -9,7 +9,6 @@ the source stops changing: every new entry is stored."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,14 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.config import Config, Settings, Source
-from flows.pipeline import ingest as ingest_module
+from flows.config import Source
 from flows.pipeline.crawl import telegram as telegram_crawler
 from flows.stages.sources.cursors import digest, listed
-from storage import Store
 from storage.cursors import Cursor
 from tests.support.sitemaps import article_page, distinct_story, sitemap_index, urlset
 from tests.support.telegram import Post, page_before
+from tests.support.transport import answer, ingest_through
 
 ALMATY = timezone(timedelta(hours=5))
 EXAMPLES = itertools.count()
@@ -78,18 +76,8 @@ class Site:
         return answer(b"not found", "text/plain", 404)
 
 
-def answer(body: bytes, content_type: str, status: int = 200) -> httpx.Response:
-    """A response the Fetcher reads as it reads the network's: streamed, not read ahead."""
-    headers = {"content-type": content_type, "content-length": str(len(body))}
-    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
-
-
 def poll(site: Site, db: Path, source: Source, cap: int) -> None:
-    config = Config(
-        settings=Settings(max_articles_per_source=cap, timeout_seconds=5, max_retries=0), sources=[source]
-    )
-    transport = httpx.MockTransport(site.handle)
-    asyncio.run(ingest_module.ingest(config, Store(db), transport=transport, workers=1))
+    ingest_through(httpx.MockTransport(site.handle), db, source, max_articles_per_source=cap)
 
 
 def stored_urls(db: Path, source: str) -> list[str]:
