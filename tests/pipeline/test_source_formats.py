@@ -1,5 +1,6 @@
 """End to end, the source formats as real servers write them: a sitemap with a byte-order mark, one
-named by robots.txt's `Site-map:` line. Loopback servers, the real CLI, a real DuckDB file."""
+named by robots.txt's `Site-map:` line, a Telegram channel's service messages. Loopback servers,
+the real CLI, a real DuckDB file."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import duckdb
 from flows.cli import main
 from tests.support.pages import TEMPLATES, Article, story
 from tests.support.servers import NewsServer
+from tests.support.telegram import Post, paginate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BOM = b"\xef\xbb\xbf"
@@ -94,3 +96,29 @@ def test_sitemap_with_a_byte_order_mark_and_one_named_by_site_map_are_ingested(
     )
     health = rows(db_path, "SELECT name, status FROM source_health ORDER BY name")
     assert health == [("Marked", "ok"), ("Named", "ok")]
+
+
+def test_telegram_service_messages_are_not_stored(server: NewsServer, tmp_path: Path, db_path: Path) -> None:
+    """Service messages ("Channel created", "Channel photo updated", "… pinned «…»"): on a real
+    t.me/s page the `service_message` class sits on the message element itself; none is an article."""
+    posts = [
+        Post(1, NOW - timedelta(hours=5), "Channel created", service=True),
+        Post(2, NOW - timedelta(hours=4), "Astana approved the regional water budget for next year."),
+        Post(3, NOW - timedelta(hours=3), "Channel photo updated", service=True),
+        Post(4, NOW - timedelta(hours=2), "Bishkek and Tashkent signed a railway freight agreement today."),
+        Post(
+            5,
+            NOW - timedelta(hours=1),
+            "CA Desk pinned «Astana approved the regional water budget»",
+            service=True,
+        ),
+    ]
+    for path, page in paginate("ca_desk", "CA Desk", posts).items():
+        server.add(path, page)
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        f"  - name: CA Desk\n    type: telegram\n    url: {server.url('/s/ca_desk')}\n",
+    )
+    assert main(["ingest", "--db", str(db_path), "--sources", str(sources)]) == 0
+    stored = rows(db_path, "SELECT url FROM article WHERE source = 'CA Desk' ORDER BY url")
+    assert stored == [("https://t.me/ca_desk/2",), ("https://t.me/ca_desk/4",)]
