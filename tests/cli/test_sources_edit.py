@@ -157,3 +157,29 @@ def test_sources_test_shows_what_would_be_ingested_and_stores_nothing(
     out = capsys.readouterr().out
     assert "Kazakhstan and Uzbekistan sign water deal" in out and " en " in out and "KZ" in out
     assert not db.exists() and not list(tmp_path.glob("*.duckdb"))
+
+
+REAL = ROOT / "tests" / "fixtures" / "real"
+
+
+def test_sources_add_takes_a_json_feed_named_by_the_page(server: NewsServer, tmp_path: Path) -> None:
+    """A page whose only feed is a JSON Feed (`application/feed+json`) gets a feed source, not a page
+    source; so does a real page that names one as `application/json` (daringfireball.net, whose
+    Atom feed is offline here)."""
+    feed = (REAL / "discovery" / "daringfireball-feed.json").read_bytes()
+    server.add("/feeds/json", feed, content_type="application/json")
+    server.add("/feed.json", feed, content_type="application/feed+json")
+    server.add(
+        "/blog",
+        '<html><head><title>Blog</title><link rel="alternate" type="application/feed+json" title="JSON" '
+        'href="/feed.json"></head><body><a href="/news/2026/12/01/a-story-about-trade">x</a></body></html>',
+    )
+    server.add("/", (REAL / "discovery" / "daringfireball.html").read_bytes())
+    path = tmp_path / "sources.yaml"
+    assert main(["sources", "add", server.url("/blog"), "--sources", str(path)]) == 0
+    assert main(["sources", "add", server.url("/"), "--sources", str(path)]) == 0
+    got = [(s.name, s.type, s.url) for s in load_config(path).sources]
+    assert got == [
+        ("JSON", "feed", server.url("/feed.json")),
+        ("Daring Fireball", "feed", server.url("/feeds/json")),
+    ]
