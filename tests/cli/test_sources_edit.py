@@ -183,3 +183,32 @@ def test_sources_add_takes_a_json_feed_named_by_the_page(server: NewsServer, tmp
         ("JSON", "feed", server.url("/feed.json")),
         ("Daring Fireball", "feed", server.url("/feeds/json")),
     ]
+
+
+def test_opml_import_reads_any_spelling_merges_folders_and_skips_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """xmlURL is read; a feed in two folders is one source with both tags; a subscription list
+    (type="source") and a link to another OPML file (type="include") are skipped, each with why."""
+    opml = tmp_path / "reader.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>Reader</title></head><body>'
+        '<outline text="Central Asia"><outline type="rss" text="Eurasianet" xmlURL="https://eurasianet.org/rss.xml"/>'
+        '<outline type="rss" text="Kun.uz" xmlurl="https://kun.uz/rss"/></outline>'
+        '<outline text="Wire"><outline type="rss" text="Eurasianet" xmlUrl="https://eurasianet.org/rss.xml"/></outline>'
+        '<outline text="Friends" type="source" xmlUrl="https://friend.example/subscriptions.opml"/>'
+        '<outline text="Podcasts" type="include" url="https://www.bbc.co.uk/podcasts.opml"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    target = tmp_path / "s.yaml"
+    assert main(["sources", "import", str(opml), "--sources", str(target)]) == 0
+    got = [(s.name, s.url, s.tags) for s in load_config(target).sources]
+    assert got == [
+        ("Eurasianet", "https://eurasianet.org/rss.xml", ["Central Asia", "Wire"]),
+        ("Kun.uz", "https://kun.uz/rss", ["Central Asia"]),
+    ]
+    out = capsys.readouterr().out
+    assert 'skipped Friends: a subscription list (type="source"), not a feed' in out
+    assert 'skipped Podcasts: a link to another OPML file (type="include"), not a feed' in out
+    assert "imported 2 sources" in out and "(2 skipped)" in out
