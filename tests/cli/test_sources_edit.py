@@ -208,7 +208,21 @@ def test_opml_import_reads_any_spelling_merges_folders_and_skips_lists(
         ("Eurasianet", "https://eurasianet.org/rss.xml", ["Central Asia", "Wire"]),
         ("Kun.uz", "https://kun.uz/rss", ["Central Asia"]),
     ]
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
     assert 'skipped Friends: a subscription list (type="source"), not a feed' in out
     assert 'skipped Podcasts: a link to another OPML file (type="include"), not a feed' in out
     assert "imported 2 sources" in out and "(2 skipped)" in out
+
+
+def test_opml_import_of_real_reader_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A NewsBlur export (a comment before <head>) and the OPML specification's subscription list
+    (every feed `language="unknown"`) import whole; Dave Winer's inclusion example imports nothing
+    and says why three times."""
+    target = tmp_path / "s.yaml"
+    for name in ("newsblur.opml", "subscriptionList.opml", "includes.opml"):
+        assert main(["sources", "import", str(REAL / "opml" / name), "--sources", str(target)]) == 0
+    sources = load_config(target).sources
+    assert len(sources) == 5 + 13 and all(s.language is None for s in sources)
+    assert sources[0].name == "Google Online Security Blog" and sources[0].tags == ["Security"]
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert out.count('type="include"') == 3 and "imported 0 sources" in out and "(3 skipped)" in out

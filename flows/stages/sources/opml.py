@@ -51,6 +51,15 @@ def _tag_list(value: str | None) -> list[str]:
     return tags
 
 
+def _language(value: str | None) -> str | None:
+    """The outline's language as a code sources.yaml accepts (en-US is en), else None: readers
+    write `language="unknown"`, and one such outline must not refuse the whole import."""
+    from flows.stages.reading.language import LANGUAGE_CODES
+
+    code = (value or "").strip().lower()
+    return next((c for c in (code, code.split("-")[0]) if c in LANGUAGE_CODES), None)
+
+
 _NOT_FEEDS = {
     "include": 'a link to another OPML file (type="include"), not a feed: import that file itself',
     "source": 'a subscription list (type="source"), not a feed',
@@ -68,7 +77,9 @@ def parse_opml(body: bytes) -> tuple[list[OpmlSource], list[str]]:
         raise OpmlError(f"not an OPML file: {exc}") from exc
     if etree.QName(root.tag).localname.lower() != "opml":
         raise OpmlError(f"not an OPML file: root element <{etree.QName(root.tag).localname}>")
-    body_node = next((c for c in root if etree.QName(c.tag).localname.lower() == "body"), None)
+    body_node = next(
+        (c for c in root if isinstance(c.tag, str) and etree.QName(c.tag).localname.lower() == "body"), None
+    )  # comments are children too (NewsBlur writes one before <head>)
     if body_node is None:
         raise OpmlError("not an OPML file: no <body>")
     found: dict[str, OpmlSource] = {}  # by URL, in file order
@@ -100,7 +111,7 @@ def parse_opml(body: bytes) -> tuple[list[OpmlSource], list[str]]:
                 found[url].tags = list(dict.fromkeys([*found[url].tags, *tags]))
                 continue
             enabled = (attrs.get("newswatchenabled") or "true").strip().lower() != "false"
-            language = (attrs.get("language") or "").strip() or None
+            language = _language(attrs.get("language"))
             found[url] = OpmlSource(name or url, url, kind, language, tags, enabled)
 
     walk(body_node, [])

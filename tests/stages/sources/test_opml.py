@@ -82,6 +82,26 @@ def test_real_files_from_feed_readers_and_outliners() -> None:
     assert all('type="include"' in line for line in skipped)
 
 
+def test_real_exports_with_a_comment_before_head_and_unknown_languages() -> None:
+    """NewsBlur writes a comment before <head>; the specification's subscription list gives every
+    feed `language="unknown"`: both import, the unknown language left out (detected per article)."""
+    found, skipped = parse_opml((REAL / "newsblur.opml").read_bytes())
+    assert [(s.name, s.tags) for s in found] == [
+        ("Google Online Security Blog", ["Security"]),
+        ("Blog on Library", ["Security"]),
+        ("Schneier on Security", ["Security"]),
+        ("Git Rev News", ["Programming"]),
+        ("The Go Programming Language Blog", ["Programming"]),
+    ]
+    found, skipped = parse_opml((REAL / "subscriptionList.opml").read_bytes())
+    assert len(found) == 13 and skipped == [] and {s.language for s in found} == {None}
+    assert (found[0].name, found[0].url) == ("CNET News.com", "http://news.com.com/2547-1_3-0-5.xml")
+    body = b"""<opml><body><outline text="A" xmlUrl="https://a.kz/rss" language="en-US"/>
+      <outline text="B" xmlUrl="https://b.kz/rss" language="zh-CN"/>
+      <outline text="C" xmlUrl="https://c.kz/rss" language="Klingon"/></body></opml>"""
+    assert [s.language for s in parse_opml(body)[0]] == ["en", "zh-cn", None]
+
+
 def test_not_opml() -> None:
     with pytest.raises(OpmlError, match="root element <html>"):
         parse_opml(b"<html><body/></html>")
