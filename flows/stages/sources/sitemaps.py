@@ -13,6 +13,8 @@ from lxml import etree
 from flows.stages.net.urls import BadLink, resolve_link
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, which Windows tools and some CMSs write first
+_SITEMAP_KEYS = ("sitemap", "site-map")  # Google reads both spellings, in any case
 _FUTURE_SLACK = timedelta(days=1)
 
 
@@ -91,11 +93,12 @@ def _child_text(node: etree._Element, name: str) -> str | None:
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt, as absolute URLs, in order, each once."""
+    """The `Sitemap:` lines of a robots.txt (also `Site-map:`, `sitemap :`), as absolute URLs, in
+    order, each once."""
     found: list[str] = []
-    for line in text.splitlines():
+    for line in text.removeprefix("\ufeff").splitlines():
         key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
+        if key.strip().lower() in _SITEMAP_KEYS and value.strip():
             try:
                 link = resolve_link(value.strip(), base_url)
             except BadLink:
@@ -109,7 +112,7 @@ def parse_sitemap(
     body: bytes, base_url: str, *, limit: int = 50_000_000, now: datetime | None = None
 ) -> ParsedSitemap:
     """Parse sitemap bytes (gzipped or not); a robots.txt gives its `Sitemap:` lines as children."""
-    body = gunzip(body, limit)
+    body = gunzip(body, limit).removeprefix(_BOM)
     head = body.lstrip()[:512].lower()
     if not head.startswith(b"<"):
         text = body.decode("utf-8", "replace")
