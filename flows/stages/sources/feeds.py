@@ -16,8 +16,8 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from flows.stages.net.urls import BadLink, resolve_link
+from flows.stages.reading import dates  # noqa: F401 - registers the region's month names with feedparser
 from flows.stages.reading.extract import decode_html, html_to_text
-from flows.stages.sources import feed_dates  # noqa: F401 - registers the region's month names with feedparser
 
 # The first element, as feedparser finds it: everything before it is the prolog, where feedparser
 # runs regexes that go quadratic on a large one and re-declares "safe" entities, which its loose

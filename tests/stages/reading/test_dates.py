@@ -1,4 +1,4 @@
-"""Feed dates with the region's month names (flows/stages/sources/feed_dates.py)."""
+"""Feed dates with the region's month names (flows/stages/reading/dates.py)."""
 
 from __future__ import annotations
 
