@@ -16,13 +16,13 @@ from flows.config import Settings, Source
 from flows.pipeline.polling import Poll, SourceReport, conditional_headers, fetch_log_entry, poll_source
 from flows.stages.net.fetch import HTML_TYPES, Fetcher, FetchResult
 from flows.stages.net.urls import canonicalize
+from flows.stages.reading.dates import parse_date
 from flows.stages.sources.feeds import FeedEntry
 from flows.stages.sources.pages import article_links
 from flows.stages.sources.sitemaps import (
     ChildSitemap,
     SitemapEntry,
     SitemapError,
-    parse_date,
     parse_sitemap,
     select_new,
 )

@@ -8,7 +8,6 @@ import pytest
 from flows.stages.sources.sitemaps import (
     SitemapEntry,
     SitemapError,
-    parse_date,
     parse_sitemap,
     robots_sitemaps,
     select_new,
@@ -79,11 +78,3 @@ def test_select_new_is_oldest_first_and_capped() -> None:
     assert [e.url for e in chosen] == ["https://x.kz/4", "https://x.kz/3", "https://x.kz/2"] and more
     chosen, more, undated = select_new(entries, NOW - timedelta(hours=1), 10)
     assert [e.url for e in chosen] == ["https://x.kz/1", "https://x.kz/0"] and not more and undated == 1
-
-
-def test_parse_date_forms() -> None:
-    assert parse_date("2026-11-30T10:00Z", NOW) == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-    assert parse_date("2026-11-30T10:00:00.5+06:00", NOW) == datetime(
-        2026, 11, 30, 4, 0, 0, 500000, tzinfo=UTC
-    )
-    assert parse_date("yesterday", NOW) is None and parse_date(None) is None
