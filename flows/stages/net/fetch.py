@@ -13,10 +13,9 @@ import email.utils
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -34,7 +33,9 @@ from flows.stages.net.netguard import (
 )
 from flows.stages.net.transport import (
     HIDDEN_LOCATION,
+    BoundedDecoder,
     GuardedTransport,
+    UnsupportedEncoding,
     environment_proxies,
     is_proxied,
     make_client,
@@ -111,45 +112,6 @@ class _Retryable(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
-
-
-class _BoundedDecoder:
-    """Undo Content-Encoding layers chunk by chunk, never making more than a step of output at once.
-
-    httpx decodes a whole network chunk in one call, so gzip inside gzip turns kilobytes into
-    gigabytes before any size check can run; here every layer is inflated a megabyte at a time.
-    """
-
-    STEP = 1 << 20
-
-    def __init__(self, header: str) -> None:
-        names = [n.strip().lower() for n in header.split(",") if n.strip()]
-        self.layers: list[Any] = []
-        for name in reversed(names):  # the last encoding listed was applied last
-            if name in ("gzip", "x-gzip"):
-                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
-            elif name == "deflate":
-                self.layers.append(None)  # zlib-wrapped or raw: decided by the first bytes
-            elif name != "identity":
-                raise _Refused(f"unsupported Content-Encoding {name!r}")
-
-    def feed(self, data: bytes, index: int = 0) -> Iterator[bytes]:
-        if index == len(self.layers):
-            if data:
-                yield data
-            return
-        layer = self.layers[index]
-        if layer is None:
-            wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0
-            wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
-            layer = self.layers[index] = zlib.decompressobj(wbits)
-        while not layer.eof:
-            out = layer.decompress(data, self.STEP)
-            data = layer.unconsumed_tail
-            if out:
-                yield from self.feed(out, index + 1)
-            if not data and len(out) < self.STEP:
-                break
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -392,7 +354,10 @@ class Fetcher:
             declared = resp_headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and "content-encoding" not in resp_headers:
                 raise _Refused(f"response too large: Content-Length {declared} > max_bytes {limit}")
-            decoder = _BoundedDecoder(resp_headers.get("content-encoding", ""))
+            try:
+                decoder = BoundedDecoder(resp_headers.get("content-encoding", ""))
+            except UnsupportedEncoding as exc:
+                raise _Refused(str(exc)) from exc
             chunks: list[bytes] = []
             size = 0
             try:
