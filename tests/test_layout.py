@@ -17,7 +17,7 @@ MAX_LINES = 450
 # the layers, top first; a module may import its own layer and the layers below it
 LAYERS = ["flows.cli", "flows.web", "flows.orchestration", "flows.pipeline", "flows.stages", "storage"]
 # modules every layer may use: configuration, progress and text are leaves
-SHARED = ("flows.config", "flows.progress", "flows.text", "flows.__init__", "flows")
+SHARED = ("flows.config", "flows.progress", "flows.text", "flows.exposure", "flows.__init__", "flows")
 
 
 def modules() -> list[Path]:
