@@ -234,3 +234,23 @@ def test_the_date_checks_see_what_they_look_for() -> None:
     assert {"fromisoformat", "timegm", "registerDateHandler"} <= found
     for rel, where in NOT_SOURCE_DATES:
         assert where in {w for w, _ in date_parsing(ROOT / rel)}, (rel, where)
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def long_functions(folder: Path) -> list[str]:
+    """Functions (methods and nested ones too) longer than MAX_FUNCTION_LINES, docstring included."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {lines} lines")
+    return found
+
+
+def test_the_pipeline_reads_in_steps_no_function_longer_than_60_lines() -> None:
+    """flows/pipeline/ composes steps; a reader follows each one without scrolling."""
+    assert long_functions(ROOT / "flows" / "pipeline") == []
