@@ -22,7 +22,9 @@ from storage.database import Database
 from storage.errors import StorageError
 from storage.search.names import name_key
 
-TOKENIZER_VERSION = "nw2"  # nw2: name keys of capitalised words (storage/search/names.py)
+# nw2: name keys of capitalised words (storage/search/names.py); nw3: title terms of their own
+# (TITLE_MARK), the vocabulary (search_word)
+TOKENIZER_VERSION = "nw3"
 
 _CJK = CJK_RE2  # [\p{Han}\p{Hiragana}\p{Katakana}] as code ranges (flows/text.py)
 # The tokenizer, in SQL so that articles and queries are cut by the same code. These macros need
@@ -59,6 +61,7 @@ _STEM_MACROS = (
     "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
 )
 KEY_PREFIX = "~"  # a name key's index term is KEY_PREFIX + key: never an exact term
+TITLE_MARK = "^"  # a title's term (or key term) posts again as TITLE_MARK + term, for title:
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -207,6 +210,31 @@ def matched_words(text: str, terms: set[str], heads: set[str], stem: Stemmer) ->
         grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
         found.extend(g for g in dict.fromkeys(grams) if g in terms and g not in found)
     return found
+
+
+_PY_IN_ORDER = re.compile(
+    f"([{_PY_CJK}]+)|((?:[^\\W_{_PY_CJK}]|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)"
+)
+
+
+def term_sequence(text: str, stem: Stemmer) -> list[str]:
+    """The index terms of a text in their order (CJK runs as their bigrams, in place): a phrase
+    is checked against these, since the index keeps no positions."""
+    out: list[str] = []
+    for m in _PY_IN_ORDER.finditer(text.lower()):
+        run, word = m.group(1), m.group(2)
+        if run:
+            out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+        else:
+            out.append(stem.word(word))
+    return out
+
+
+def holds_sequence(terms: list[str], sequence: tuple[str, ...]) -> bool:
+    """Whether `sequence` stands in `terms` as a run of consecutive terms."""
+    n = len(sequence)
+    first = sequence[0]
+    return any(terms[i : i + n] == list(sequence) for i, t in enumerate(terms) if t == first)
 
 
 _PY_CAPITALISED = re.compile("[^\\W\\d_a-zа-я](?:[^\\W_]|[̀-ͯ҃-҉])*")

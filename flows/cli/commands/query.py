@@ -92,6 +92,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 
     from flows.stages.stories.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
+    from storage.search.query_language import QueryError
 
     require_database(args)
     store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
@@ -119,7 +120,10 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         )
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
-    hits = search.search(store, request)
+    try:
+        hits = search.search(store, request)
+    except QueryError as exc:  # only stopwords, or a prefix that stands for too many words
+        raise UsageError(f"{request.terms!r}: {exc}") from exc
     records = [hit_record(h, tz=tz) for h in hits]
     if args.json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
