@@ -5,7 +5,7 @@ the word "or", and `the` found twenty articles."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,3 +192,61 @@ def test_a_prefix_with_too_few_letters_and_an_unknown_prefix(db: Path) -> None:
         build_request("Ka*")
     assert fts.search(Store(db), build_request("Zzyz*")) == []
     assert numbers(fts.search(Store(db), build_request("title:Kazakh*"))) == {8, 9}
+
+
+# --- relative dates: search, export and watch test -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three Rogun stories: two hours, three days and ten days old."""
+    now = datetime.now(UTC)
+    path = tmp_path_factory.mktemp("dated") / "d.duckdb"
+    store = Store(path)
+    store.migrate()
+    ages = {21: timedelta(hours=2), 22: timedelta(days=3), 23: timedelta(days=10)}
+    store.insert_articles(
+        [
+            rec(
+                n,
+                f"Rogun story {n}",
+                f"The Rogun dam, story number {n}.",
+                published_at=now - age,
+                first_seen_at=now - age,
+            )
+            for n, age in ages.items()
+        ]
+    )
+    fts.update_index(store)
+    return path
+
+
+@pytest.mark.parametrize(("since", "expected"), [("24h", {21}), ("7d", {21, 22}), ("2w", {21, 22, 23})])
+def test_since_takes_spans_back_from_now(
+    dated: Path, since: str, expected: set[int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(dated)
+    assert main(["search", "Rogun", "--db", db, "--json", "--since", since]) == 0
+    assert {int(r["url"].rsplit("/", 1)[1]) for r in json.loads(capsys.readouterr().out)} == expected
+    out = tmp_path / "out.jsonl"
+    assert main(["export", str(out), "--db", db, "--since", since]) == 0
+    assert {json.loads(line)["url"] for line in out.read_text().splitlines()} == {
+        f"https://q.example/{n}" for n in expected
+    }
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources: []\nwatches:\n  - name: rogun\n    query: Rogun -Tokayev\n", encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert (
+        main(["watch", "test", "rogun", "--db", db, "--sources", str(sources), "--json", "--since", since])
+        == 0
+    )
+    assert {int(r["url"].rsplit("/", 1)[1]) for r in json.loads(capsys.readouterr().out)} == expected
+
+
+def test_since_today_and_a_bad_span(dated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "Rogun", "--db", str(dated), "--json", "--since", "yesterday"]) == 0
+    assert 23 not in {int(r["url"].rsplit("/", 1)[1]) for r in json.loads(capsys.readouterr().out)}
+    assert main(["search", "Rogun", "--db", str(dated), "--since", "last week"]) == 2
+    assert "24h, 7d, 2w" in capsys.readouterr().err
