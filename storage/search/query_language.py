@@ -21,6 +21,7 @@ syntax (ranges, fuzzy ~, boosts ^, regular expressions) would each have to be re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as attribute
 from typing import TypeAlias
@@ -279,6 +280,24 @@ def _bounded(node: Node) -> bool:
     if isinstance(node, And):
         return any(_bounded(c) for c in node.children)
     return all(_bounded(c) for c in node.children)
+
+
+def prune(node: Node, drop: Callable[[Term], bool]) -> Node | None:
+    """The tree without the terms `drop` says go (a group left empty goes too)."""
+    if isinstance(node, Term):
+        return None if drop(node) else node
+    if isinstance(node, Not):
+        child = prune(node.child, drop)
+        return None if child is None else Not(child, node.column)
+    kids = tuple(k for k in (prune(c, drop) for c in node.children) if k is not None)
+    if not kids:
+        return None
+    return kids[0] if len(kids) == 1 else type(node)(kids)
+
+
+def bounded(node: Node) -> bool:
+    """Whether it can be searched: NOT is never all there is (see _bounded)."""
+    return _bounded(node)
 
 
 def _first_not(node: Node) -> int:

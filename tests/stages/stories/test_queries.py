@@ -250,3 +250,20 @@ def test_since_today_and_a_bad_span(dated: Path, capsys: pytest.CaptureFixture[s
     assert 23 not in {int(r["url"].rsplit("/", 1)[1]) for r in json.loads(capsys.readouterr().out)}
     assert main(["search", "Rogun", "--db", str(dated), "--since", "last week"]) == 2
     assert "24h, 7d, 2w" in capsys.readouterr().err
+
+
+def test_each_operator_in_a_watch(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each query of CASES as a watch in sources.yaml: validated on load, matched by `watch test`."""
+    sources = tmp_path / "sources.yaml"
+    watches = "".join(f"  - name: w{i}\n    query: {json.dumps(q)}\n" for i, (q, _) in enumerate(CASES))
+    sources.write_text(f"sources: []\nwatches:\n{watches}", encoding="utf-8")
+    for i, (query, expected) in enumerate(CASES):
+        assert main(["watch", "test", f"w{i}", "--db", str(db), "--sources", str(sources), "--json"]) == 0
+        found = {int(r["url"].rsplit("/", 1)[1]) for r in json.loads(capsys.readouterr().out)}
+        assert found == expected, query
+    sources.write_text(
+        'sources: []\nwatches:\n  - name: broken\n    query: "Rogun OR (Kumtor"\n', encoding="utf-8"
+    )
+    assert main(["watch", "test", "broken", "--db", str(db), "--sources", str(sources)]) == 2
+    err = capsys.readouterr().err
+    assert "sources.yaml:4" in err and "unbalanced parenthesis at column 10" in err
