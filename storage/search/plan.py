@@ -34,6 +34,7 @@ class Leaf:
     lookups: list[int] = field(default_factory=list)  # word: [exact]; prefix: its words; phrase: tokens
     key: int | None = None  # word: its name key's lookup
     sequence: tuple[str, ...] = ()  # phrase: every token's term in order, checked in the text
+    text: str = ""  # phrase: as written
     in_title: bool = False
     sql: str = ""  # filter: a condition on `article a`
     params: dict[str, Any] = field(default_factory=dict)
@@ -126,7 +127,9 @@ class _Builder:
         lookups = list(
             dict.fromkeys(self.lookup(self.stem.term(inp, kind), in_title) for _, kind, inp in kept)
         )
-        return self.leaf(Leaf("phrase", term.column, lookups, sequence=sequence, in_title=in_title))
+        return self.leaf(
+            Leaf("phrase", term.column, lookups, sequence=sequence, text=term.text, in_title=in_title)
+        )
 
     def prefix(self, term: Term, start: str, in_title: bool) -> PlanNode:
         rows = self.con.execute(

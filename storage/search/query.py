@@ -13,17 +13,16 @@ import numpy as np
 from storage.database import Database
 from storage.errors import StorageError
 from storage.search import plan as planning
-from storage.search.evaluate import Matches, holds, matches
+from storage.search.evaluate import matches
+from storage.search.phrases import PhraseReader
 from storage.search.query_language import Node, parse
 from storage.search.tokenizer import (
     PROBE,
     TOKENIZER_VERSION,
     Stemmer,
     head,
-    holds_sequence,
     matched_names,
     matched_words,
-    term_sequence,
     tokens_of,
 )
 
@@ -195,47 +194,6 @@ def _members(con: duckdb.DuckDBPyConnection, stories: list[int]) -> tuple[np.nda
     return rows["id"].astype(np.int64), rows["cluster_id"].astype(np.int64)
 
 
-class _Reader:
-    """Reads the articles a phrase decides (title and text, once each) and tells which match."""
-
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, plan: planning.Plan, found: Matches, stem: Stemmer
-    ) -> None:
-        self.con, self.plan, self.found, self.stem = con, plan, found, stem
-        self.position = {int(i): p for p, i in enumerate(found.ids)}
-        self.verdict: dict[int, bool] = {}
-
-    def matching(self, ids: Iterable[int]) -> set[int]:
-        """Of these candidate ids, those that match (the sure ones without reading them)."""
-        ids = [int(i) for i in ids]
-        todo = [i for i in ids if i not in self.verdict and self.found.unsure[self.position[i]]]
-        if todo:
-            rows = self.con.execute(
-                f"SELECT id, coalesce(title, ''), coalesce(text, '') FROM article WHERE id IN ({_id_list(todo)})"
-            ).fetchall()
-            for id_, title, text in rows:
-                self.verdict[int(id_)] = self._holds(int(id_), title, text)
-        return {i for i in ids if self.verdict.get(i, not self.found.unsure[self.position[i]])}
-
-    def _holds(self, id_: int, title: str, text: str) -> bool:
-        sequences: dict[bool, list[str]] = {}
-
-        def reads(leaf: int) -> bool:
-            spec = self.plan.leaves[leaf]
-            if True not in sequences:
-                sequences[True] = term_sequence(title, self.stem)
-            if holds_sequence(sequences[True], spec.sequence):
-                return True
-            if spec.in_title:
-                return False
-            if False not in sequences:
-                sequences[False] = term_sequence(text, self.stem)
-            return holds_sequence(sequences[False], spec.sequence)
-
-        slot = int(self.found.slots[self.position[id_]])
-        return holds(self.plan.tree, self.plan, self.found.present, slot, reads)
-
-
 def _filtered(con: duckdb.DuckDBPyConnection, plan: planning.Plan) -> dict[int, np.ndarray]:
     """The ids each field filter of the query (source:, lang:, country:) lets through."""
     return {
@@ -298,7 +256,7 @@ def search(store: Database, req: SearchRequest, query: Node | None = None) -> li
             key = m.matched[pos_of] * 1e8 + m.exact[pos_of] * 1e4 + m.scores[pos_of]
         else:  # filters only: the newest first
             key = candidates.astype(np.float64)
-        reader = _Reader(con, plan, m, stem)
+        reader = PhraseReader(con, plan, m, stem)
 
         chosen: list[tuple[int, int]] = []  # (candidate position, story)
         seen: set[int] = set()

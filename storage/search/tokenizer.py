@@ -230,6 +230,23 @@ def term_sequence(text: str, stem: Stemmer) -> list[str]:
     return out
 
 
+def phrase_pattern(text: str, stem: Stemmer) -> str:
+    """An RE2 pattern over strip_accents(lower(text)) that every text holding the phrase matches
+    (more may): each word's index term less its last letter (English turns y into i) as a word's
+    start, CJK runs as written, in order, with anything but letters between them."""
+    word, gap = "[\\p{L}\\p{N}\\p{M}]", "[^\\p{L}\\p{N}\\p{M}]"
+    pieces = []
+    for m in _PY_IN_ORDER.finditer(text.lower()):
+        run, token = m.group(1), m.group(2)
+        if run:
+            pieces.append(re.escape(run))
+        else:
+            term = stem.word(token)
+            start = _strip_accents(term[: max(1, len(term) - 1)])
+            pieces.append(re.escape(start) + word + "*")
+    return f"{gap}*".join(pieces)
+
+
 def holds_sequence(terms: list[str], sequence: tuple[str, ...]) -> bool:
     """Whether `sequence` stands in `terms` as a run of consecutive terms."""
     n = len(sequence)
