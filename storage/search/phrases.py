@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from storage.search.evaluate import Matches, holds
@@ -19,7 +20,7 @@ class PhraseReader:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, plan: Plan, found: Matches, stem: Stemmer) -> None:
         self.con, self.plan, self.found, self.stem = con, plan, found, stem
-        self.position = {int(i): p for p, i in enumerate(found.ids)}
+        self.any_unsure = bool(found.unsure.any())
         self.verdict: dict[int, bool] = {}
         self.checked = [i for i, leaf in enumerate(plan.leaves) if leaf.checked]
         self.patterns = {i: phrase_pattern(plan.leaves[i].text, stem) for i in self.checked}
@@ -27,10 +28,18 @@ class PhraseReader:
     def matching(self, ids: Iterable[int]) -> set[int]:
         """Of these candidate ids, those that match (the sure ones without reading them)."""
         ids = [int(i) for i in ids]
-        todo = [i for i in ids if i not in self.verdict and self.found.unsure[self.position[i]]]
+        if not self.any_unsure:
+            return set(ids)
+        todo = [i for i in ids if i not in self.verdict and self.unsure(i)]
         if todo:
             self._read(todo)
-        return {i for i in ids if self.verdict.get(i, not self.found.unsure[self.position[i]])}
+        return {i for i in ids if self.verdict.get(i, not self.unsure(i))}
+
+    def position(self, id_: int) -> int:
+        return int(np.searchsorted(self.found.ids, id_))
+
+    def unsure(self, id_: int) -> bool:
+        return bool(self.found.unsure[self.position(id_)])
 
     def _read(self, todo: list[int]) -> None:
         columns = ", ".join(
@@ -73,14 +82,14 @@ class PhraseReader:
                 return False
             spec = self.plan.leaves[leaf]
             if True not in sequences:
-                sequences[True] = term_sequence(title, self.stem)
-            if holds_sequence(sequences[True], spec.sequence):
+                sequences[True] = term_sequence(title)
+            if holds_sequence(sequences[True], spec.sequence, self.stem):
                 return True
             if spec.in_title:
                 return False
             if False not in sequences:
-                sequences[False] = term_sequence(text, self.stem)
-            return holds_sequence(sequences[False], spec.sequence)
+                sequences[False] = term_sequence(text)
+            return holds_sequence(sequences[False], spec.sequence, self.stem)
 
-        slot = int(self.found.slots[self.position[id_]])
+        slot = int(self.found.slots[self.position(id_)])
         return holds(self.plan.tree, self.plan, self.found.present, slot, reads)

@@ -140,6 +140,7 @@ class Stemmer:
     def __init__(self) -> None:
         self._by_kind = {1: RussianStemmer(), 2: EnglishStemmer()}
         self._memo: dict[tuple[str, int], str] = {}
+        self._words: dict[str, str] = {}
 
     def term(self, stem_input: str, kind: int) -> str:
         """The index term of a token, given nw_kind(token) and nw_stem_input(token, kind)."""
@@ -153,9 +154,12 @@ class Stemmer:
         return found
 
     def word(self, token: str) -> str:
-        """The index term of a token, its script told in Python (for highlighting and tests)."""
-        kind, stem_input = _kind_and_input(token)
-        return self.term(stem_input, kind)
+        """The index term of a token, its script told in Python (for highlighting and phrases)."""
+        found = self._words.get(token)
+        if found is None:
+            kind, stem_input = _kind_and_input(token)
+            found = self._words[token] = self.term(stem_input, kind)
+        return found
 
 
 def _quote(text: str) -> str:
@@ -217,16 +221,17 @@ _PY_IN_ORDER = re.compile(
 )
 
 
-def term_sequence(text: str, stem: Stemmer) -> list[str]:
-    """The index terms of a text in their order (CJK runs as their bigrams, in place): a phrase
-    is checked against these, since the index keeps no positions."""
+def term_sequence(text: str, stem: Stemmer | None = None) -> list[str]:
+    """The tokens of a text in their order, CJK runs as their bigrams in place; with `stem`, each
+    word as its index term (a phrase's own terms), else as written (lower-cased; holds_sequence
+    stems only the words it has to)."""
     out: list[str] = []
     for m in _PY_IN_ORDER.finditer(text.lower()):
         run, word = m.group(1), m.group(2)
         if run:
             out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
         else:
-            out.append(stem.word(word))
+            out.append(stem.word(word) if stem is not None else word)
     return out
 
 
@@ -247,11 +252,19 @@ def phrase_pattern(text: str, stem: Stemmer) -> str:
     return f"{gap}*".join(pieces)
 
 
-def holds_sequence(terms: list[str], sequence: tuple[str, ...]) -> bool:
-    """Whether `sequence` stands in `terms` as a run of consecutive terms."""
-    n = len(sequence)
-    first = sequence[0]
-    return any(terms[i : i + n] == list(sequence) for i, t in enumerate(terms) if t == first)
+def holds_sequence(tokens: list[str], sequence: tuple[str, ...], stem: Stemmer) -> bool:
+    """Whether the terms `sequence` stand in a text's `tokens` (term_sequence without a stemmer)
+    one after the other."""
+    first = head(sequence[0])[:1]
+    last = len(tokens) - len(sequence)
+    for i, tok in enumerate(tokens):
+        if i > last:
+            break
+        if head(tok)[:1] == first and all(
+            tokens[i + k] == t or stem.word(tokens[i + k]) == t for k, t in enumerate(sequence)
+        ):
+            return True
+    return False
 
 
 _PY_CAPITALISED = re.compile("[^\\W\\d_a-zа-я](?:[^\\W_]|[̀-ͯ҃-҉])*")
