@@ -17,12 +17,19 @@ from typing import Any
 
 import duckdb
 
+from storage.errors import StorageError
 from storage.search.query_language import And, Node, Not, QueryError, Term
 from storage.search.stopwords import is_stopword
 from storage.search.tokenizer import TITLE_MARK, Stemmer, key_term, term_sequence, tokens_of
 
 MAX_LOOKUPS = 1200  # index terms one query looks up (a prefix can stand for many)
 MAX_PREFIX_TERMS = 1000
+
+
+class SearchQueryError(QueryError, StorageError):
+    """A query that reads well but cannot be searched here: only stopwords, or a prefix that
+    stands for too many words of this index. A StorageError too, so that a watch that meets one
+    is reported on its own and the other watches still run."""
 
 
 @dataclass
@@ -78,7 +85,7 @@ class _Builder:
         found = self.index.get(term)
         if found is None:
             if len(self.terms) >= MAX_LOOKUPS:
-                raise QueryError(f"a query may look up at most {MAX_LOOKUPS} terms", 1)
+                raise SearchQueryError(f"a query may look up at most {MAX_LOOKUPS} terms", 1)
             found = self.index[term] = len(self.terms)
             self.terms.append(term)
         return found
@@ -138,7 +145,7 @@ class _Builder:
         ).fetchall()
         terms = list(dict.fromkeys(self.stem.word(str(r[0])) for r in rows))
         if len(terms) > MAX_PREFIX_TERMS or len(rows) == 4 * MAX_PREFIX_TERMS:
-            raise QueryError(
+            raise SearchQueryError(
                 f"{start}* stands for more than {MAX_PREFIX_TERMS:,} words: give more letters", term.column
             )
         return self.leaf(
@@ -193,9 +200,9 @@ def build(con: duckdb.DuckDBPyConnection, query: Node, stem: Stemmer) -> Plan:
     builder = _Builder(con, stem)
     tree = builder.node(query)
     if tree is None:
-        raise QueryError("only stopwords: quote a word to search for it as written", 1)
+        raise SearchQueryError("only stopwords: quote a word to search for it as written", 1)
     if not _bounded(tree):
-        raise QueryError(
+        raise SearchQueryError(
             "NOT needs something to search beside it (the other words are stopwords)", _first_not(tree)
         )
     plan = Plan(tree, builder.leaves, builder.terms, _positive(tree))

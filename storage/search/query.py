@@ -15,7 +15,7 @@ from storage.errors import StorageError
 from storage.search import plan as planning
 from storage.search.evaluate import matches
 from storage.search.phrases import PhraseReader
-from storage.search.query_language import Node, parse
+from storage.search.query_language import parse
 from storage.search.tokenizer import (
     PROBE,
     TOKENIZER_VERSION,
@@ -205,16 +205,17 @@ def _filtered(con: duckdb.DuckDBPyConnection, plan: planning.Plan) -> dict[int, 
     }
 
 
-def search(store: Database, req: SearchRequest, query: Node | None = None) -> list[SearchHit]:
+def search(store: Database, req: SearchRequest) -> list[SearchHit]:
     """Articles matching the query exactly (AND, OR, NOT, phrases, prefixes, fields), ranked by
     BM25 over its positive terms; those holding more of them, and more as written, first.
 
-    QueryError (a ValueError with a column) if the query cannot be read or holds only stopwords.
+    QueryError (a ValueError with a column) if the query cannot be read; SearchQueryError (also
+    a StorageError) if it holds only stopwords or a prefix stands for too many words.
     The postings are summed per article in numpy (a hash aggregate in SQL costs ten times as
     much for a common word); only the best candidates are then looked up in the article table,
     more of them while story collapsing (or a phrase not found in order) leaves fewer than `limit`.
     """
-    tree = parse(req.terms) if query is None else query
+    tree = parse(req.terms)
     with store.connect(read_only=True) as con:
         # one thread: a search is a dozen small queries on a cold buffer pool, and waking a second
         # thread for each costs more than it saves (measured: 140 ms against 300 ms at 1M articles)

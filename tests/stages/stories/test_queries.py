@@ -5,15 +5,20 @@ the word "or", and `the` found twenty articles."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from flows.cli import main
+from flows.config import parse_config
+from flows.pipeline.watches import WatchSummary, gather
+from flows.progress import SilentReporter
 from flows.stages.stories.search import SearchUsageError, build_request
 from storage import ArticleRecord, Store
 from storage import search as fts
+from storage.search import plan as planning
 from storage.search.query_language import QueryError
 
 WHEN = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
@@ -105,6 +110,9 @@ CASES = [
     ("Rogun NOT Tokayev", {1, 10}),
     ('"Syr Darya"', {4}),  # 5 (Дарья, сыр) and 6 (Darya ... Syr) hold the words, not the phrase
     ("Syr Darya", {4, 6}),
+    ('Syr -"Syr Darya"', {6}),  # a phrase under NOT: read in the text too
+    ('"Syr Darya" OR Kumtor', {3, 4}),
+    ('title:"Syr Darya"', {4}),
     ("(Rogun OR Kumtor) -dam", {3, 10, 11}),
     ("Kazakh*", {8, 9}),
     ("title:Rogun", {1, 2, 11}),
@@ -267,3 +275,40 @@ def test_each_operator_in_a_watch(db: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["watch", "test", "broken", "--db", str(db), "--sources", str(sources)]) == 2
     err = capsys.readouterr().err
     assert "sources.yaml:4" in err and "unbalanced parenthesis at column 10" in err
+
+
+class Said(SilentReporter):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def test_a_watch_whose_prefix_grew_too_broad_is_reported_alone(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefix is checked against the vocabulary only when it runs; the vocabulary grows with
+    every ingest. One watch that can no longer run must not stop the others."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db, copy)
+    store = Store(copy)
+    monkeypatch.setattr(planning, "MAX_PREFIX_TERMS", 1)  # kazakhstani, kazakhs: two words
+    config = parse_config(
+        'sources: []\nwatches:\n  - {name: broad, query: "Kazakh*"}\n  - {name: kumtor, query: Kumtor}\n'
+    )
+    run = store.start_run("ingest")
+    store.insert_articles(
+        [
+            rec(31, "Kumtor strike ends", "Miners at Kumtor went back to work.", countries=["KG"]),
+            rec(32, "Kazakhstani grain", "Kazakhstani grain reached Kumtor's canteen."),
+        ],
+        run_id=run,
+    )
+    fts.update_index(store)
+    said, summary = Said(), WatchSummary()
+    gather(config, store, run, summary, said)
+    assert summary.matched == {"kumtor": 2}
+    assert said.lines == [
+        "watch broad: not matched this run: kazakh* stands for more than 1 words: give more letters at column 1"
+    ]
