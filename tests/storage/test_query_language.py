@@ -3,6 +3,8 @@ written back as text parses to the same tree."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -204,3 +206,19 @@ def test_a_tree_printed_parses_to_the_same_tree(tree: Node) -> None:
         assert "NOT needs something" in str(exc) or "deep" in str(exc), (text, exc)
         return
     assert again == tree, text
+
+
+def test_the_readmes_examples_parse() -> None:
+    """Every query the README's Search section shows (its table and its commands) reads."""
+    from tests.support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Search\n") : readme.index("How words are matched")]
+    table = [
+        cell for row in re.findall(r"^\| (`.+?) \|", section, re.M) for cell in re.findall(r"`([^`]+)`", row)
+    ]
+    commands = re.findall(r"""^newswatch search (?:'([^']+)'|"([^"]+)")""", section, re.M)
+    examples = table + [a or b for a, b in commands]
+    assert len(examples) >= 20
+    for query in examples:
+        parse(query)
