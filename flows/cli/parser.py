@@ -23,6 +23,7 @@ from flows.cli.commands.sources_edit import (
 )
 from flows.cli.commands.watch import cmd_watch_list, cmd_watch_test
 from flows.cli.commands.web import cmd_web
+from flows.clock import SINCE_HELP, Since, parse_since
 from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES, WEB_HOST_ENV, WEB_PORT_ENV
 
 
@@ -40,6 +41,13 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _since(value: str) -> Since:
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) -> None:
@@ -224,10 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, settings, wait, tz_opt],
         help="full-text search (BM25) in every language stored",
     )
-    p.add_argument("terms", nargs="?", help="the words to search for; articles with all of them come first")
+    p.add_argument(
+        "terms",
+        nargs="?",
+        help='the query: words (all of them), "a phrase", OR, -word or NOT word, (groups), prefix*,'
+        " title: source: lang: country: (README, Search)",
+    )
     p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
     p.add_argument(
-        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+        "--since",
+        type=_since,
+        default=None,
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
@@ -250,7 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: from OUT's suffix (.csv, .jsonl), else parquet",
     )
     p.add_argument(
-        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+        "--since",
+        type=_since,
+        default=None,
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     p.set_defaults(func=cmd_export)
 
@@ -326,9 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name", help="the watch's name")
     c.add_argument(
         "--since",
-        type=_date,
+        type=_since,
         default=None,
-        help="only articles dated this day or later (in settings.timezone)",
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     c.add_argument("--json", action="store_true", help="the matched stories as JSON")
     c.set_defaults(func=cmd_watch_test)

@@ -74,7 +74,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("argv", "message"),
     [
         (["digest", "--date", "2026-13-01"], "is not a date (YYYY-MM-DD)"),
-        (["search", "dam", "--since", "yesterday"], "is not a date (YYYY-MM-DD)"),
+        (["search", "dam", "--since", "last week"], "is not a day or a span (YYYY-MM-DD, today, yesterday"),
         (["ingest", "--shard", "nonsense"], "--shard"),
         (["sql"], "the following arguments are required: query"),
         (["migrate", "--to", "postgres"], "invalid choice"),

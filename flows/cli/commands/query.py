@@ -9,7 +9,6 @@ from rich.console import Console
 
 from flows.cli.common import UsageError, require_database, store_for, timezone_for
 from flows.cli.render import print_search_results, print_sql_records, print_sql_table
-from flows.clock import day_start
 from flows.progress import ConsoleReporter
 
 
@@ -92,6 +91,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 
     from flows.stages.stories.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
+    from storage.search.query_language import QueryError
 
     require_database(args)
     store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
@@ -111,7 +111,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         request = build_request(
             args.terms,
             limit=args.limit,
-            since=None if args.since is None else day_start(args.since, tz),
+            since=None if args.since is None else args.since.start(tz),
             language=args.lang,
             country=args.country,
             relevant=args.relevant,
@@ -119,7 +119,10 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         )
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
-    hits = search.search(store, request)
+    try:
+        hits = search.search(store, request)
+    except QueryError as exc:  # only stopwords, or a prefix that stands for too many words
+        raise UsageError(f"{request.terms!r}: {exc}") from exc
     records = [hit_record(h, tz=tz) for h in hits]
     if args.json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -136,7 +139,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
     fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
     require_database(args)
-    since = None if args.since is None else day_start(args.since, timezone_for(args))
+    since = None if args.since is None else args.since.start(timezone_for(args))
     rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=since)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0
