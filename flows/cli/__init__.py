@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+    if not getattr(args, "func", None):  # no command, or a group's (watch, sources, lake) alone
+        group_help = getattr(args, "group_help", None)
+        sys.stderr.write(group_help() if group_help else parser.format_help())
         return 2
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     err = Console(stderr=True, soft_wrap=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from flows import __version__
 from flows.cli.commands.ingest import cmd_digest, cmd_ingest, cmd_run, cmd_seed
@@ -59,6 +60,26 @@ def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) ->
     )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with the closest command named for a mistyped one."""
+
+    def error(self, message: str) -> NoReturn:
+        from flows.text import did_you_mean
+
+        found = re.search(r"invalid choice: '(.*?)'( \(choose from (.*)\))$", message)
+        if found:
+            guess = did_you_mean(found.group(1), re.findall(r"'([^']*)'", found.group(3)))
+            message = message[: found.start(2)] + guess + message[found.start(2) :]
+        super().error(message)
+
+
+def _group(sub: Any, name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+    """A command with subcommands; alone, it prints its own help (not the top-level one)."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help)
+    p.set_defaults(group_help=p.format_help)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -90,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="count days and print times in this zone (IANA name, e.g. UTC; default settings.timezone)",
     )
 
-    parser = argparse.ArgumentParser(prog="newswatch", description="News monitoring for Central Asia.")
+    parser: argparse.ArgumentParser = Parser(
+        prog="newswatch", description="News monitoring for Central Asia."
+    )
     parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -269,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="add to a lake that already holds articles")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("lake", help="lake commands (NEWSWATCH_LAKE_CATALOG)")
+    p = _group(sub, "lake", "lake commands (NEWSWATCH_LAKE_CATALOG)")
     lsub = p.add_subparsers(dest="lake_command", metavar="SUBCOMMAND")
     for name, text in (
         ("status", "counts of the lake"),
@@ -278,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         c = lsub.add_parser(name, parents=[common], help=text)
         c.set_defaults(func=cmd_lake)
 
-    p = sub.add_parser("sources", help="source commands")
+    p = _group(sub, "sources", "source commands")
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
     c = ssub.add_parser(
         "check", parents=[common, settings, tz_opt], help="validate sources.yaml and report health"
@@ -314,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_sources_test)
 
     # watches
-    p = sub.add_parser("watch", help="watch commands (the watches of sources.yaml)")
+    p = _group(sub, "watch", "watch commands (the watches of sources.yaml)")
     wsub = p.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
     c = wsub.add_parser("list", parents=[settings], help="the configured watches")
     c.set_defaults(func=cmd_watch_list)
