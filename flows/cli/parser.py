@@ -80,6 +80,12 @@ def _group(sub: Any, name: str, help: str) -> argparse.ArgumentParser:  # noqa: 
     return p
 
 
+def _seeds_option(p: argparse.ArgumentParser, default: str) -> None:
+    """--seeds for `run` and `seed` alike; `--dir`, seed's older name, still taken but not shown."""
+    p.add_argument("--seeds", default="seeds", metavar="DIR", help=f"the seed corpus's directory {default}")
+    p.add_argument("--dir", dest="seeds", help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -119,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common, settings, flow_opt], help="seed, ingest, then today's digest")
-    p.add_argument("--seeds", default="seeds", help="seed directory (default seeds/)")
+    _seeds_option(p, "(default seeds/; none there: a warning, and the run goes on)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -156,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("seed", parents=[common, settings], help="load the seed corpus (idempotent)")
-    p.add_argument("--dir", default="seeds", help="seed directory (default seeds/)")
+    _seeds_option(p, "(default seeds/)")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser(

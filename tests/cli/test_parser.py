@@ -14,7 +14,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "run": ("--db", "--sources", "--prefect", "--no-prefect", "--seeds"),
     "ingest": ("--db", "--sources", "--prefect", "--shard"),
     "digest": ("--db", "--sources", "--prefect", "--date", "--out", "--send", "--no-send", "--force"),
-    "seed": ("--db", "--sources", "--dir"),
+    "seed": ("--db", "--sources", "--seeds"),
     "serve": ("--db", "--sources", "--host", "--port", "--web-host", "--web-port", "--no-web"),
     "web": ("--db", "--sources", "--host", "--port", "--wait"),
     "rescore": ("--db", "--sources", "--batch-size"),

@@ -26,15 +26,15 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
     from flows.pipeline.maintenance import seed
 
     config = config_for(args)
+    if not Path(args.seeds).is_dir():
+        raise UsageError(f"--seeds {Path(args.seeds).resolve()}: no seed directory there; check the path")
     announce_new_database(args)
     reporter = ConsoleReporter(console)
     try:
-        loaded, present = seed(config, store_for(args, reporter), args.dir, reporter)
-    except FileNotFoundError as exc:
-        raise UsageError(str(exc)) from exc
+        loaded, present = seed(config, store_for(args, reporter), args.seeds, reporter)
     finally:
         reporter.close()
-    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})", markup=False)
+    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.seeds})", markup=False)
     return 0
 
 
@@ -127,8 +127,15 @@ def cmd_digest(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    args.dir = args.seeds
-    cmd_seed(args, console)
+    if Path(args.seeds).is_dir():
+        cmd_seed(args, console)
+    else:  # relevance works without the reference corpus, only less well: not a reason to stop
+        Console(stderr=True, soft_wrap=True).print(
+            f"newswatch: no seed directory at {Path(args.seeds).resolve()}: going on without the seed"
+            " corpus (give its place with --seeds DIR)",
+            markup=False,
+            highlight=False,
+        )
     cmd_ingest(args, console)
     args.date, args.out, args.send, args.force = None, None, None, False
     return cmd_digest(args, console)
