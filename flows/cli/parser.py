@@ -229,12 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("table", "csv", "json", "parquet"),
+        choices=("table", "csv", "json", "jsonl", "parquet"),
         default=None,
-        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it);"
-        " default with --output: from its suffix (.csv, .json, .parquet)",
+        help="table (default), or write csv, json, jsonl or parquet to --output (csv and json: stdout"
+        " without it); default with --output: from its suffix (.csv, .json, .jsonl, .parquet)",
     )
     p.add_argument("--output", type=Path, default=None, metavar="FILE", help="file for --format")
+    p.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
     p.add_argument(
         "--vertical", action="store_true", help="one block per row, every column on its own line, nothing cut"
     )
@@ -276,8 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("parquet", "csv", "jsonl"),
         default=None,
-        help="default: from OUT's suffix (.csv, .jsonl), else parquet",
+        help="default: from OUT's suffix (.parquet, .csv, .jsonl or .json); another suffix needs --format",
     )
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument(
         "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
     )
