@@ -44,3 +44,21 @@ def test_seed_takes_seeds_and_the_old_dir_option(
     assert main(["seed", "--help"]) == 0
     help_text = capsys.readouterr().out
     assert "--seeds" in help_text and "--dir" not in help_text
+
+
+def test_digest_of_a_future_day_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("settings:\n  timezone: Pacific/Kiritimati\nsources: []\n", encoding="utf-8")
+    common = ["--db", str(tmp_path / "nw.duckdb"), "--sources", str(sources), "--no-prefect", "--no-send"]
+    assert main(["seed", *common[:4], "--seeds", str(ROOT / "seeds")]) == 0
+    today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()  # UTC+14: ahead of every other zone
+    out = tmp_path / "digests"
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert main(["digest", *common, "--date", tomorrow, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--date {tomorrow} is in the future" in err and f"today is {today.isoformat()}" in err
+    assert not out.exists()
+    assert main(["digest", *common, "--date", today.isoformat(), "--out", str(out)]) == 0  # today is fine

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -69,6 +71,7 @@ def run_digest(args: argparse.Namespace) -> Any:
 
     config = config_for(args)
     require_database(args)
+    refuse_future_day(args.date, config.settings.tz)
     out_dir = args.out or default_out_dir(args.db)
     if use_prefect(args):
         prefect_environment(Path(args.db))
@@ -93,6 +96,16 @@ def run_digest(args: argparse.Namespace) -> Any:
         send=args.send,
         force=args.force,
     )
+
+
+def refuse_future_day(day: date | None, tz: ZoneInfo) -> None:
+    """A digest of a day still to come would be empty, and recorded as that day's digest."""
+    today = datetime.now(tz).date()
+    if day is not None and day > today:
+        raise UsageError(
+            f"--date {day.isoformat()} is in the future (today is {today.isoformat()} in {tz.key}):"
+            " a digest can only gather what is already stored"
+        )
 
 
 def cmd_digest(args: argparse.Namespace, console: Console) -> int:
