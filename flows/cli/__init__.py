@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from flows.cli.common import UsageError, os_error_message
+from flows.cli.common import UsageError, os_error_message, prefect_unreachable
 from flows.cli.parser import build_parser
 from flows.config import ConfigError
 
@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, duckdb.Error):
             err.print(f"newswatch: SQL error: {exc}", markup=False, highlight=False)
+            return 1
+        unreachable = prefect_unreachable(exc)
+        if unreachable:
+            err.print(f"newswatch: {unreachable}", markup=False, highlight=False)
             return 1
         return _unexpected(exc, err, args.verbose)
 

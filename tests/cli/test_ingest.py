@@ -62,3 +62,42 @@ def test_digest_of_a_future_day_is_refused(tmp_path: Path, capsys: pytest.Captur
     assert f"--date {tomorrow} is in the future" in err and f"today is {today.isoformat()}" in err
     assert not out.exists()
     assert main(["digest", *common, "--date", today.isoformat(), "--out", str(out)]) == 0  # today is fine
+
+
+def test_a_prefect_api_that_does_not_answer_says_what_to_unset(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.servers import free_port
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there: a stopped server
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_API_URL": url,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "ingest",
+            "--db",
+            str(tmp_path / "nw.duckdb"),
+            "--sources",
+            str(sources),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"the Prefect API at {url}" in done.stderr and "does not answer" in done.stderr
+    assert "unset PREFECT_API_URL" in done.stderr and "--no-prefect" in done.stderr
+    assert "RuntimeError" not in done.stderr
