@@ -132,7 +132,7 @@ class Articles(Database):
         The callbacks get the index as a `DedupIndex` over this transaction.
 
         One attempt only, on a lake too: the callbacks carry state from this attempt, so the
-        caller retries with fresh ones (`retrying`, as flows.pipeline.ingest.insert_with_dedup does).
+        caller retries with fresh ones (`retrying`, as flows.pipeline.insert.insert_with_dedup does).
 
         A batch costs a few statements, not a few per article: the rows go in as one Arrow table
         (each a story of its own), URLs and text hashes are looked up for the whole batch, and
@@ -234,6 +234,18 @@ class Articles(Database):
                     [after_id, limit],
                 ).fetchall()
             ]
+
+    def scores_of(self, first_id: int, last_id: int) -> dict[int, tuple[bool, list[str]]]:
+        """(is_relevant, countries) of the articles with ids in [first_id, last_id], as stored:
+        what a rescore compares its new scores with."""
+        with self.connect() as con:
+            return {
+                int(r[0]): (bool(r[1]), list(r[2] or []))
+                for r in con.execute(
+                    "SELECT id, coalesce(is_relevant, false), countries FROM article WHERE id BETWEEN ? AND ?",
+                    [first_id, last_id],
+                ).fetchall()
+            }
 
     def update_scores(self, rows: Sequence[tuple[int, str | None, float, bool, list[str]]]) -> None:
         """Set (id, language, relevance, is_relevant, countries) for a batch, in one short transaction."""

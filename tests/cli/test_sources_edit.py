@@ -157,3 +157,72 @@ def test_sources_test_shows_what_would_be_ingested_and_stores_nothing(
     out = capsys.readouterr().out
     assert "Kazakhstan and Uzbekistan sign water deal" in out and " en " in out and "KZ" in out
     assert not db.exists() and not list(tmp_path.glob("*.duckdb"))
+
+
+REAL = ROOT / "tests" / "fixtures" / "real"
+
+
+def test_sources_add_takes_a_json_feed_named_by_the_page(server: NewsServer, tmp_path: Path) -> None:
+    """A page whose only feed is a JSON Feed (`application/feed+json`) gets a feed source, not a page
+    source; so does a real page that names one as `application/json` (daringfireball.net, whose
+    Atom feed is offline here)."""
+    feed = (REAL / "discovery" / "daringfireball-feed.json").read_bytes()
+    server.add("/feeds/json", feed, content_type="application/json")
+    server.add("/feed.json", feed, content_type="application/feed+json")
+    server.add(
+        "/blog",
+        '<html><head><title>Blog</title><link rel="alternate" type="application/feed+json" title="JSON" '
+        'href="/feed.json"></head><body><a href="/news/2026/12/01/a-story-about-trade">x</a></body></html>',
+    )
+    server.add("/", (REAL / "discovery" / "daringfireball.html").read_bytes())
+    path = tmp_path / "sources.yaml"
+    assert main(["sources", "add", server.url("/blog"), "--sources", str(path)]) == 0
+    assert main(["sources", "add", server.url("/"), "--sources", str(path)]) == 0
+    got = [(s.name, s.type, s.url) for s in load_config(path).sources]
+    assert got == [
+        ("JSON", "feed", server.url("/feed.json")),
+        ("Daring Fireball", "feed", server.url("/feeds/json")),
+    ]
+
+
+def test_opml_import_reads_any_spelling_merges_folders_and_skips_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """xmlURL is read; a feed in two folders is one source with both tags; a subscription list
+    (type="source") and a link to another OPML file (type="include") are skipped, each with why."""
+    opml = tmp_path / "reader.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>Reader</title></head><body>'
+        '<outline text="Central Asia"><outline type="rss" text="Eurasianet" xmlURL="https://eurasianet.org/rss.xml"/>'
+        '<outline type="rss" text="Kun.uz" xmlurl="https://kun.uz/rss"/></outline>'
+        '<outline text="Wire"><outline type="rss" text="Eurasianet" xmlUrl="https://eurasianet.org/rss.xml"/></outline>'
+        '<outline text="Friends" type="source" xmlUrl="https://friend.example/subscriptions.opml"/>'
+        '<outline text="Podcasts" type="include" url="https://www.bbc.co.uk/podcasts.opml"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    target = tmp_path / "s.yaml"
+    assert main(["sources", "import", str(opml), "--sources", str(target)]) == 0
+    got = [(s.name, s.url, s.tags) for s in load_config(target).sources]
+    assert got == [
+        ("Eurasianet", "https://eurasianet.org/rss.xml", ["Central Asia", "Wire"]),
+        ("Kun.uz", "https://kun.uz/rss", ["Central Asia"]),
+    ]
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert 'skipped Friends: a subscription list (type="source"), not a feed' in out
+    assert 'skipped Podcasts: a link to another OPML file (type="include"), not a feed' in out
+    assert "imported 2 sources" in out and "(2 skipped)" in out
+
+
+def test_opml_import_of_real_reader_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A NewsBlur export (a comment before <head>) and the OPML specification's subscription list
+    (every feed `language="unknown"`) import whole; Dave Winer's inclusion example imports nothing
+    and says why three times."""
+    target = tmp_path / "s.yaml"
+    for name in ("newsblur.opml", "subscriptionList.opml", "includes.opml"):
+        assert main(["sources", "import", str(REAL / "opml" / name), "--sources", str(target)]) == 0
+    sources = load_config(target).sources
+    assert len(sources) == 5 + 13 and all(s.language is None for s in sources)
+    assert sources[0].name == "Google Online Security Blog" and sources[0].tags == ["Security"]
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert out.count('type="include"') == 3 and "imported 0 sources" in out and "(3 skipped)" in out

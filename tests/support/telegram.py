@@ -3,8 +3,10 @@
 The markup follows what public parsers of these pages read (tgme_widget_message_wrap,
 tgme_widget_message[data-post], tgme_widget_message_text, tgme_widget_message_forwarded_from,
 tgme_widget_message_reply, tgme_widget_message_date > time[datetime], tgme_widget_message_meta
-with "edited", tgme_widget_message_photo_wrap, tgme_widget_message_link_preview, service_message,
+with "edited", tgme_widget_message_photo_wrap, tgme_widget_message_link_preview,
 tme_messages_more[data-before]): posts oldest first, 20 or so a page, a "more" link to ?before=ID.
+A service message ("Channel created", "… pinned «…»") carries `service_message` on the message
+element itself, as on the saved page in tests/fixtures/real/telegram/.
 """
 
 from __future__ import annotations
@@ -55,12 +57,9 @@ def _post(channel: str, title: str, p: Post) -> str:
             'background-image:url(\'https://cdn4.telesco.pe/file/abc.jpg\')"><div class="tgme_widget_message_photo"'
             ' style="padding-top:56.25%"></div></a>'
         )
-    if p.service:
-        parts = [
-            '<div class="tgme_widget_message_bubble"><div class="tgme_widget_message_service_date_wrap">'
-            '<div class="message_media_not_supported_wrap service_message"><div class="tgme_widget_message_text '
-            'js-message_text" dir="auto">Channel photo updated</div></div></div>'
-        ]
+    if p.service:  # its text in the bubble like a post's; the class is on the message element
+        text = p.text or "Channel photo updated"
+        parts.append(f'<div class="tgme_widget_message_text js-message_text" dir="auto">{text}</div>')
     elif p.text:
         parts.append(f'<div class="tgme_widget_message_text js-message_text" dir="auto">{p.text}</div>')
     if p.link_preview:
@@ -79,9 +78,10 @@ def _post(channel: str, title: str, p: Post) -> str:
         f'<a class="tgme_widget_message_date" href="{link}"><time datetime="{p.when.isoformat()}" class="time">'
         f"{p.when:%H:%M}</time></a></span></div></div></div>"
     )
+    service = " service_message" if p.service else ""
     return (
         '<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message '
-        f'text_not_supported_wrap js-widget_message" data-post="{channel}/{p.id}" data-view="eyJjIjo">'
+        f'text_not_supported_wrap{service} js-widget_message" data-post="{channel}/{p.id}" data-view="eyJjIjo">'
         f'<div class="tgme_widget_message_user"><a href="https://t.me/{channel}"><i class="tgme_widget_message_'
         'user_photo bgcolor0" data-content="C"></i></a></div>' + "".join(parts) + "</div></div>"
     )

@@ -9,6 +9,11 @@ from flows.stages.net.urls import BadLink, host_of, resolve_link
 from flows.stages.reading.extract import decode_html, html_document
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+# JSON Feeds are also named as plain JSON (daringfireball.net, micro.blog); so are WordPress's REST
+# API links, on every page of a WordPress site, which are not feeds
+JSON_TYPE = "application/json"
+_NOT_FEEDS = ("/wp-json/", "rest_route=", "/oembed")
+_BOM = b"\xef\xbb\xbf"
 COMMON_FEED_PATHS = (
     "/feed",
     "/rss",
@@ -37,24 +42,29 @@ def page_title(body: bytes, content_type: str | None = None) -> str | None:
 def alternate_feeds(
     body: bytes, base_url: str, content_type: str | None = None
 ) -> list[tuple[str, str | None]]:
-    """The page's `<link rel="alternate">` feeds as (url, title), in page order, each once."""
+    """The page's `<link rel="alternate">` feeds as (url, title), each once: those of a feed type in
+    page order, then the `application/json` ones (a JSON Feed, or not: reading it tells)."""
     doc = html_document(body, content_type)
     if doc is None:
         return []
     base = str(doc.xpath("string(//base/@href)")) or base_url
-    found: list[tuple[str, str | None]] = []
+    typed: list[tuple[str, str | None]] = []
+    json_ones: list[tuple[str, str | None]] = []
     for link in doc.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
-        if "alternate" not in rel or kind not in FEED_TYPES or not link.get("href"):
+        if "alternate" not in rel or not link.get("href") or kind not in (*FEED_TYPES, JSON_TYPE):
             continue
         try:
             url = resolve_link(link.get("href"), base)
         except BadLink:
             continue
-        if url not in [u for u, _ in found]:
-            found.append((url, (link.get("title") or "").strip() or None))
-    return found
+        if kind == JSON_TYPE and any(part in url.lower() for part in _NOT_FEEDS):
+            continue
+        if url not in [u for u, _ in typed + json_ones]:
+            title = (link.get("title") or "").strip() or None
+            (json_ones if kind == JSON_TYPE else typed).append((url, title))
+    return typed + json_ones
 
 
 def feed_like_links(body: bytes, base_url: str, content_type: str | None = None) -> list[str]:
@@ -81,11 +91,16 @@ def is_telegram(url: str) -> bool:
 
 
 def sniff(body: bytes) -> str:
-    """What the bytes look like: feed, sitemap, telegram, html or unknown (a guess, checked by parsing)."""
+    """What the bytes look like: feed (RSS, Atom, RDF or JSON Feed), sitemap, telegram, html or
+    unknown (a guess, checked by parsing)."""
     head = body.lstrip()[:2048].lower()
     if body.startswith(b"\x1f\x8b") or b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+        return "feed"
+    # a JSON Feed names its version, https://jsonfeed.org/version/1.1 (slashes maybe escaped),
+    # anywhere in the object: key order is free
+    if body.lstrip(_BOM + b" \t\r\n")[:1] == b"{" and b"jsonfeed.org" in body:
         return "feed"
     if b"tgme_widget_message" in body or b"tgme_channel_history" in body:
         return "telegram"

@@ -51,9 +51,25 @@ def _tag_list(value: str | None) -> list[str]:
     return tags
 
 
+def _language(value: str | None) -> str | None:
+    """The outline's language as a code sources.yaml accepts (en-US is en), else None: readers
+    write `language="unknown"`, and one such outline must not refuse the whole import."""
+    from flows.stages.reading.language import LANGUAGE_CODES
+
+    code = (value or "").strip().lower()
+    return next((c for c in (code, code.split("-")[0]) if c in LANGUAGE_CODES), None)
+
+
+_NOT_FEEDS = {
+    "include": 'a link to another OPML file (type="include"), not a feed: import that file itself',
+    "source": 'a subscription list (type="source"), not a feed',
+}
+
+
 def parse_opml(body: bytes) -> tuple[list[OpmlSource], list[str]]:
     """The sources of an OPML file (outlines with an xmlUrl, or a htmlUrl and a newswatch type), and
-    what was skipped and why."""
+    what was skipped and why. Attribute names in any case (xmlUrl, xmlurl, xmlURL); a feed listed
+    in several folders is one source with the tags of all of them."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(body, parser=parser)
@@ -61,34 +77,45 @@ def parse_opml(body: bytes) -> tuple[list[OpmlSource], list[str]]:
         raise OpmlError(f"not an OPML file: {exc}") from exc
     if etree.QName(root.tag).localname.lower() != "opml":
         raise OpmlError(f"not an OPML file: root element <{etree.QName(root.tag).localname}>")
-    body_node = next((c for c in root if etree.QName(c.tag).localname.lower() == "body"), None)
+    body_node = next(
+        (c for c in root if isinstance(c.tag, str) and etree.QName(c.tag).localname.lower() == "body"), None
+    )  # comments are children too (NewsBlur writes one before <head>)
     if body_node is None:
         raise OpmlError("not an OPML file: no <body>")
-    found: list[OpmlSource] = []
+    found: dict[str, OpmlSource] = {}  # by URL, in file order
     skipped: list[str] = []
 
     def walk(node: etree._Element, folders: list[str]) -> None:
         for child in node:
             if not isinstance(child.tag, str) or etree.QName(child.tag).localname.lower() != "outline":
                 continue
-            name = (child.get("title") or child.get("text") or "").strip()
-            url = (child.get("xmlUrl") or child.get("xmlurl") or "").strip()
-            kind = (child.get("newswatchType") or "feed").strip().lower()
+            attrs = {etree.QName(k).localname.lower(): str(v) for k, v in child.attrib.items()}
+            name = (attrs.get("title") or attrs.get("text") or "").strip()
+            url = (attrs.get("xmlurl") or "").strip()
+            kind = (attrs.get("newswatchtype") or "feed").strip().lower()
+            outline_type = (attrs.get("type") or "").strip().lower()
+            if outline_type in _NOT_FEEDS:
+                where = url or (attrs.get("url") or attrs.get("htmlurl") or "").strip()
+                skipped.append(f"{name or where or 'an outline'}: {_NOT_FEEDS[outline_type]}")
+                continue  # its children, if any, are the other list's
             if not url and kind in SOURCE_TYPES and kind != "feed":
-                url = (child.get("htmlUrl") or "").strip()
+                url = (attrs.get("htmlurl") or "").strip()
             if not url:
                 walk(child, [*folders, name] if name else folders)  # a folder: its name is a tag
                 continue
             if kind not in SOURCE_TYPES:
                 skipped.append(f"{name or url}: unknown newswatchType {kind!r}")
                 continue
-            tags = list(dict.fromkeys([*folders, *_tag_list(child.get("category"))]))
-            enabled = (child.get("newswatchEnabled") or "true").strip().lower() != "false"
-            language = (child.get("language") or "").strip() or None
-            found.append(OpmlSource(name or url, url, kind, language, tags, enabled))
+            tags = list(dict.fromkeys([*folders, *_tag_list(attrs.get("category"))]))
+            if url in found:  # listed again under another folder: one source, every folder a tag
+                found[url].tags = list(dict.fromkeys([*found[url].tags, *tags]))
+                continue
+            enabled = (attrs.get("newswatchenabled") or "true").strip().lower() != "false"
+            language = _language(attrs.get("language"))
+            found[url] = OpmlSource(name or url, url, kind, language, tags, enabled)
 
     walk(body_node, [])
-    return found, skipped
+    return list(found.values()), skipped
 
 
 def render_opml(

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from lxml import etree
 
 from flows.stages.net.urls import BadLink, resolve_link
+from flows.stages.reading.dates import parse_date
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_FUTURE_SLACK = timedelta(days=1)
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, which Windows tools and some CMSs write first
+_SITEMAP_KEYS = ("sitemap", "site-map")  # Google reads both spellings, in any case
 
 
 class SitemapError(Exception):
@@ -59,26 +61,6 @@ def gunzip(body: bytes, limit: int) -> bytes:
     return out
 
 
-def parse_date(text: str | None, now: datetime | None = None) -> datetime | None:
-    """A W3C datetime (2026-11-30, 2026-11-30T10:00Z, 2026-11-30T10:00:00+05:00) in UTC, or None."""
-    if not text:
-        return None
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    when = when.astimezone(UTC)
-    now = now or datetime.now(UTC)
-    if when > now + _FUTURE_SLACK or when.year < 1990:
-        return None
-    return when
-
-
 def _local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
@@ -91,11 +73,12 @@ def _child_text(node: etree._Element, name: str) -> str | None:
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt, as absolute URLs, in order, each once."""
+    """The `Sitemap:` lines of a robots.txt (also `Site-map:`, `sitemap :`), as absolute URLs, in
+    order, each once."""
     found: list[str] = []
-    for line in text.splitlines():
+    for line in text.removeprefix("\ufeff").splitlines():
         key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
+        if key.strip().lower() in _SITEMAP_KEYS and value.strip():
             try:
                 link = resolve_link(value.strip(), base_url)
             except BadLink:
@@ -109,7 +92,7 @@ def parse_sitemap(
     body: bytes, base_url: str, *, limit: int = 50_000_000, now: datetime | None = None
 ) -> ParsedSitemap:
     """Parse sitemap bytes (gzipped or not); a robots.txt gives its `Sitemap:` lines as children."""
-    body = gunzip(body, limit)
+    body = gunzip(body, limit).removeprefix(_BOM)
     head = body.lstrip()[:512].lower()
     if not head.startswith(b"<"):
         text = body.decode("utf-8", "replace")

@@ -6,7 +6,8 @@ post's text inside `.tgme_widget_message_reply`, which is not the post's own); a
 original channel in `.tgme_widget_message_forwarded_from_name`; the time is the `datetime` of the
 `<time>` inside `.tgme_widget_message_date`; an edited post says "edited" in
 `.tgme_widget_message_meta`; a link preview is `.tgme_widget_message_link_preview`; older posts
-are at `?before=ID` (`.tme_messages_more[data-before]`).
+are at `?before=ID` (`.tme_messages_more[data-before]`); a service message ("Channel created",
+"… pinned «…»") has the class `service_message`, on the message element itself.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
+from flows.stages.reading.dates import parse_date
 from flows.stages.reading.extract import decode_html
-from flows.stages.sources.sitemaps import parse_date
 
 _TITLE_CHARS = 160
 _URL_ONLY = re.compile(r"^\s*(https?://\S+)\s*$")
@@ -95,8 +96,8 @@ def _post(node: lxml_html.HtmlElement, channel_title: str | None) -> TelegramPos
     name, _, number = data_post.rpartition("/")
     if not name or not number.isdigit():
         return None
-    if _first(node, "service_message") is not None:
-        return None  # "channel photo updated", "pinned a message": not news
+    if "service_message" in (node.get("class") or "").split() or _first(node, "service_message") is not None:
+        return None  # "Channel created", "… pinned «…»": not news; t.me puts the class on the message
     reply_to = None
     reply = _first(node, "tgme_widget_message_reply")
     if reply is not None:

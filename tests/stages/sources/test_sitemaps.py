@@ -7,11 +7,12 @@ import pytest
 
 from flows.stages.sources.sitemaps import (
     SitemapError,
-    parse_date,
     parse_sitemap,
     robots_sitemaps,
 )
+from tests.support import ROOT
 
+REAL = ROOT / "tests" / "fixtures" / "real" / "sitemaps"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -56,6 +57,51 @@ def test_index_gzip_and_robots() -> None:
     assert robots_sitemaps("Sitemap: /a\nSitemap: /a\n", "https://x.kz/") == ["https://x.kz/a"]
 
 
+def test_a_real_news_sitemap_with_a_byte_order_mark_is_read() -> None:
+    """A UTF-8 byte-order mark before `<?xml` (Windows tools and some CMSs write one) is not
+    a reason to refuse the sitemap: plain or gzipped, the same entries as without it."""
+    real = (REAL / "shinpaideshou-news-sitemap.xml").read_bytes()
+    base = "https://shinpaideshou.wordpress.com/news-sitemap.xml"
+    plain = parse_sitemap(real, base, now=NOW)
+    assert [(e.url.rsplit("/", 2)[1], e.published_at, e.language) for e in plain.entries] == [
+        ("job-opening-reischauer-policy-research-fellow", datetime(2017, 4, 25, 10, 0, 36, tzinfo=UTC), "en"),
+        (
+            "call-for-papers-nation-gender-and-history-asian-cinemas-in-perspective-2",
+            datetime(2017, 4, 24, 10, 0, 33, tzinfo=UTC),
+            "en",
+        ),
+        (
+            "job-opening-lecturer-in-japanese-studies-university-of-leeds",
+            datetime(2017, 4, 24, 10, 0, 10, tzinfo=UTC),
+            "en",
+        ),
+    ]
+    for body in (b"\xef\xbb\xbf" + real, gzip.compress(b"\xef\xbb\xbf" + real)):
+        assert parse_sitemap(body, base, now=NOW).entries == plain.entries
+
+
+def test_robots_txt_site_map_spellings_and_byte_order_mark() -> None:
+    """`Site-map:` (Google reads it), any case, spaces before the colon, and a robots.txt that
+    starts with a byte-order mark: every sitemap line is read."""
+    robots = "Site-map: /b.xml\nSITE-MAP : /c.xml\nSitemap : /d.xml\nsitemap:/e.xml\nDisallow: /site-map\n"
+    assert robots_sitemaps(robots, "https://x.kz/robots.txt") == [
+        "https://x.kz/b.xml",
+        "https://x.kz/c.xml",
+        "https://x.kz/d.xml",
+        "https://x.kz/e.xml",
+    ]
+    assert robots_sitemaps("\ufeffSitemap: /a.xml\n", "https://x.kz/") == ["https://x.kz/a.xml"]
+    assert [c.url for c in parse_sitemap(b"\xef\xbb\xbfSite-map: /a.xml\n", "https://x.kz/").children] == [
+        "https://x.kz/a.xml"
+    ]
+    # newsweek.com's robots.txt, byte-order mark and all
+    real = (REAL / "robots-with-utf8-bom.txt").read_bytes()
+    assert real.startswith(b"\xef\xbb\xbf")
+    assert [c.url for c in parse_sitemap(real, "https://www.newsweek.com/robots.txt").children] == [
+        "http://www.newsweek.com/sitemap_index.xml"
+    ]
+
+
 def test_refusals() -> None:
     with pytest.raises(SitemapError, match="HTML"):
         parse_sitemap(b"<!DOCTYPE html><html></html>", "https://x.kz/")
@@ -68,11 +114,3 @@ def test_refusals() -> None:
     # entities are never expanded
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><urlset><url><loc>https://x.kz/&a;</loc></url></urlset>'
     assert all("aaaaaaaaaa" not in e.url for e in parse_sitemap(bomb, "https://x.kz/").entries)
-
-
-def test_parse_date_forms() -> None:
-    assert parse_date("2026-11-30T10:00Z", NOW) == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-    assert parse_date("2026-11-30T10:00:00.5+06:00", NOW) == datetime(
-        2026, 11, 30, 4, 0, 0, 500000, tzinfo=UTC
-    )
-    assert parse_date("yesterday", NOW) is None and parse_date(None) is None

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.stages.sources.telegram import TelegramError, before_url, parse_channel_page, preview_url
+from tests.support import ROOT
 from tests.support.telegram import Post, channel_page
 
 WHEN = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -56,6 +57,43 @@ def test_posts_of_a_channel_page() -> None:
         link.link == "https://kun.uz/news/2026/12/01/metro"
         and link.title == "Tashkent opens a new metro station"
     )
+
+
+def test_service_messages_of_a_real_page_are_not_posts() -> None:
+    """t.me/s/antichristone as Telegram served it: "Live stream finished", "Live stream started" and
+    "… pinned «…»" carry `service_message` on the message element itself; five posts remain."""
+    body = (ROOT / "tests" / "fixtures" / "real" / "telegram" / "antichristone.html").read_bytes()
+    page = parse_channel_page(body, "text/html; charset=utf-8")
+    assert page.title == "Antichrist Blog | 反キリスト∸ブログ" and page.before == 483
+    assert [p.id for p in page.posts] == [486, 489, 490, 492, 495]
+    assert not any("pinned" in p.text or p.text.startswith("Live stream") for p in page.posts)
+    assert page.posts[0].text.startswith("Wassup, начинаю стрим в Telegram")
+    assert page.posts[0].published_at == datetime(2023, 3, 15, 17, 35, 30, tzinfo=UTC)
+
+
+def test_a_service_message_is_skipped_wherever_its_class_sits() -> None:
+    """On the message element (as t.me writes it) or on an element inside it."""
+
+    def message(n: int, cls: str, inner: str) -> str:
+        return (
+            f'<div class="tgme_widget_message {cls} js-widget_message" data-post="ca_desk/{n}">'
+            f'<div class="tgme_widget_message_bubble">{inner}<div class="tgme_widget_message_text">'
+            f"Text {n}</div></div></div>"
+        )
+
+    body = (
+        '<html><body><section class="tgme_channel_history">'
+        + message(1, "text_not_supported_wrap service_message", "")
+        + message(
+            2,
+            "text_not_supported_wrap",
+            '<div class="message_media_not_supported_wrap service_message"></div>',
+        )
+        + message(3, "text_not_supported_wrap", "")
+        + message(4, "service_message", "")
+        + "</section></body></html>"
+    )
+    assert [p.id for p in parse_channel_page(body.encode()).posts] == [3]
 
 
 def test_not_a_channel_and_urls() -> None:
