@@ -194,3 +194,48 @@ def test_a_channel_burst_longer_than_the_cap_is_taken_oldest_first_over_polls(
     ingest(db_path, sources)
     assert stored(db_path, "Chan") == set(permalinks)
     assert rows(db_path, "SELECT value FROM source_cursor WHERE kind = 'last_post'") == [("55",)]
+
+
+EDITED = (
+    "Правительство Казахстана исправило данные: экспорт ячменя в Узбекистан за ноябрь составил девять"
+    " миллионов тонн, сообщило министерство сельского хозяйства в Астане."
+)
+
+
+def test_an_edited_post_updates_its_article_and_the_earlier_text_is_kept(
+    http_server: object, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Post 4 is edited after it was stored (in another language, too): the article takes the new
+    text, analysed and indexed again, and the earlier one stays in article_revision. Post 5 is
+    marked edited with its text unchanged: nothing happens to it."""
+    server: NewsServer = http_server()  # type: ignore[operator]
+    posts = [_post(i, NOW - timedelta(hours=5, minutes=-i)) for i in range(1, 6)]
+
+    def serve() -> None:
+        for path, page in paginate("desk", "Desk", posts).items():
+            server.add(path, page)
+
+    serve()
+    sources = write_sources(
+        tmp_path / "sources.yaml", f"  - name: Desk\n    type: telegram\n    url: {server.url('/s/desk')}\n"
+    )
+    ingest(db_path, sources)
+    before = rows(db_path, "SELECT id, text, language FROM article WHERE url = 'https://t.me/desk/4'")[0]
+    assert before[2] == "en"
+    posts[3] = Post(4, posts[3].when, EDITED, edited=True)
+    posts[4] = Post(5, posts[4].when, posts[4].text, edited=True)
+    posts.append(_post(6, NOW - timedelta(hours=1)))
+    serve()
+    capsys.readouterr()
+    ingest(db_path, sources)
+    assert "1 edited posts updated" in capsys.readouterr().out
+    after = rows(db_path, "SELECT id, text, language FROM article WHERE url = 'https://t.me/desk/4'")[0]
+    assert after[0] == before[0] and "ячменя" in after[1] and after[2] == "ru"
+    revisions = rows(db_path, "SELECT article_id, text FROM article_revision")
+    assert revisions == [(before[0], before[1])]
+    assert rows(db_path, "SELECT count(*) FROM article") == [(6,)]
+    capsys.readouterr()
+    assert main(["search", "--db", str(db_path), "ячменя", "--json"]) == 0
+    assert "https://t.me/desk/4" in capsys.readouterr().out
+    ingest(db_path, sources)  # read again, unchanged since: no second revision
+    assert rows(db_path, "SELECT count(*) FROM article_revision") == [(1,)]

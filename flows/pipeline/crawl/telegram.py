@@ -5,6 +5,7 @@ last post moves are the cursor contract's (`flows.stages.sources.cursors`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,9 @@ from flows.pipeline.polling import Poll, fetch_log_entry
 from flows.stages.net.fetch import HTML_TYPES, Fetcher, FetchResult
 from flows.stages.net.urls import canonicalize
 from flows.stages.sources.cursors import (
+    Choice,
     CursorMap,
+    choose_edits,
     choose_posts,
     last_post,
     read_back_from,
@@ -44,6 +47,7 @@ class Reading:
 
     first: FetchResult | None = None
     posts: dict[int, TelegramPost] = field(default_factory=dict)
+    again: dict[int, TelegramPost] = field(default_factory=dict)  # posts taken before, read again
     log: list[FetchLogEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stop: str = "reached"
@@ -92,6 +96,7 @@ async def read_channel(
         reading.first = reading.first or res
         fresh = unread_posts(page.posts, reading.posts, last)
         reading.posts.update((p.id, p) for p in fresh)
+        reading.again.update((p.id, p) for p in page.posts if last is not None and p.id <= last)
         if page.before is None or not read_back_further(page.posts, fresh, last, backfill_start):
             return reading
         page_url = before_url(url, page.before)
@@ -115,18 +120,7 @@ async def poll_telegram(
     choice = choose_posts(
         source.name, reading.posts, last, backfill_start, cap, stop=reading.stop, resumed=start is not None
     )
-    problems = reading.problems
-    if reading.stop == "bounded":
-        since = "the backfill window's start" if last is None else f"post {last}"
-        problems.append(
-            f"more than {MAX_CHANNEL_PAGES} pages of posts since {since}: the next poll reads on back"
-            f" from post {min(reading.posts)}, and takes the oldest first"
-        )
-    if choice.left and choice.chosen:
-        problems.append(
-            f"{len(choice.chosen) + choice.left} new posts, more than max_articles_per_source ({cap}):"
-            f" the oldest {len(choice.chosen)} taken, the other {choice.left} next poll"
-        )
+    problems = [*reading.problems, *capped(reading, choice, last, cap)]
     poll = poll_ok(source, reading.first, reading.log, "; ".join(problems) or None, validators=False)
     for post in choice.chosen:
         if not post.text and not post.link:
@@ -134,5 +128,27 @@ async def poll_telegram(
             continue
         entry = post_entry(post, settings.telegram_fetch_links)
         poll.entries.append((entry, canonicalize(entry.link)))
-    poll.cursors.extend(choice.cursors)
+    edits = choose_edits(source.name, reading.again, choice.chosen, cursors)
+    for post in edits.chosen:
+        entry = post_entry(post, settings.telegram_fetch_links)
+        if post.text and entry.fetch == "":  # the post's text is the article, not a page it links to
+            poll.entries.append((dataclasses.replace(entry, revise=True), canonicalize(entry.link)))
+    poll.cursors.extend([*choice.cursors, *edits.cursors])
     return poll
+
+
+def capped(reading: Reading, choice: Choice[TelegramPost], last: int | None, cap: int) -> list[str]:
+    """What the note says of the posts left for the next poll."""
+    notes = []
+    if reading.stop == "bounded":
+        since = "the backfill window's start" if last is None else f"post {last}"
+        notes.append(
+            f"more than {MAX_CHANNEL_PAGES} pages of posts since {since}: the next poll reads on back"
+            f" from post {min(reading.posts)}, and takes the oldest first"
+        )
+    if choice.left and choice.chosen:
+        notes.append(
+            f"{len(choice.chosen) + choice.left} new posts, more than max_articles_per_source ({cap}):"
+            f" the oldest {len(choice.chosen)} taken, the other {choice.left} next poll"
+        )
+    return notes

@@ -17,6 +17,9 @@ What a cursor records (one `storage.cursors.Cursor` row per source, kind and key
   first poll, was older than the backfill window); posts with a higher id are new.
 - read_back: where a channel's next poll starts reading back (`?before=ID`) when the posts since
   the last one did not fit in the pages one poll reads; empty when it reads from the newest page.
+- post_texts: a digest of the text of each of a channel's newest posts taken (`MAX_TEXTS`), as
+  "ID:DIGEST ..."; a post read again, marked edited, whose text is not the one remembered is an
+  edit, and the stored article takes its new text.
 - section: a link of a section page that led to another section page. It is never taken again
   (the ingest records one when it fetches such a link).
 
@@ -39,6 +42,7 @@ Which entries are new, and how the per-poll cap (`max_articles_per_source`) appl
   cap is taken over several polls, oldest first. If the last post (before the first poll: the
   backfill window) was not reached, nothing is taken and read_back says where the next poll goes
   on reading back; if an older page failed, the posts read are taken and no cursor moves.
+  Edits are not capped: every post read again (the newest page, each poll) whose text changed.
 
 Known disagreements, kept as they are here for the next change to fix:
 - Section links are kept for ever: a link once found to be a section is never read again,
@@ -70,10 +74,12 @@ CHILD = "child"
 LISTED = "listed"
 LAST_POST = "last_post"
 READ_BACK = "read_back"
+POST_TEXTS = "post_texts"
 SECTION = "section"
 
 LATE = timedelta(days=2)  # how long after its date an entry may first appear and still be new
 MAX_LISTED = 50_000  # entries of one sitemap looked at (the sitemap protocol's limit)
+MAX_TEXTS = 200  # a channel's newest posts whose texts are remembered, to tell an edit
 
 T = TypeVar("T")
 
@@ -360,3 +366,39 @@ def choose_posts(
     if resumed and not left:
         cursors.append(Cursor(source, READ_BACK, "", ""))
     return Choice(chosen, left=left, cursors=tuple(cursors))
+
+
+def text_digest(post: TelegramPost) -> str:
+    """What a post's text is remembered by (16 hex digits)."""
+    return hashlib.blake2b(post.text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def post_texts(stored: CursorMap) -> dict[int, str]:
+    """The remembered text digests of a channel's newest posts, by id (what cannot be read is not)."""
+    row = stored.get((POST_TEXTS, ""))
+    found: dict[int, str] = {}
+    for item in (row.value or "").split() if row else []:
+        number, _, text = item.partition(":")
+        if number.isdigit() and len(text) == 16:
+            found[int(number)] = text
+    return found
+
+
+def choose_edits(
+    source: str, again: Mapping[int, TelegramPost], taken: Sequence[TelegramPost], stored: CursorMap
+) -> Choice[TelegramPost]:
+    """Of the posts read again (taken by an earlier poll), those marked edited whose text is not
+    the one remembered, oldest first; and the texts to remember: the newest `MAX_TEXTS` of those
+    remembered, read again and `taken` now. A post read again whose text was never remembered
+    (taken before texts were) is remembered, not taken: what it said before is not known."""
+    texts = post_texts(stored)
+    edited = [
+        p
+        for p in sorted(again.values(), key=lambda p: p.id)
+        if p.edited and texts.get(p.id, text_digest(p)) != text_digest(p)
+    ]
+    texts.update((p.id, text_digest(p)) for p in (*again.values(), *taken))
+    keep = sorted(texts)[-MAX_TEXTS:]
+    return Choice(
+        edited, cursors=(Cursor(source, POST_TEXTS, "", " ".join(f"{i}:{texts[i]}" for i in keep)),)
+    )

@@ -17,12 +17,15 @@ from flows.stages.sources.cursors import (
     LAST_POST,
     LATE,
     LISTED,
+    MAX_TEXTS,
+    POST_TEXTS,
     READ_BACK,
     SECTION,
     CursorMap,
     Listing,
     child_cursor,
     child_unchanged,
+    choose_edits,
     choose_entries,
     choose_links,
     choose_posts,
@@ -30,9 +33,11 @@ from flows.stages.sources.cursors import (
     last_post,
     listed,
     listed_cursor,
+    post_texts,
     read_back_from,
     read_back_further,
     section_links,
+    text_digest,
     unread_posts,
 )
 from flows.stages.sources.pages import PageLink
@@ -54,8 +59,8 @@ def entry(i: int, when: datetime | None) -> SitemapEntry:
     return SitemapEntry(f"https://x.kz/{i}", when)
 
 
-def post(i: int, when: datetime | None = NOW, text: str = "text") -> TelegramPost:
-    return TelegramPost("chan", i, text, when)
+def post(i: int, when: datetime | None = NOW, text: str = "text", edited: bool = False) -> TelegramPost:
+    return TelegramPost("chan", i, text, when, edited=edited)
 
 
 def saved(stored: CursorMap, cursors: Sequence[Cursor]) -> dict[tuple[str, str], Cursor]:
@@ -425,3 +430,31 @@ def test_every_post_of_a_channel_is_taken_exactly_once(bursts: list[int], cap: i
         if poll_no >= len(bursts) and last_post(stored) == n:
             break
     assert taken == list(range(1, n + 1))  # each once, oldest first, none skipped
+
+
+def test_a_post_read_again_marked_edited_with_another_text_is_an_edit() -> None:
+    taken = [post(i, text=f"post {i}") for i in range(1, 6)]
+    first = choose_edits("Chan", {}, taken, {})
+    assert first.chosen == []
+    stored = saved({}, first.cursors)
+    assert post_texts(stored) == {p.id: text_digest(p) for p in taken}
+    again = {
+        2: post(2, text="post 2, corrected", edited=True),  # an edit
+        3: post(3, text="post 3", edited=True),  # marked edited, the same text
+        4: post(4, text="post 4, changed", edited=False),  # not marked: not an edit
+        9: post(9, text="never remembered", edited=True),  # what it said before is not known
+    }
+    edits = choose_edits("Chan", again, [post(10, text="new")], stored)
+    assert [p.id for p in edits.chosen] == [2]
+    remembered = post_texts(saved(stored, edits.cursors))
+    assert remembered[2] == text_digest(again[2]) and 9 in remembered and 10 in remembered
+    # the edit is not taken again by the next poll
+    assert choose_edits("Chan", again, [], saved(stored, edits.cursors)).chosen == []
+
+
+def test_the_newest_texts_are_remembered_and_a_broken_row_is_skipped() -> None:
+    many = [post(i, text=f"post {i}") for i in range(1, MAX_TEXTS + 51)]
+    remembered = post_texts(saved({}, choose_edits("Chan", {}, many, {}).cursors))
+    assert sorted(remembered) == list(range(51, MAX_TEXTS + 51))
+    broken = {(POST_TEXTS, ""): Cursor("Chan", POST_TEXTS, "", "7:0123456789abcdef x:1 8:short 9")}
+    assert post_texts(broken) == {7: "0123456789abcdef"}
