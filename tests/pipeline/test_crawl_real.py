@@ -12,6 +12,7 @@ import duckdb
 import httpx
 
 from flows.config import Source
+from flows.pipeline.ingest import IngestSummary
 from storage import Store
 from storage.cursors import Cursor
 from tests.support import ROOT
@@ -103,3 +104,39 @@ def test_a_real_channel_page_with_more_new_posts_than_the_cap_is_taken_oldest_fi
     assert notes[3] is None
     assert rows(db, "SELECT count(DISTINCT url), count(*) FROM article") == [(20, 20)]
     assert rows(db, "SELECT value FROM source_cursor WHERE kind = 'last_post'") == [("56641",)]
+
+
+def test_a_real_channel_page_read_again_after_an_edit_updates_only_that_post(tmp_path: Path) -> None:
+    """t.me/s/d_code as saved in May 2023: 11 of its 20 posts are marked edited. Read again with
+    one of them (16415) changed as Telegram shows an edit, only that article takes the new text."""
+    page = (REAL / "telegram" / "d_code.html").read_bytes()
+    served = [page]
+
+    def telegram(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == "https://t.me/s/d_code":
+            return answer(served[-1], "text/html; charset=utf-8")
+        return answer(b"not found", "text/plain", 404)
+
+    db = tmp_path / "n.duckdb"
+    store = Store(db)
+    store.migrate()
+    store.save_cursors([Cursor("Code", "last_post", "", "16398")])
+    source = Source(name="Code", type="telegram", url="https://t.me/s/d_code")
+
+    def poll() -> IngestSummary:
+        return ingest_through(httpx.MockTransport(telegram), db, source, telegram_fetch_links=False)
+
+    poll()
+    assert rows(db, "SELECT count(*) FROM article") == [(20,)]
+    poll()  # the same page again: edited marks, but no text changed since it was stored
+    assert rows(db, "SELECT count(*) FROM article_revision") == [(0,)]
+    served.append(page.replace("с отрывом в 1%".encode(), "с отрывом в 2%".encode()))
+    summary = poll()
+    assert summary.reports[0].revised == 1
+    revised = rows(
+        db,
+        "SELECT a.url, r.text, a.text FROM article_revision r JOIN article a ON a.id = r.article_id",
+    )
+    assert [(url, "в 1%" in before, "в 2%" in now) for url, before, now in revised] == [
+        ("https://t.me/d_code/16415", True, True)
+    ]
