@@ -49,6 +49,9 @@ Known disagreements, kept as they are here for the next change to fix:
   whatever it becomes, and the list only grows.
 - An entry that first appears in a sitemap more than `LATE` after the date it carries (and after
   newer entries were taken) is old, and not taken.
+- An edit is seen only while the post is on a page a poll reads (the newest page, or the pages
+  back to the last post): an older post edited later keeps the text it was taken with, and a poll
+  that starts at read_back looks for no edits.
 """
 
 from __future__ import annotations
