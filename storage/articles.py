@@ -11,6 +11,7 @@ import duckdb
 from storage.database import Database
 from storage.dedup import ClusterJoins, DedupIndex
 from storage.records import ArticleRecord, InsertResult
+from storage.revisions import revise_articles
 from storage.templates import PageLines, write_site_page_lines
 
 NearDuplicateFinder = Callable[[DedupIndex, ArticleRecord], int | None]
@@ -123,7 +124,8 @@ class Articles(Database):
         """Store a batch in one transaction, assigning ids and story clusters.
 
         A record whose canonical URL is already stored is skipped (a crash between fetch and store,
-        or two copies in one batch). Exact duplicates (same text hash) join the earliest article's
+        or two copies in one batch), unless it `revises` the stored article (an edited post: see
+        storage/revisions.py). Exact duplicates (same text hash) join the earliest article's
         cluster; `near_duplicate` may name another article whose cluster the record joins.
         `before_commit` runs last inside the transaction (the near-duplicate index writes its rows).
         Cluster joins wait in `joins` (the finder's own, which it flushes before it merges).
@@ -159,6 +161,10 @@ class Articles(Database):
                 ids.append(next_id)
                 next_id += 1
             _insert_rows(con, new, run_id)
+            edits = [
+                (r, stored[r.canonical_url][0]) for r in records if r.revises and r.canonical_url in stored
+            ]
+            revised = revise_articles(con, edits, run_id)
             earliest = _earliest_by_hash(con, [r.text_hash for r, _ in new if r.text_hash], first_id)
             for rec, article_id in new:
                 match_id: int | None = None
@@ -193,8 +199,11 @@ class Articles(Database):
                 )
             elif rec.canonical_url in stored:
                 known_id, cluster_id, duplicate_of = stored[rec.canonical_url]
+                edited = rec.revises and known_id in revised
                 results.append(
-                    InsertResult(known_id, rec.canonical_url, cluster_id, duplicate_of, inserted=False)
+                    InsertResult(
+                        known_id, rec.canonical_url, cluster_id, duplicate_of, inserted=False, revised=edited
+                    )
                 )
             else:
                 first = batch_ids[rec.canonical_url]

@@ -1,5 +1,7 @@
-"""Where sources without a feed stopped reading: sitemap high-water marks and child sitemaps,
-the last Telegram post read, and links of section pages known to be sections (table source_cursor)."""
+"""Where sources without a feed stopped reading (table source_cursor): sitemap high-water marks,
+child sitemaps and what each sitemap or section page listed, the last Telegram post taken and where
+to read back from, and links of section pages known to be sections. What each kind means is the
+cursor contract's (flows/stages/sources/cursors.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from storage.database import Database
 @dataclass(frozen=True)
 class Cursor:
     source: str
-    kind: str  # high_water | last_post | child | section
+    kind: str  # high_water | child | listed | last_post | read_back | section
     key: str = ""
     value: str | None = None
     etag: str | None = None

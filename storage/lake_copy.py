@@ -13,6 +13,7 @@ COPY_ORDER = (
     "source",
     "run",
     "article",
+    "article_revision",
     "fetch_log",
     "dedup_band",
     "dedup_state",

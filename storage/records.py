@@ -34,6 +34,9 @@ class ArticleRecord:
         default_factory=list
     )  # near-duplicate index keys (flows/stages/stories/dedup.py)
     signature: Any = None  # near-duplicate signature, for verifying candidates
+    # an edited post: if its URL is stored, the stored article takes this text (the one it had
+    # is kept as a revision); otherwise it is stored as any new article
+    revises: bool = False
 
     @property
     def word_count(self) -> int:
@@ -47,6 +50,7 @@ class InsertResult:
     cluster_id: int
     duplicate_of: int | None
     inserted: bool  # False: the canonical URL was already stored
+    revised: bool = False  # the stored article took the record's text (an edit; see `revises`)
 
 
 @dataclass(frozen=True)

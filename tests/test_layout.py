@@ -130,7 +130,7 @@ def test_no_module_imports_another_modules_underscore_name() -> None:
 def test_one_cursor_module_decides_where_a_crawler_stopped() -> None:
     """Where a sitemap or channel stopped reading is decided in one place: only the cursor contract
     (and storage, which keeps the rows) spells the kinds of its marks."""
-    kinds = {"high_water", "last_post"}
+    kinds = {"high_water", "last_post", "listed", "read_back", "post_texts"}
     spelling = [
         str(p.relative_to(ROOT))
         for p in modules()

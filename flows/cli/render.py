@@ -29,6 +29,10 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
             note = (note + "; " if note else "") + f"{r.skipped} links skipped"
         if r.same_link:
             note = (note + "; " if note else "") + f"{r.same_link} links stored under another source"
+        if r.revised:
+            note = (
+                note + "; " if note else ""
+            ) + f"{r.revised} edited posts updated (the earlier texts kept)"
         table.add_row(escape(r.name), r.status, str(r.new), str(r.duplicate), str(r.failed), escape(note))
     table.add_row(
         "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"

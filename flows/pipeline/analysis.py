@@ -145,6 +145,7 @@ class Analyzer:
             feed_summary=normalize_space(entry.feed_text)[:4000] or None,
             extraction=extracted.method,
             guid=entry.guid,
+            revises=entry.revise,
         )
 
 

@@ -42,12 +42,13 @@ async def stored_already(store: Store, polls: list[Poll]) -> Known:
 
 def choose_entries(polls: list[Poll], known: frozenset[str]) -> list[Todo]:
     """The entries to fetch, interleaved by host. An entry already stored counts as known on its
-    poll's report; a link another source of this run has too counts as same_link (stored once)."""
+    poll's report, unless it is an edit of it; a link another source of this run has too counts
+    as same_link (stored once)."""
     todo: list[Todo] = []
     claimed: set[str] = set()
     for poll in polls:
         for entry, canonical in poll.entries:
-            if canonical in known:
+            if canonical in known and not entry.revise:
                 poll.report.known += 1
             elif canonical in claimed:
                 poll.report.same_link += 1

@@ -31,6 +31,7 @@ class SourceReport:
     problem: str | None = None
     moved_to: str | None = None
     spooled: int = 0  # analysed, kept in the spool because the database was busy
+    revised: int = 0  # stored articles that took an edited text (the earlier one kept as a revision)
 
 
 @dataclass

@@ -99,9 +99,12 @@ class BatchWriter:
 
 
 def count_stored(polls: Sequence[Poll], results: Sequence[InsertResult]) -> None:
-    """Each stored article on its poll's report: new, a copy of a known story, or known already."""
+    """Each stored article on its poll's report: new, a copy of a known story, an edit of a stored
+    one, or known already."""
     for poll, result in zip(polls, results, strict=True):
-        if not result.inserted:
+        if result.revised:
+            poll.report.revised += 1
+        elif not result.inserted:
             poll.report.known += 1
         elif result.duplicate_of is not None:
             poll.report.duplicate += 1

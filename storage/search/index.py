@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -225,6 +226,21 @@ def _merge_runs(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM search_posting")
     con.execute("INSERT INTO search_posting SELECT * FROM nw_all ORDER BY term, id")
     con.execute("DROP TABLE nw_all")
+
+
+def forget_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> None:
+    """Drop the postings of articles whose text changed (in the caller's transaction): the next
+    update indexes them again, as articles not indexed yet."""
+    if not ids:
+        return
+    literal = ",".join(str(int(i)) for i in ids)
+    counts = []
+    for table in ("search_posting", "search_delta"):
+        row = con.execute(f"SELECT count(*) FROM {table} WHERE id IN ({literal})").fetchone()
+        counts.append(int(row[0]) if row else 0)
+        con.execute(f"DELETE FROM {table} WHERE id IN ({literal})")
+    con.execute(f"DELETE FROM search_doc WHERE id IN ({literal})")
+    con.execute("UPDATE search_state SET sorted_rows = sorted_rows - ?, delta_rows = delta_rows - ?", counts)
 
 
 def rebuild_index(store: Database) -> IndexUpdate:

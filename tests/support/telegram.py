@@ -131,3 +131,12 @@ def paginate(channel: str, title: str, posts: list[Post], per_page: int = 21) ->
         path = f"/s/{channel}?before={before}"
         end = start
     return routes
+
+
+def page_before(channel: str, title: str, posts: list[Post], before: int | None, per_page: int = 20) -> str:
+    """What t.me/s/NAME?before=ID answers for any ID (None: the newest page): the `per_page` newest
+    posts older than it, and the link to the ones older still."""
+    older = sorted((p for p in posts if before is None or p.id < before), key=lambda p: p.id)
+    chunk = older[-per_page:] if per_page else []
+    first = chunk[0].id if chunk else None
+    return channel_page(channel, title, chunk, first if len(older) > len(chunk) else None)

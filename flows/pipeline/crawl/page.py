@@ -18,7 +18,8 @@ from storage import SourceState
 async def poll_page(
     fetcher: Fetcher, source: Source, state: SourceState | None, cursors: CursorMap, settings: Settings
 ) -> Poll:
-    """The article links of a section or home page not known to be section pages themselves."""
+    """The article links of a section or home page not taken before and not known to be section
+    pages themselves, in page order, capped."""
     headers = conditional_headers(state)
     headers["Accept"] = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
     res = await fetcher.get(source.url, headers=headers, accept=HTML_TYPES)
@@ -28,9 +29,15 @@ async def poll_page(
     if not res.ok:
         return poll_failed(source, res, log)
     links = await asyncio.to_thread(article_links, res.body, res.final_url, res.headers.get("content-type"))
-    choice = choose_links(links, cursors, settings.max_articles_per_source)
-    poll = poll_ok(source, res, log, None if links else "no article links found on the page")
+    cap = settings.max_articles_per_source
+    choice = choose_links(source.name, source.url, links, cursors, cap)
+    problem = None if links else "no article links found on the page"
+    if choice.left:
+        problem = f"{choice.left} more new links than max_articles_per_source ({cap}): taken next poll"
+    # capped: keep the page's validators unsaved, so the next poll reads it again and goes on
+    poll = poll_ok(source, res, log, problem, validators=not choice.left)
     poll.report.skipped += choice.skipped
+    poll.cursors.extend(choice.cursors)
     for link, canonical in choice.chosen:
         entry = FeedEntry(link.url, link.url, None, None, None, None, None, None, section_check=True)
         poll.entries.append((entry, canonical))

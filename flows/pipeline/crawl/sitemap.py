@@ -14,14 +14,16 @@ from flows.pipeline.polling import Poll, fetch_log_entry
 from flows.stages.net.fetch import Fetcher
 from flows.stages.net.urls import canonicalize
 from flows.stages.sources.cursors import (
+    MAX_LISTED,
     CursorMap,
+    Listing,
     child_cursor,
     child_unchanged,
     choose_entries,
     stored_child,
 )
 from flows.stages.sources.feeds import FeedEntry
-from flows.stages.sources.sitemaps import ChildSitemap, SitemapEntry, SitemapError, parse_sitemap
+from flows.stages.sources.sitemaps import ChildSitemap, SitemapError, parse_sitemap
 from storage import FetchLogEntry, SourceState
 from storage.cursors import Cursor
 
@@ -32,9 +34,9 @@ ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5"
 
 @dataclass
 class Children:
-    """What the child sitemaps of one poll gave: their entries, their cursors, what went wrong."""
+    """What the child sitemaps of one poll gave: what each listed, their cursors, what went wrong."""
 
-    entries: list[SitemapEntry] = field(default_factory=list)
+    listings: list[Listing] = field(default_factory=list)
     cursors: list[Cursor] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -50,11 +52,11 @@ async def read_children(
 ) -> Children:
     """The child sitemaps whose lastmod moved, breadth first; their fetches go to `log`."""
     found = Children()
-    queue: list[tuple[ChildSitemap, int]] = [(c, 1) for c in roots]
+    queue: list[tuple[ChildSitemap, int, str]] = [(c, 1, source.url) for c in roots]
     seen: set[str] = {root_url}
     read = 0
     while queue:
-        child, depth = queue.pop(0)
+        child, depth, parent = queue.pop(0)
         if child.url in seen or depth > MAX_SITEMAP_DEPTH:
             continue
         seen.add(child.url)
@@ -80,8 +82,8 @@ async def read_children(
         except SitemapError as exc:
             found.problems.append(f"child sitemap {child.url}: {exc}")
             continue
-        found.entries.extend(parsed.entries)
-        queue.extend((c, depth + 1) for c in parsed.children)
+        found.listings.append(Listing(child.url, parsed.entries, [c.url for c in parsed.children], parent))
+        queue.extend((c, depth + 1, child.url) for c in parsed.children)
         etag, last_modified = cres.headers.get("etag"), cres.headers.get("last-modified")
         found.cursors.append(child_cursor(source.name, child, etag, last_modified))
     return found
@@ -90,7 +92,7 @@ async def read_children(
 async def poll_sitemap(
     fetcher: Fetcher, source: Source, state: SourceState | None, cursors: CursorMap, settings: Settings
 ) -> Poll:
-    """The entries of a sitemap (index) newer than the high-water mark, oldest first, capped."""
+    """The new entries of a sitemap (index), dated oldest first then undated, capped."""
     headers = validator_headers(state.etag if state else None, state.last_modified if state else None, ACCEPT)
     res = await fetcher.get(source.url, headers=headers, accept=None)
     log = [fetch_log_entry(source.name, "feed", res)]
@@ -106,13 +108,18 @@ async def poll_sitemap(
         fetcher, source, root.children, res.final_url, cursors, settings.max_bytes, log
     )
     cap = settings.max_articles_per_source
-    backfill_start = datetime.now(UTC) - timedelta(days=settings.backfill_days)
-    choice = choose_entries(
-        source.name, [*root.entries, *children.entries], cursors, backfill_start, cap, children.cursors
-    )
+    now = datetime.now(UTC)
+    backfill_start = now - timedelta(days=settings.backfill_days)
+    listings = [Listing(source.url, root.entries, [c.url for c in root.children]), *children.listings]
+    choice = choose_entries(source.name, listings, cursors, now, backfill_start, cap, children.cursors)
     problems = children.problems
     if choice.undated:
-        problems.append(f"{choice.undated} entries without lastmod or publication date not taken")
+        problems.append(
+            f"{choice.undated} entries without a date were listed before the first poll: not taken"
+            " (those listed later are)"
+        )
+    if choice.over:
+        problems.append(f"{choice.over} entries past the {MAX_LISTED} a sitemap may list not read")
     if choice.left:
         problems.append(f"more than max_articles_per_source ({cap}) new entries; the rest next poll")
     # capped: read the same children again next poll, and keep the root's validators unsaved

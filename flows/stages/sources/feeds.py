@@ -46,6 +46,7 @@ class FeedEntry:
     # article, a Telegram post); a URL, that page (the article a Telegram post links to)
     fetch: str | None = None
     section_check: bool = False  # a link found on a section page: it may be a section page itself
+    revise: bool = False  # an edited post: its new text replaces the stored article's
 
     @property
     def feed_text(self) -> str:
