@@ -17,6 +17,8 @@ from flows.web.app import Console, Page, PageError
 from storage import search as fts
 from storage.search.query_language import QueryError
 
+# Pages step a day either side and chart a month back; days this far from today mean a typo.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 PER_PAGE = 20
 MAX_PAGES = 50  # the search ranks at most 1,000 stories
 
@@ -25,9 +27,14 @@ def parse_day(value: str | None, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise PageError(400, f"{field}={value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PageError(
+            400, f"{field}={value!r} is out of range: give a day between {FIRST_DAY} and {LAST_DAY}"
+        )
+    return day
 
 
 def parse_since_field(value: str, console: Console) -> datetime | None:
