@@ -83,6 +83,7 @@ def _search_form(request: Request) -> dict[str, Any]:
         "lang": (q.get("lang") or "").strip(),
         "country": (q.get("country") or "").strip().upper(),
         "relevant": q.get("relevant") in ("1", "on", "true", "yes"),
+        "seeds": q.get("seeds") in ("1", "on", "true", "yes"),
     }
 
 
@@ -105,6 +106,7 @@ def search(console: Console, request: Request) -> Page:
             language=form["lang"] or None,
             country=form["country"] or None,
             relevant=form["relevant"],
+            seeds=form["seeds"],
         )
         hits = fts.search(console.store, req)
     except (SearchUsageError, QueryError) as exc:  # QueryError: only stopwords, too many prefix words
@@ -131,9 +133,8 @@ def search(console: Console, request: Request) -> Page:
         )
 
     def url(n: int) -> str:
-        params = {k: v for k, v in form.items() if v and k != "relevant"}
-        if form["relevant"]:
-            params["relevant"] = "1"
+        params = {k: v for k, v in form.items() if v and k not in ("relevant", "seeds")}
+        params |= {flag: "1" for flag in ("relevant", "seeds") if form[flag]}
         return "/search?" + urlencode({**params, "page": n})
 
     context.update(
