@@ -30,9 +30,10 @@ def offline_sources(reports: Sequence[Any]) -> list[Any]:
 def print_ingest_summary(console: Console, summary: Any) -> None:
     offline = offline_sources(summary.reports)
     table = Table(title=f"ingest run {summary.run_id}: {summary.elapsed_seconds:.1f} s")
-    # new: stored, a story not seen before; copies: stored, a copy of a known story (README "Counts")
-    for col in ("source", "status", "new", "copies", "failed", "error"):
-        table.add_column(col, justify="right" if col in ("new", "copies", "failed") else "left")
+    # new stories: stored, a story not seen before; copies: stored, a copy of a known story
+    # (README "Counts"); the digest's "articles first seen" counts both
+    for col in ("source", "status", "new stories", "copies", "failed", "error"):
+        table.add_column(col, justify="right" if col in ("new stories", "copies", "failed") else "left")
     for r in sorted(summary.reports, key=lambda r: r.name.lower()):
         if any(r is o for o in offline):
             continue

@@ -60,6 +60,7 @@ def test_ingest_summary_has_a_row_a_source_and_the_notes() -> None:
         "moved permanently to https://beta.example/rss; 3 links skipped; 1 links stored under another source",
     ]
     assert "copies" in text.splitlines()[2] and "duplicate" not in text  # a stored copy is no drop
+    assert "new stories" in text.splitlines()[2]  # what "new" counts, unlike the digest's articles
     assert table["total"] == ["total", "", "2", "1", "1", ""]
     assert "waited 4.0 s for another process to free the database" in text
     assert "stored 5 articles that an earlier run had kept in the spool" in text

@@ -47,7 +47,7 @@ def test_empty_day_says_so_and_lists_failing_sources(db_path: Path, tmp_path: Pa
     assert outcome.subject == "newswatch digest 2026-11-21: no new stories"
     for path in (outcome.paths.html, outcome.paths.text, outcome.paths.markdown):
         content = path.read_text(encoding="utf-8")
-        assert "No new relevant articles were found on 2026-11-21" in content
+        assert "No relevant articles were first seen on 2026-11-21" in content
         assert "Down: failing for 3 days" in content and "connection refused" in content
         assert "Gone" not in content and "Up:" not in content  # only configured sources that fail
     assert [p.name for p in sorted((tmp_path / "out").iterdir())] == [
