@@ -45,6 +45,10 @@ def parse_since_field(value: str, console: Console) -> datetime | None:
         return parse_since(value).start(console.tz)
     except ValueError as exc:
         raise SearchUsageError(f"since {exc}") from None
+    except OverflowError:  # a day at the calendar's edge, which no zone can hold
+        raise SearchUsageError(
+            f"since {value!r} is out of range: give a day between {FIRST_DAY} and {LAST_DAY}"
+        ) from None
 
 
 def today(console: Console, request: Request) -> Page:

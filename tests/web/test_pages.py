@@ -81,6 +81,8 @@ def test_another_day_and_a_bad_day(web: Running) -> None:
         assert edge.status_code == 400, path
         assert f"{field}='0001-01" in html.unescape(edge.text) and "out of range" in edge.text
     assert web.get("/coverage?since=9999-12-01&until=9999-12-31").status_code == 400
+    edge = web.get("/search", params={"q": "water", "since": "0001-01-01"})
+    assert edge.status_code == 400 and "out of range" in edge.text
 
 
 def test_a_hostile_title_shows_as_text_on_every_page(web: Running, newsroom: Newsroom) -> None:
