@@ -140,10 +140,14 @@ class Digests(Database):
                         [now, now, message_id, error, now, day, recipients],
                     )
                 else:
+                    # a day already sent stays sent when a resend (--force) fails: the failure is
+                    # noted in its error, and no later run retries what was delivered
                     con.execute(
-                        "UPDATE digest SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?,"
-                        " error = ?, updated_at = ? WHERE day = ? AND recipients = ?",
-                        [now, error, now, day, recipients],
+                        "UPDATE digest SET status = CASE WHEN sent_at IS NULL THEN 'failed' ELSE 'sent' END,"
+                        " attempts = attempts + 1, last_attempt_at = ?,"
+                        " error = CASE WHEN sent_at IS NULL THEN ? ELSE 'a resend failed: ' || ? END,"
+                        " updated_at = ? WHERE day = ? AND recipients = ?",
+                        [now, error, error, now, day, recipients],
                     )
 
         self.retrying(attempt)

@@ -25,7 +25,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -179,12 +179,14 @@ class WriterLock:
         timeout: float = 600.0,
         on_wait: Callable[[str], None] | None = None,
         purpose: str = "ingest",
+        zone: tzinfo = UTC,
     ) -> None:
         db = Path(db_path)
         self.path = db.with_name(db.name + ".lock")
         self.timeout = timeout
         self.on_wait = on_wait
         self.purpose = purpose
+        self.zone = zone  # the configured zone, in which the holder's start time is shown
         self.waited_seconds = 0.0
         self._fd: int | None = None
 
@@ -197,6 +199,9 @@ class WriterLock:
         purpose, sep, rest = text.partition(": ")
         if not sep or not rest.startswith("PID"):  # written by an older version: "PID n, since ..."
             purpose, rest = "writer", text
+        pid, sep, since = rest.partition(", since ")
+        with contextlib.suppress(ValueError):  # written by an older version, in UTC with its name
+            rest = f"{pid}, since {local_stamp(datetime.fromisoformat(since), self.zone)}" if sep else rest
         return f"another {purpose} ({rest})" if rest else f"another {purpose}"
 
     def acquire(self) -> None:
@@ -224,7 +229,7 @@ class WriterLock:
             self.waited_seconds += seconds
 
         wait_with_backoff(attempt, self.timeout, announce, give_up, waited)
-        since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        since = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{self.purpose}: PID {os.getpid()}, since {since}\n".encode(), 0)
         self._fd = fd
@@ -247,15 +252,26 @@ class WriterLock:
         self.release()
 
 
+def local_stamp(moment: datetime, zone: tzinfo) -> str:
+    """`moment` in `zone` with its UTC offset, as every printed time is: 2026-12-01 13:21:05 +05."""
+    moment = moment.astimezone(zone)
+    minutes = int((moment.utcoffset() or timedelta(0)).total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{moment:%Y-%m-%d %H:%M:%S} {sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
+
+
 @contextlib.contextmanager
-def writing(store: Store, purpose: str, on_wait: Callable[[str], None] | None = None) -> Iterator[WriterLock]:
+def writing(
+    store: Store, purpose: str, on_wait: Callable[[str], None] | None = None, zone: tzinfo = UTC
+) -> Iterator[WriterLock]:
     """Hold the store's writer lock for `purpose` (a command's name, shown to whoever waits).
 
     Waits up to the store's lock_timeout, telling `on_wait` (default: the store's) once, and
     counts the wait in the store's waited_seconds; DatabaseBusy when the holder does not finish.
     """
     lock = WriterLock(
-        store.path, timeout=store.lock_timeout, on_wait=on_wait or store.on_wait, purpose=purpose
+        store.path, timeout=store.lock_timeout, on_wait=on_wait or store.on_wait, purpose=purpose, zone=zone
     )
     lock.acquire()
     try:

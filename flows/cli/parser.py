@@ -279,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
     p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
     p.add_argument("--all-copies", action="store_true", help="every copy of a story, not one per story")
+    p.add_argument("--seeds", action="store_true", help="the seed corpus too (left out unless asked)")
     p.add_argument("--json", action="store_true", help="JSON for scripts (highlights as character ranges)")
     p.add_argument("--reindex", action="store_true", help="rebuild the whole search index first")
     p.set_defaults(func=cmd_search)

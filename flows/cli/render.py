@@ -14,14 +14,29 @@ from rich.table import Table
 
 from flows.clock import local
 from flows.config import Config
+from flows.stages.delivery.digest.health import error_kind
+
+UNRESOLVED = "name resolution failed"
+
+
+def offline_sources(reports: Sequence[Any]) -> list[Any]:
+    """The sources whose names did not resolve, when no source answered at all: the machine has no
+    network (or no DNS), and forty-four identical rows would hide what else went wrong."""
+    unresolved = [r for r in reports if r.status == "error" and error_kind(r.error) == UNRESOLVED]
+    answered = any(r.status in ("ok", "not_modified") for r in reports)
+    return unresolved if len(unresolved) >= 2 and not answered else []
 
 
 def print_ingest_summary(console: Console, summary: Any) -> None:
+    offline = offline_sources(summary.reports)
     table = Table(title=f"ingest run {summary.run_id}: {summary.elapsed_seconds:.1f} s")
-    # new: stored, a story not seen before; copies: stored, a copy of a known story (README "Counts")
-    for col in ("source", "status", "new", "copies", "failed", "error"):
-        table.add_column(col, justify="right" if col in ("new", "copies", "failed") else "left")
+    # new stories: stored, a story not seen before; copies: stored, a copy of a known story
+    # (README "Counts"); the digest's "articles first seen" counts both
+    for col in ("source", "status", "new stories", "copies", "failed", "error"):
+        table.add_column(col, justify="right" if col in ("new stories", "copies", "failed") else "left")
     for r in sorted(summary.reports, key=lambda r: r.name.lower()):
+        if any(r is o for o in offline):
+            continue
         note = r.error or r.problem or ""
         if r.moved_to:
             note = (note + "; " if note else "") + f"moved permanently to {r.moved_to}"
@@ -38,6 +53,10 @@ def print_ingest_summary(console: Console, summary: Any) -> None:
         "total", "", str(summary.new), str(summary.duplicate), str(summary.failed), "", style="bold"
     )
     console.print(table)
+    if offline:
+        console.print(
+            f"{len(offline)} sources unreachable (no network?): their names did not resolve", markup=False
+        )
     if summary.waited_seconds:
         console.print(f"waited {summary.waited_seconds:.1f} s for another process to free the database")
     if getattr(summary, "replayed", 0):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 INGEST_DEPLOYMENT = "ingest/scheduled"
 DIGEST_DEPLOYMENT = "digest/daily"
+# The first scheduled ingest comes this soon after start, not a whole interval later: time enough
+# for the deployment to reach the server and its scheduler (which looks every 5 s) to plan the run.
+FIRST_INGEST_AFTER = timedelta(seconds=30)
 STARTUP_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 20.0
 
@@ -200,7 +203,7 @@ def _accepted(flow: Any, params: dict[str, str]) -> dict[str, str]:
 
 
 def build_deployments(config: Config, sources_path: Path, db_path: Path) -> list[Any]:
-    """`ingest/scheduled` every `ingest_interval_minutes`, `digest/daily` on `digest_cron`.
+    """`ingest/scheduled` every `ingest_interval_minutes` from start, `digest/daily` on `digest_cron`.
 
     Each scheduled run executes in its own process, so parameters are absolute paths and the flows
     are found by module path (not by a file path relative to where `serve` was started). A
@@ -223,7 +226,11 @@ def build_deployments(config: Config, sources_path: Path, db_path: Path) -> list
         nw_flows.ingest_flow.to_deployment(
             name=INGEST_DEPLOYMENT.split("/")[1],
             schedules=[
-                Interval(timedelta(minutes=settings.ingest_interval_minutes), timezone=settings.timezone)
+                Interval(
+                    timedelta(minutes=settings.ingest_interval_minutes),
+                    anchor_date=datetime.now(UTC) + FIRST_INGEST_AFTER,
+                    timezone=settings.timezone,
+                )
             ],
             parameters=_accepted(nw_flows.ingest_flow, params),
             concurrency_limit=one_at_a_time(),
@@ -350,7 +357,7 @@ def _describe_schedule(deployment: Any) -> str:
     for s in deployment.schedules or []:
         sched = s.schedule
         if getattr(sched, "interval", None) is not None:
-            parts.append(f"every {sched.interval}")
+            parts.append(f"every {sched.interval}, the first at start")
         elif getattr(sched, "cron", None):
             parts.append(f"cron {sched.cron!r} in {sched.timezone}")
     return ", ".join(parts) or "by hand only"

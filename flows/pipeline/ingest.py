@@ -101,7 +101,9 @@ async def ingest(
 ) -> IngestSummary:
     """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time."""
     reporter = reporter or SilentReporter()
-    lock = WriterLock(store.path, timeout=store.lock_timeout, on_wait=reporter.message)
+    lock = WriterLock(
+        store.path, timeout=store.lock_timeout, on_wait=reporter.message, zone=config.settings.tz
+    )
     await asyncio.to_thread(lock.acquire)
     try:
         store.waited_seconds += lock.waited_seconds

@@ -61,7 +61,9 @@ def rescore(
     """
     on_wait = reporter.message if reporter is not None else None
     reporter = reporter or SilentReporter()
-    with writing(store, "rescore", on_wait):  # no ingest or rebuild writes between the batches
+    with writing(
+        store, "rescore", on_wait, config.settings.tz
+    ):  # no ingest or rebuild writes between the batches
         return _rescore_locked(config, store, reporter, batch_size, workers)
 
 
@@ -124,7 +126,7 @@ def seed(
     on_wait = reporter.message if reporter is not None else None
     reporter = reporter or SilentReporter()
     docs = load_seed_dir(seed_dir)  # a missing directory is reported at once, without waiting
-    with writing(store, "seed", on_wait):
+    with writing(store, "seed", on_wait, config.settings.tz):
         return _seed_locked(config, store, docs, reporter)
 
 

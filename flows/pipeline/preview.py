@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from flows.clock import local
 from flows.config import Config, Source
 from flows.pipeline.analysis import Analyzer, PageJob
 from flows.pipeline.crawl import poll_any
@@ -74,7 +75,7 @@ async def preview_source(config: Config, source: Source, limit: int = 10) -> Pre
                 record.is_relevant,
                 tuple(record.countries or ()),
                 record.word_count,
-                record.published_at.strftime("%Y-%m-%d %H:%M") if record.published_at else None,
+                local(record.published_at, config.settings.tz) or None,
                 record.author,
                 None if record.text.strip() else "no text extracted",
             )

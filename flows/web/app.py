@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from flows.config import Config
+from flows.exposure import is_loopback
 from flows.stages.delivery.digest.render import language_name, safe_url
 from storage import DatabaseBusy, StorageError, Store
 from storage.errors import DatabaseError
@@ -47,7 +48,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -113,6 +113,11 @@ def highlight(text: str | None, spans: list[tuple[int, int]] | None) -> Markup:
     return Markup("").join(out)
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """A stored text's paragraphs (one a line, or blank lines between them), without the empty ones."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -122,7 +127,11 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        language_name=language_name, safe_url=safe_url, highlight=highlight, num=lambda n: f"{int(n or 0):,}"
+        language_name=language_name,
+        safe_url=safe_url,
+        highlight=highlight,
+        paragraphs=paragraphs,
+        num=lambda n: f"{int(n or 0):,}",
     )
     return env
 
@@ -158,8 +167,9 @@ def _endpoint(console: Console, build: Callable[[Console, Request], Page]) -> Ca
 
 
 class Guard:
-    """In front of every route: the Host header (a loopback-only console answers only to loopback
-    names, so a web page elsewhere cannot reach it by DNS rebinding), HTTP basic auth when a password
+    """In front of every route: the Host header (a loopback-only console answers only to localhost
+    and loopback addresses, any of 127.0.0.0/8 it may be bound to, so a web page elsewhere cannot
+    reach it by DNS rebinding), HTTP basic auth when a password
     is set, and the security headers on every response."""
 
     def __init__(self, app: ASGIApp, password: str | None, loopback_only: bool) -> None:
@@ -178,10 +188,7 @@ class Guard:
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
-        if (
-            self.loopback_only
-            and host_name(headers.get(b"host", b"").decode("latin-1")) not in LOOPBACK_NAMES
-        ):
+        if self.loopback_only and not is_loopback(host_name(headers.get(b"host", b"").decode("latin-1"))):
             await _plain(secured, 421, "this console answers only on its loopback address\n")
             return
         if self.password is not None and not self.authorised(headers.get(b"authorization", b"")):

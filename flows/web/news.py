@@ -17,6 +17,8 @@ from flows.web.app import Console, Page, PageError
 from storage import search as fts
 from storage.search.query_language import QueryError
 
+# Pages step a day either side and chart a month back; days this far from today mean a typo.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 PER_PAGE = 20
 MAX_PAGES = 50  # the search ranks at most 1,000 stories
 
@@ -25,9 +27,14 @@ def parse_day(value: str | None, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise PageError(400, f"{field}={value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PageError(
+            400, f"{field}={value!r} is out of range: give a day between {FIRST_DAY} and {LAST_DAY}"
+        )
+    return day
 
 
 def parse_since_field(value: str, console: Console) -> datetime | None:
@@ -38,6 +45,10 @@ def parse_since_field(value: str, console: Console) -> datetime | None:
         return parse_since(value).start(console.tz)
     except ValueError as exc:
         raise SearchUsageError(f"since {exc}") from None
+    except OverflowError:  # a day at the calendar's edge, which no zone can hold
+        raise SearchUsageError(
+            f"since {value!r} is out of range: give a day between {FIRST_DAY} and {LAST_DAY}"
+        ) from None
 
 
 def today(console: Console, request: Request) -> Page:
@@ -76,6 +87,7 @@ def _search_form(request: Request) -> dict[str, Any]:
         "lang": (q.get("lang") or "").strip(),
         "country": (q.get("country") or "").strip().upper(),
         "relevant": q.get("relevant") in ("1", "on", "true", "yes"),
+        "seeds": q.get("seeds") in ("1", "on", "true", "yes"),
     }
 
 
@@ -98,6 +110,7 @@ def search(console: Console, request: Request) -> Page:
             language=form["lang"] or None,
             country=form["country"] or None,
             relevant=form["relevant"],
+            seeds=form["seeds"],
         )
         hits = fts.search(console.store, req)
     except (SearchUsageError, QueryError) as exc:  # QueryError: only stopwords, too many prefix words
@@ -124,9 +137,8 @@ def search(console: Console, request: Request) -> Page:
         )
 
     def url(n: int) -> str:
-        params = {k: v for k, v in form.items() if v and k != "relevant"}
-        if form["relevant"]:
-            params["relevant"] = "1"
+        params = {k: v for k, v in form.items() if v and k not in ("relevant", "seeds")}
+        params |= {flag: "1" for flag in ("relevant", "seeds") if form[flag]}
         return "/search?" + urlencode({**params, "page": n})
 
     context.update(

@@ -43,6 +43,7 @@ class SearchRequest:
     sources: tuple[str, ...] = ()
     min_relevance: float | None = None
     run_id: int | None = None
+    seeds: bool = True  # the reference corpus too (the analyst's search leaves it out unless asked)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
     if req.run_id is not None:
         where.append("a.run_id = $run_id")
         params["run_id"] = req.run_id
+    if not req.seeds:
+        where.append("NOT coalesce(a.is_seed, false)")
     return " AND ".join(where)
 
 
@@ -287,9 +290,12 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
             members, stories = _members(con, [s for _, s in chosen])
             among = np.isin(members, candidates)
             true = reader.matching(members[among])
+            matching: dict[int, list[int]] = {}
             for member, of in zip(members[among], stories[among], strict=True):
                 if int(member) in true:
                     copies[int(of)] = copies.get(int(of), 0) + 1
+                    matching.setdefault(int(of), []).append(int(member))
+            chosen = _earliest_copies(con, candidates, chosen, matching)
         hit_ids = [int(candidates[pos]) for pos, _ in chosen]
         details = {r[0]: r for r in con.execute(_DETAILS_SQL.format(ids=_id_list(hit_ids))).fetchall()}
     heads = {head(w) for w in plan.words}
@@ -324,6 +330,33 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
             )
         )
     return hits
+
+
+def _earliest_copies(
+    con: duckdb.DuckDBPyConnection,
+    candidates: np.ndarray,
+    chosen: list[tuple[int, int]],
+    matching: dict[int, list[int]],
+) -> list[tuple[int, int]]:
+    """Each story shown by its matching copy that ran first (published, else first seen; then the
+    one stored first), not by whichever copy ranked highest: a wire's reprint after the outlet's own."""
+    ids = [i for members in matching.values() if len(members) > 1 for i in members]
+    if not ids:
+        return chosen
+    when = {
+        int(r[0]): (r[1], int(r[0]))
+        for r in con.execute(
+            f"SELECT id, coalesce(published_at, first_seen_at) FROM article WHERE id IN ({_id_list(ids)})"
+        ).fetchall()
+    }
+    out = []
+    for pos, story in chosen:
+        dated = [i for i in matching.get(story, []) if i in when]
+        if len(dated) > 1:
+            first = min(dated, key=lambda i: when[i])
+            pos = int(np.flatnonzero(candidates == first)[0])
+        out.append((pos, story))
+    return out
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

@@ -60,10 +60,36 @@ def test_ingest_summary_has_a_row_a_source_and_the_notes() -> None:
         "moved permanently to https://beta.example/rss; 3 links skipped; 1 links stored under another source",
     ]
     assert "copies" in text.splitlines()[2] and "duplicate" not in text  # a stored copy is no drop
+    assert "new stories" in text.splitlines()[2]  # what "new" counts, unlike the digest's articles
     assert table["total"] == ["total", "", "2", "1", "1", ""]
     assert "waited 4.0 s for another process to free the database" in text
     assert "stored 5 articles that an earlier run had kept in the spool" in text
     assert "[b]a note, not markup" in text
+
+
+def test_an_offline_ingest_says_so_once_and_lists_only_what_differs() -> None:
+    unresolved = [
+        SourceReport(f"Outlet {n}", status="error", error="[Errno -2] Name or service not known")
+        for n in range(44)
+    ]
+    waiting = SourceReport("Backing off", status="backing_off", error="HTTP 503")
+    out = console()
+    print_ingest_summary(
+        out, IngestSummary(run_id=3, reports=[*unresolved, waiting], elapsed_seconds=2.0, waited_seconds=0)
+    )
+    text = out.export_text()
+    assert text.count("Name or service not known") == 0 and "Outlet" not in text
+    assert text.count("44 sources unreachable (no network?)") == 1
+    assert list(rows(text)) == ["Backing off", "total"]
+    # one source that does not resolve, beside others that answered, is a row like any error
+    out = console()
+    answered = SourceReport("Alpha", new=1)
+    print_ingest_summary(
+        out,
+        IngestSummary(run_id=4, reports=[*unresolved[:2], answered], elapsed_seconds=1.0, waited_seconds=0),
+    )
+    text = out.export_text()
+    assert "unreachable" not in text and list(rows(text)) == ["Alpha", "Outlet 0", "Outlet 1", "total"]
 
 
 def test_sql_table_shows_null_and_says_when_rows_were_left_out() -> None:

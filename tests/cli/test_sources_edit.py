@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -156,6 +157,8 @@ def test_sources_test_shows_what_would_be_ingested_and_stores_nothing(
     assert code == 0
     out = capsys.readouterr().out
     assert "Kazakhstan and Uzbekistan sign water deal" in out and " en " in out and "KZ" in out
+    # published in the configured zone (Asia/Almaty by default) with its offset
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \+05", out), out
     assert not db.exists() and not list(tmp_path.glob("*.duckdb"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -10,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from flows.cli import main
 from flows.config import parse_config
 from flows.orchestration.serve import (
     DIGEST_DEPLOYMENT,
+    FIRST_INGEST_AFTER,
     INGEST_DEPLOYMENT,
     LocalServer,
     ServeError,
@@ -103,14 +105,24 @@ def test_deployments_carry_schedules_limits_and_absolute_paths(
         "settings:\n  ingest_interval_minutes: 15\n  digest_cron: '30 6 * * 1-5'\n  timezone: Asia/Tashkent\n"
         "sources: []\n"
     )
+    before = datetime.now(UTC)
     deployments = {
         f"{d.flow_name}/{d.name}": d for d in build_deployments(config, Path("s.yaml"), Path("x/n.duckdb"))
     }
+    after = datetime.now(UTC)
     assert set(deployments) == {INGEST_DEPLOYMENT, DIGEST_DEPLOYMENT}
 
     ingest = deployments[INGEST_DEPLOYMENT]
     (schedule,) = [s.schedule for s in ingest.schedules]
     assert schedule.interval == timedelta(minutes=15)
+    # the first ingest comes just after start, not a whole interval later
+    assert before + FIRST_INGEST_AFTER <= schedule.anchor_date <= after + FIRST_INGEST_AFTER
+    assert timedelta(minutes=1) >= FIRST_INGEST_AFTER
+    from prefect.server.schemas.schedules import IntervalSchedule
+
+    planned = IntervalSchedule(interval=schedule.interval, anchor_date=schedule.anchor_date)
+    (first,) = asyncio.run(planned.get_dates(n=1, start=after))  # as the server's scheduler plans it
+    assert first - after <= FIRST_INGEST_AFTER + timedelta(seconds=1)
     assert ingest.parameters == {
         "sources_path": str(tmp_path / "s.yaml"),
         "db_path": str(tmp_path / "x/n.duckdb"),

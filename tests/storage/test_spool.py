@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,15 +60,19 @@ def test_set_aside_moves_the_batch_out_of_the_queue_with_its_reason(db_path: Pat
 
 def test_writer_lock_tells_who_holds_it_and_gives_up_clearly(db_path: Path) -> None:
     heard: list[str] = []
+    almaty = ZoneInfo("Asia/Almaty")
     with WriterLock(db_path, purpose="dedup rebuild"):
-        waiting = WriterLock(db_path, timeout=0.2, on_wait=heard.append, purpose="rescore")
+        waiting = WriterLock(db_path, timeout=0.2, on_wait=heard.append, purpose="rescore", zone=almaty)
         with pytest.raises(DatabaseBusy) as err:
             waiting.acquire()
+    since = heard[0].split("since ")[1].split(")")[0]
     assert heard == [
-        f"another dedup rebuild (PID {os.getpid()}, since {heard[0].split('since ')[1].split(')')[0]}) is"
-        f" writing to {db_path}; waiting"
+        f"another dedup rebuild (PID {os.getpid()}, since {since}) is writing to {db_path}; waiting"
     ]
-    assert "UTC" in heard[0]
+    # the holder's start, in the configured zone with its offset, as every printed time
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05", since), since
+    started = datetime.strptime(since[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=almaty)
+    assert abs(datetime.now(UTC) - started) < timedelta(minutes=1)
     assert "gave up waiting" in str(err.value) and "this rescore" in str(err.value)
     assert waiting.waited_seconds > 0.1
     with WriterLock(db_path, timeout=0.2):  # given up and released: free again

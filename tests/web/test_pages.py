@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 
 from flows.web import news
-from tests.web.conftest import SCRIPT_TITLE, Newsroom, Running
+from tests.web.conftest import SCRIPT_TITLE, WATER, Newsroom, Running
 
 DAY_PUBLISHED = "2026-11-21"  # the pages' publication date
 
@@ -75,6 +75,14 @@ def test_another_day_and_a_bad_day(web: Running) -> None:
     assert 'href="/?day=2019-12-31"' in r.text and 'href="/?day=2020-01-02"' in r.text
     bad = web.get("/?day=yesterday")
     assert bad.status_code == 400 and "day='yesterday' is not a date (YYYY-MM-DD)" in html.unescape(bad.text)
+    # a day at the edge of the calendar is a typo, said as such, not an error in the server
+    for path, field in (("/?day=0001-01-01", "day"), ("/coverage?until=0001-01-10", "until")):
+        edge = web.get(path)
+        assert edge.status_code == 400, path
+        assert f"{field}='0001-01" in html.unescape(edge.text) and "out of range" in edge.text
+    assert web.get("/coverage?since=9999-12-01&until=9999-12-31").status_code == 400
+    edge = web.get("/search", params={"q": "water", "since": "0001-01-01"})
+    assert edge.status_code == 400 and "out of range" in edge.text
 
 
 def test_a_hostile_title_shows_as_text_on_every_page(web: Running, newsroom: Newsroom) -> None:
@@ -174,6 +182,11 @@ def test_a_story_with_three_copies_side_by_side(web: Running, newsroom: Newsroom
     assert all("words" in c and "characters" in c for c in cards)
     assert f"story {cluster}" in text
     assert web.get("/story/999999").status_code == 404
+    # each copy's excerpt keeps the article's paragraphs apart
+    excerpt = first.split('<div class="excerpt">')[1].split("</div>")[0]
+    shown = [html.unescape(" ".join(p.split())) for p in re.findall(r"<p>(.*?)</p>", excerpt, re.S)]
+    assert len(shown) >= 2 and shown[0].startswith(WATER.paragraphs[0][:40])
+    assert shown[1].startswith(WATER.paragraphs[1][:40])
 
 
 def test_sources_show_failing_first_with_error_and_backoff(web: Running) -> None:

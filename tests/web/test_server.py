@@ -29,9 +29,9 @@ from tests.web.conftest import Newsroom
 def serving(newsroom: Newsroom) -> Iterator[Callable[..., WebServer]]:
     servers: list[WebServer] = []
 
-    def start(store: Store | None = None, **options: object) -> WebServer:
+    def start(store: Store | None = None, host: str = "127.0.0.1", **options: object) -> WebServer:
         app = create_app(load_config(newsroom.sources), store or newsroom.store, **options)  # type: ignore[arg-type]
-        server = WebServer(app, "127.0.0.1", free_port())
+        server = WebServer(app, host, free_port())
         server.start()
         servers.append(server)
         return server
@@ -116,6 +116,11 @@ def test_a_loopback_console_answers_only_to_loopback_names(serving: Callable[...
     with httpx.Client(base_url=server.url, timeout=30) as client:
         assert client.get("/", headers={"Host": "rebind.example:8080"}).status_code == 421
         assert client.get("/", headers={"Host": f"localhost:{server.port}"}).status_code == 200
+    # bound to another loopback address, it answers on that address (and still not to other names)
+    other = serving(host="127.0.0.2")
+    with httpx.Client(base_url=other.url, timeout=30) as client:
+        assert client.get("/").status_code == 200
+        assert client.get("/", headers={"Host": "rebind.example"}).status_code == 421
 
 
 HOLD = """

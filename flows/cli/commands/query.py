@@ -140,6 +140,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
             country=args.country,
             relevant=args.relevant,
             all_copies=args.all_copies,
+            seeds=args.seeds,
         )
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc

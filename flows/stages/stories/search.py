@@ -46,6 +46,7 @@ def build_request(
     country: str | None = None,
     relevant: bool = False,
     all_copies: bool = False,
+    seeds: bool = False,
 ) -> SearchRequest:
     """Validate a search; every problem is named the way the analyst typed it."""
     terms = terms.strip()
@@ -65,7 +66,7 @@ def build_request(
         country = country.strip().upper()
         if country not in COUNTRIES:
             raise SearchUsageError(f"--country {country!r}: one of {', '.join(COUNTRIES)}")
-    return SearchRequest(terms, limit, since, language, country, relevant, all_copies)
+    return SearchRequest(terms, limit, since, language, country, relevant, all_copies, seeds=seeds)
 
 
 def check_query(terms: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +134,8 @@ def seed_ids(path: Path) -> set[int]:
 
 
 def find(path: Path, terms: str, **kw: object) -> list[fts.SearchHit]:
+    """The search with the seed corpus in (these tests rank against it); `seeds=False` as asked."""
+    kw.setdefault("seeds", True)
     return fts.search(Store(path), build_request(terms, **kw))  # type: ignore[arg-type]
 
 
@@ -567,14 +569,51 @@ def test_since_is_midnight_in_the_zone(corpus: Path, capsys: pytest.CaptureFixtu
 def test_seeds_keep_their_own_dates_in_search(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Before: every seed was dated the day it was loaded, and `--since` today found all five."""
     assert (
-        main(["search", "Central Asia", "--db", str(corpus), "--json", "--all-copies", "--limit", "50"]) == 0
+        main(
+            [
+                "search",
+                "Central Asia",
+                "--db",
+                str(corpus),
+                "--json",
+                "--all-copies",
+                "--limit",
+                "50",
+                "--seeds",
+            ]
+        )
+        == 0
     )
     seeds = {r["url"]: r["date"] for r in json.loads(capsys.readouterr().out) if r["source"] == "seed"}
     assert len(seeds) == 5
     assert seeds["seed://003_4fead3815712969c.txt"] == "2023-05-26"  # "Global Courant 2023-05-26 11:45:48"
     assert sum(d is None for d in seeds.values()) == 4  # the others say no date: they have none
     today = date.today().isoformat()
-    assert main(["search", "Central Asia", "--db", str(corpus), "--json", "--since", today]) == 0
+    assert main(["search", "Central Asia", "--db", str(corpus), "--json", "--since", today, "--seeds"]) == 0
     assert not [r for r in json.loads(capsys.readouterr().out) if r["source"] == "seed"]
-    assert main(["search", "Central Asia", "--db", str(corpus), "--limit", "50"]) == 0
+    assert main(["search", "Central Asia", "--db", str(corpus), "--limit", "50", "--seeds"]) == 0
     assert "seed" in capsys.readouterr().out
+    # and without --seeds the reference corpus (years old) stays out of today's news
+    assert (
+        main(["search", "Central Asia", "--db", str(corpus), "--json", "--all-copies", "--limit", "50"]) == 0
+    )
+    found = json.loads(capsys.readouterr().out)
+    assert not [r for r in found if r["source"] == "seed"]
+
+
+def test_a_story_is_shown_by_the_copy_that_ran_first(tmp_path: Path) -> None:
+    """A wire's reprint that ranks higher (its headline repeats the words) still yields the hit to
+    the outlet that published the story hours before it."""
+    text = "Tajikistan asked lenders for more money to finish the Rogun dam on the Vakhsh river."
+    later = WHEN + timedelta(hours=3)
+    wire = rec(1, "Rogun dam: Rogun financing", text, "en", source="Wire", published_at=later, text_hash="s")
+    outlet = rec(2, "Tajikistan seeks more financing", text, "en", source="Outlet", text_hash="s")
+    store = Store(tmp_path / "n.duckdb")
+    store.migrate()
+    store.insert_articles([wire, outlet])
+    fts.update_index(store)
+    ranked = fts.search(store, build_request("Rogun", all_copies=True))
+    assert [h.source for h in ranked] == ["Wire", "Outlet"]  # the wire ranks first on its own
+    (hit,) = fts.search(store, build_request("Rogun"))
+    assert (hit.source, hit.url, hit.copies) == ("Outlet", "https://outlet.example/2", 2)
+    assert hit.published_at == WHEN and "rogun" in hit.matched_tokens

@@ -139,7 +139,7 @@ def make_digest(
     # Under the writer lock, the mail included: the digest reads whole clusters (never a rebuild's
     # half-reset ones), and a claim is always followed by its recorded outcome, however long the
     # SMTP server takes (at most its timeout per send), so no other run sees a stale 'sending'.
-    with writing(store, "digest"):
+    with writing(store, "digest", zone=tz):
         store.migrate()
         run_id = store.start_run("digest")
         try:

@@ -47,7 +47,7 @@ def test_empty_day_says_so_and_lists_failing_sources(db_path: Path, tmp_path: Pa
     assert outcome.subject == "newswatch digest 2026-11-21: no new stories"
     for path in (outcome.paths.html, outcome.paths.text, outcome.paths.markdown):
         content = path.read_text(encoding="utf-8")
-        assert "No new relevant articles were found on 2026-11-21" in content
+        assert "No relevant articles were first seen on 2026-11-21" in content
         assert "Down: failing for 3 days" in content and "connection refused" in content
         assert "Gone" not in content and "Up:" not in content  # only configured sources that fail
     assert [p.name for p in sorted((tmp_path / "out").iterdir())] == [
@@ -200,6 +200,16 @@ def test_digest_command_sends_once_records_failures_and_retries(
     # --no-send writes the files only
     assert main([*args, "--force", "--no-send"]) == 0
     assert len(smtp.mailbox.received) == 2
+    # a resend that fails leaves the day sent, with the failed resend noted, and nothing to retry
+    smtp_env(monkeypatch, free_port())
+    assert main([*args, "--force"]) == 1
+    capsys.readouterr()
+    ((_, status, attempts, sent, error),) = digest_rows(db_path)
+    assert (status, attempts, sent) == ("sent", 4, True)
+    assert str(error).startswith("a resend failed: ") and "connection refused" in str(error)
+    smtp_env(monkeypatch, smtp.port)
+    assert main(args) == 0
+    assert "already sent" in capsys.readouterr().out and len(smtp.mailbox.received) == 2
 
 
 def test_a_failed_day_is_retried_by_the_next_days_digest(

@@ -226,9 +226,9 @@ def test_failing_sources_are_grouped_by_error_and_an_empty_day_is_one_line(db_pa
             "</strong>", ""
         )
         assert "Feed 03" in text and "and 32 more" in text
-    first = [line for line in out.text.splitlines() if line.startswith("No new relevant articles")]
+    first = [line for line in out.text.splitlines() if line.startswith("No relevant articles")]
     assert first == [
-        "No new relevant articles were found on 2026-11-21 (0 new articles, 0 relevant). 0 of 44 sources"
+        "No relevant articles were first seen on 2026-11-21 (0 articles first seen, 0 relevant). 0 of 44 sources"
         " answered at their last poll; 44 failing: name resolution failed (44)."
     ]
     assert len(out.text.splitlines()) < 20  # before: 44 footer lines, longer than the news
