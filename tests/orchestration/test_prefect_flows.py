@@ -33,3 +33,32 @@ def test_run_flow_seeds_and_ingests(prefect_harness: None, server: NewsServer, t
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM articles").fetchone() == (9,)
     con.close()
+
+
+def test_the_lake_password_stays_out_of_the_flow_run_logs(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lake that cannot be reached fails the ingest flow; neither its state nor its logs (the
+    task's traceback included) carry the catalog's password that DuckDB's error repeats."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    from flows.orchestration.prefect_flows import ingest_flow
+    from tests.support.servers import free_port
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    monkeypatch.setenv(
+        "NEWSWATCH_LAKE_CATALOG", f"postgres:host=127.0.0.1 port={free_port()} user=nw password = 'Pw s3cret'"
+    )
+    state = ingest_flow(str(sources), str(tmp_path / "nw.duckdb"), return_state=True)
+    assert state.is_failed() and "cannot attach the lake" in (state.message or "")
+    APILogHandler().flush()
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        )
+    text = "\n".join(log.message for log in logs)
+    assert "cannot attach the lake" in text and "Connection refused" in text, text
+    assert "s3cret" not in text + (state.message or "")
