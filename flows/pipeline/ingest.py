@@ -24,6 +24,7 @@ from flows.pipeline.analysis import AnalysisPool, PageJob
 from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.crawl import poll_any
 from flows.pipeline.insert import insert_with_dedup
+from flows.pipeline.maintenance import prune_history
 from flows.pipeline.polling import Poll, SourceReport, failed_poll, fetch_log_entry, is_due
 from flows.pipeline.replay import replay_spool
 from flows.pipeline.watches import WatchSummary, run_watches
@@ -197,6 +198,7 @@ async def _ingest_locked(
                 if store.waited_seconds
                 else None,
             )
+            prune_history(config, store, reporter)  # fetch_log and run: settings.retention_days
         except DatabaseBusy as exc:
             summary.spooled = spool.count()
             summary.waited_seconds = store.waited_seconds
