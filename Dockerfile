@@ -1,5 +1,8 @@
 # newswatch: by default `newswatch serve` (the scheduled ingest and digest, with a local Prefect
 # server and its UI unless PREFECT_API_URL names one), the database and digests on a volume.
+# That local server listens on every address of the container, so it needs a password: run with
+# `-e PREFECT_API_AUTH_STRING=user:password` (HTTP basic auth for its API and UI); without it
+# `serve` refuses to start (exit 2). The string is never baked into the image.
 #
 # BASE is any Debian-based image: the official Python image by default, or a bare Debian
 # (bookworm has Python 3.11), in which case Debian's python3 is installed first. pip is upgraded
@@ -53,12 +56,14 @@ ENV NEWSWATCH_DB=/srv/newswatch/storage/newswatch.duckdb \
 
 USER newswatch
 VOLUME ["/srv/newswatch/storage"]
-# the Prefect UI and API of the local server (unused when PREFECT_API_URL is set)
+# the Prefect UI and API of the local server (unused when PREFECT_API_URL is set), behind
+# PREFECT_API_AUTH_STRING
 EXPOSE 4200
 # the web console (newswatch web, run by serve): on loopback unless NEWSWATCH_WEB_HOST=0.0.0.0,
 # which needs NEWSWATCH_WEB_PASSWORD
 EXPOSE 8080
-# Healthy while `serve` polls for scheduled work: the Prefect runner's own health endpoint.
+# Healthy while `serve` polls for scheduled work: the Prefect runner's own health endpoint (no
+# password, so on loopback only: serve refuses a PREFECT_RUNNER_SERVER_HOST beyond it).
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PREFECT_RUNNER_SERVER_PORT', '4201'), timeout=8)"]
 CMD ["newswatch", "serve"]

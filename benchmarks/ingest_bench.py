@@ -53,7 +53,7 @@ class IngestRun:
 
 # main-process work done outside the event loop, timed per call (CPU of the calling thread)
 STAGES = (
-    ("flows.pipeline.ingest", "insert_with_dedup", "insert batches (exact and near-duplicate checks)"),
+    ("flows.pipeline.store_batches", "insert_with_dedup", "insert batches (exact and near-duplicate checks)"),
     ("flows.pipeline.replay", "insert_with_dedup", "insert batches (exact and near-duplicate checks)"),
     ("flows.pipeline.ingest", "refresh_index", "search index refresh"),
     ("storage.spool", "Spool.put", "spool write"),

@@ -132,7 +132,7 @@ class Articles(Database):
         The callbacks get the index as a `DedupIndex` over this transaction.
 
         One attempt only, on a lake too: the callbacks carry state from this attempt, so the
-        caller retries with fresh ones (`retrying`, as flows.pipeline.ingest.insert_with_dedup does).
+        caller retries with fresh ones (`retrying`, as flows.pipeline.insert.insert_with_dedup does).
 
         A batch costs a few statements, not a few per article: the rows go in as one Arrow table
         (each a story of its own), URLs and text hashes are looked up for the whole batch, and

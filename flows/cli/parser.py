@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--host",
         default=os.environ.get("NEWSWATCH_PREFECT_HOST") or "127.0.0.1",
-        help="address of the local Prefect server and UI (env NEWSWATCH_PREFECT_HOST; default 127.0.0.1);"
+        help="address of the local Prefect server and UI (env NEWSWATCH_PREFECT_HOST; default 127.0.0.1;"
+        " any other address needs PREFECT_API_AUTH_STRING=user:password);"
         " no local server is started when PREFECT_API_URL is set",
     )
     p.add_argument(

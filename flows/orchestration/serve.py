@@ -2,8 +2,9 @@
 
 Schedules never fire on the temporary server a bare flow call starts, so with no `PREFECT_API_URL`
 we start `prefect server start` ourselves (data under the storage directory, analytics off), serve
-against it, and stop it, with its whole process group, however serving ends. Prefect is imported
-only once the API address is in the environment, because its settings are read at import.
+against it, and stop it, with its whole process group, however serving ends. Beyond loopback it
+needs a password (`access`). Prefect is imported only once the API address and auth string are in
+the environment, because its settings are read at import.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import httpx
 
 from flows.config import Config
+from flows.orchestration.access import CLIENT_AUTH_ENV, SERVER_AUTH_ENV, Access, access_for
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
@@ -79,6 +81,7 @@ class LocalServer:
     home: Path
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    auth: str | None = field(default=None, repr=False)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -94,7 +97,10 @@ class LocalServer:
         return self.home / "server.log"
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_API_KEY")}
+        dropped = ("PREFECT_API_URL", "PREFECT_API_KEY", CLIENT_AUTH_ENV, SERVER_AUTH_ENV)
+        env = {k: v for k, v in os.environ.items() if k not in dropped}
+        if self.auth:
+            env[SERVER_AUTH_ENV] = env[CLIENT_AUTH_ENV] = self.auth
         env["PREFECT_HOME"] = str(self.home)
         env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
         env.setdefault("PREFECT_UI_API_URL", self.api_url)
@@ -257,19 +263,22 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _serve(deployments: list[Any], api_url: str, workdir: Path, say: Say) -> None:
+def _serve(deployments: list[Any], api_url: str, auth: str | None, workdir: Path, say: Say) -> None:
     os.environ["PREFECT_API_URL"] = api_url
     # Runs start in the runner's directory and Prefect puts that directory first on sys.path:
     # an empty one, so that no `storage/` data directory shadows the `storage` package.
     workdir.mkdir(parents=True, exist_ok=True)
     from prefect.runner import Runner
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     _answer_health_before_first_poll()
     previous = os.getcwd()
     os.chdir(workdir)
     try:
-        with temporary_settings({PREFECT_API_URL: api_url}):
+        updates: dict[Any, Any] = {PREFECT_API_URL: api_url}
+        if auth:
+            updates[PREFECT_API_AUTH_STRING] = auth
+        with temporary_settings(updates):
             runner = Runner(name="newswatch", pause_on_shutdown=True)
             for d in deployments:
                 runner.add_deployment(d)
@@ -355,32 +364,59 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     say: Say = print,
+    access: Access | None = None,
 ) -> int:
-    """Serve until SIGTERM or Ctrl-C; a local server (if we started one) is stopped on the way out."""
+    """Serve until SIGTERM or Ctrl-C; a local server (if we started one) is stopped on the way out.
+
+    `access` is what `access_for` decided (the CLI checks it before it starts the web console);
+    without it the same checks run here, before anything listens (AccessError).
+    """
+    access = access if access is not None else access_for(host)
     prefect_home = Path(os.environ.get("PREFECT_HOME") or db_path.resolve().parent / "prefect").resolve()
     sources_path, db_path = sources_path.resolve(), db_path.resolve()
-    api_url = os.environ.get("PREFECT_API_URL", "").strip()
     with _sigterm_as_interrupt():
         try:
-            if api_url:
-                say(f"using the Prefect server at {api_url}")
+            if access.api_url:
+                say(f"using the Prefect server at {access.api_url}")
                 deployments = build_deployments(config, sources_path, db_path)
-                _serve(deployments, api_url, prefect_home / "runs", say)
+                _serve(deployments, access.api_url, access.auth, prefect_home / "runs", say)
                 return 0
-            server = LocalServer(prefect_home, host, port)
-            say(f"starting a local Prefect server on {host}:{port} (data in {server.home})")
-            with server:
+            server = LocalServer(prefect_home, host, port, auth=access.auth)
+            guarded = f" (password required: the user:password in {CLIENT_AUTH_ENV})" if access.auth else ""
+            say(f"starting a local Prefect server on {host}:{port} (data in {server.home}){guarded}")
+            with server, _client_environment(server.api_url, access.auth):
                 pid = server.process.pid if server.process else "?"
                 say(f"Prefect server (pid {pid}) is up: UI {server.ui_url}, API {server.api_url}")
-                say(f"by hand: PREFECT_API_URL={server.api_url} prefect deployment run {INGEST_DEPLOYMENT}")
-                os.environ["PREFECT_API_URL"] = server.api_url
+                with_auth = f" (with {CLIENT_AUTH_ENV} set)" if access.auth else ""
+                say(
+                    f"by hand: PREFECT_API_URL={server.api_url} prefect deployment run "
+                    f"{INGEST_DEPLOYMENT}{with_auth}"
+                )
                 deployments = build_deployments(config, sources_path, db_path)
                 try:
-                    _serve(deployments, server.api_url, server.home / "runs", say)
+                    _serve(deployments, server.api_url, access.auth, server.home / "runs", say)
                 finally:
-                    os.environ.pop("PREFECT_API_URL", None)
                     say("stopping the Prefect server")
             say("stopped")
         except KeyboardInterrupt:
             say("interrupted: stopped")
     return 0
+
+
+@contextmanager
+def _client_environment(api_url: str, auth: str | None) -> Iterator[None]:
+    """Our own clients (and the flow runs the runner starts, which inherit the environment) talk
+    to the server we started, with its auth string; the environment is as before afterwards."""
+    names = ("PREFECT_API_URL", CLIENT_AUTH_ENV)
+    previous = {name: os.environ.get(name) for name in names}
+    os.environ["PREFECT_API_URL"] = api_url
+    if auth:
+        os.environ[CLIENT_AUTH_ENV] = auth
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from flows.stages.net.fetch import FEED_TYPES, Fetcher
+from flows.stages.net.fetch import FEED_TYPES, Fetcher, FetchResult
 from flows.stages.sources.discovery import (
     COMMON_FEED_PATHS,
     COMMON_SITEMAP_PATHS,
@@ -81,65 +81,79 @@ async def discover(fetcher: Fetcher, url: str) -> Discovery:
     if not res.ok:
         found.notes.append(f"{url}: {res.error}")
         return found
-    kind = sniff(res.body)
-    limit = fetcher.settings.max_bytes
-    if kind == "feed":
-        cand = await _feed(fetcher, url, "the URL itself")
-        if cand:
-            found.candidates.append(cand)
-            return found
-    if kind == "sitemap":
-        cand = await _sitemap(fetcher, url, "the URL itself", limit)
-        if cand:
-            found.candidates.append(cand)
-            return found
-    if kind == "telegram" or is_telegram(url):
-        try:
-            page = parse_channel_page(res.body, res.headers.get("content-type"))
-            found.candidates.append(
-                Candidate("telegram", url, page.title, len(page.posts), "a channel preview")
-            )
-            return found
-        except TelegramError as exc:
-            found.notes.append(str(exc))
+    itself = await _the_url_itself(fetcher, url, res, found.notes)
+    if itself is not None:
+        found.candidates.append(itself)
+        return found
     ctype = res.headers.get("content-type")
-    title = page_title(res.body, ctype)
-    tried: set[str] = set()
-    for feed_url, feed_title in alternate_feeds(res.body, res.final_url, ctype):
-        tried.add(feed_url)
-        cand = await _feed(fetcher, feed_url, '<link rel="alternate">')
-        if cand:
-            found.candidates.append(
-                Candidate("feed", cand.url, feed_title or cand.title, cand.entries, cand.how)
-            )
-        else:
-            found.notes.append(f"{feed_url}: named by the page but not a readable feed")
+    named = alternate_feeds(res.body, res.final_url, ctype)
+    found.candidates += await _named_feeds(fetcher, named, found.notes)
     if not found.candidates:
-        root = site_root(res.final_url)
-        links = feed_like_links(res.body, res.final_url, ctype)[:5]
-        for feed_url in [*links, *(root + p for p in COMMON_FEED_PATHS)]:
-            if feed_url in tried:
-                continue
-            tried.add(feed_url)
-            cand = await _feed(
-                fetcher, feed_url, "a feed link on the page" if feed_url in links else "a common path"
-            )
-            if cand:
-                found.candidates.append(cand)
-                break
+        found.candidates += await _guessed_feed(fetcher, res, tried={feed_url for feed_url, _ in named})
     if not found.candidates:
-        root = site_root(res.final_url)
-        robots = await fetcher.get(root + "/robots.txt", accept=None, retries=0)
-        maps = robots_sitemaps(robots.body.decode("utf-8", "replace"), root) if robots.ok else []
-        for map_url in [*maps, *(root + p for p in COMMON_SITEMAP_PATHS)]:
-            cand = await _sitemap(
-                fetcher, map_url, "robots.txt" if map_url in maps else "a common path", limit
-            )
-            if cand:
-                found.candidates.append(cand)
-                break
+        found.candidates += await _site_sitemap(fetcher, res)
     articles = article_links(res.body, res.final_url, ctype)
+    title = page_title(res.body, ctype)
     found.candidates.append(Candidate("page", url, title, len(articles), "the page's article links"))
     if not articles:
         found.notes.append(f"{url}: no article links found on the page")
     return found
+
+
+async def _the_url_itself(fetcher: Fetcher, url: str, res: FetchResult, notes: list[str]) -> Candidate | None:
+    """The URL as a source of its own: a feed, a sitemap or a Telegram channel preview."""
+    kind = sniff(res.body)
+    if kind == "feed" and (cand := await _feed(fetcher, url, "the URL itself")):
+        return cand
+    limit = fetcher.settings.max_bytes
+    if kind == "sitemap" and (cand := await _sitemap(fetcher, url, "the URL itself", limit)):
+        return cand
+    if kind == "telegram" or is_telegram(url):
+        try:
+            page = parse_channel_page(res.body, res.headers.get("content-type"))
+        except TelegramError as exc:
+            notes.append(str(exc))
+            return None
+        return Candidate("telegram", url, page.title, len(page.posts), "a channel preview")
+    return None
+
+
+async def _named_feeds(
+    fetcher: Fetcher, named: list[tuple[str, str | None]], notes: list[str]
+) -> list[Candidate]:
+    """The feeds the page names (`<link rel=alternate>`) that can be read, with the page's titles."""
+    found = []
+    for feed_url, feed_title in named:
+        cand = await _feed(fetcher, feed_url, '<link rel="alternate">')
+        if cand:
+            found.append(Candidate("feed", cand.url, feed_title or cand.title, cand.entries, cand.how))
+        else:
+            notes.append(f"{feed_url}: named by the page but not a readable feed")
+    return found
+
+
+async def _guessed_feed(fetcher: Fetcher, res: FetchResult, tried: set[str]) -> list[Candidate]:
+    """The first readable feed among the page's feed-looking links and the common feed paths."""
+    root = site_root(res.final_url)
+    links = feed_like_links(res.body, res.final_url, res.headers.get("content-type"))[:5]
+    tried = set(tried)
+    for feed_url in [*links, *(root + p for p in COMMON_FEED_PATHS)]:
+        if feed_url in tried:
+            continue
+        tried.add(feed_url)
+        how = "a feed link on the page" if feed_url in links else "a common path"
+        if cand := await _feed(fetcher, feed_url, how):
+            return [cand]
+    return []
+
+
+async def _site_sitemap(fetcher: Fetcher, res: FetchResult) -> list[Candidate]:
+    """The first readable sitemap among those robots.txt names and the common sitemap paths."""
+    root = site_root(res.final_url)
+    robots = await fetcher.get(root + "/robots.txt", accept=None, retries=0)
+    maps = robots_sitemaps(robots.body.decode("utf-8", "replace"), root) if robots.ok else []
+    for map_url in [*maps, *(root + p for p in COMMON_SITEMAP_PATHS)]:
+        how = "robots.txt" if map_url in maps else "a common path"
+        if cand := await _sitemap(fetcher, map_url, how, fetcher.settings.max_bytes):
+            return [cand]
+    return []

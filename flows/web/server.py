@@ -6,12 +6,14 @@ basic auth), and without it the bind is refused before any socket is opened.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from flows.config import WEB_PASSWORD_ENV
+from flows.exposure import is_loopback, unguarded_bind
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "WebBindError", "WebServer", "check_bind", "is_loopback"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -21,24 +23,13 @@ class WebBindError(ValueError):
     """A bind the console refuses (the CLI exits 2)."""
 
 
-def is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_bind(host: str, port: int, password: str | None) -> None:
     """Refuse a non-loopback address without a password, and a port out of range."""
     if not 0 < port < 65536:
         raise WebBindError(f"--port {port}: give a port between 1 and 65535")
-    if not is_loopback(host) and not password:
-        raise WebBindError(
-            f"refusing to serve the web console on {host}, which is not a loopback address, without a"
-            f" password: set {WEB_PASSWORD_ENV} (HTTP basic auth), or bind to 127.0.0.1"
-        )
+    refused = unguarded_bind("the web console", host, password, WEB_PASSWORD_ENV, "HTTP basic auth")
+    if refused:
+        raise WebBindError(refused)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The image, built from the repository's own files and run with podman (`make container-test`).
 
 `newswatch run` in the container against a feed server on the host (host network), with the
-database and digests on a mounted volume; then the default command, `newswatch serve`, until its
-health check passes and it stops cleanly. Needs root, podman and the base image that
+database and digests on a mounted volume; then the default command, `newswatch serve`, with its
+Prefect server on every address behind PREFECT_API_AUTH_STRING (and refusing to start without it),
+until its health check passes and it stops cleanly. Needs root, podman and the base image that
 `tests/container/setup.sh` makes; skipped in the ordinary test run.
 """
 
@@ -34,6 +35,7 @@ pytestmark = [
 
 IMAGE = os.environ.get("CONTAINER_TEST_IMAGE", "localhost/newswatch:test")
 BASE = os.environ.get("CONTAINER_TEST_BASE", "localhost/newswatch-base:bookworm")
+AUTH = ("newswatch", "container-test-passphrase")  # PREFECT_API_AUTH_STRING, user:password
 PODMAN_ENV = {
     **os.environ,
     "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(Path(__file__).with_name("containers.conf"))),
@@ -92,6 +94,9 @@ def test_image_metadata(image: str) -> None:
     assert config["Cmd"] == ["newswatch", "serve"]
     assert "/srv/newswatch/storage" in config["Volumes"]
     assert "/health" in " ".join(inspected["Healthcheck"]["Test"])
+    env = dict(e.split("=", 1) for e in config["Env"])
+    assert env["NEWSWATCH_PREFECT_HOST"] == "0.0.0.0" and env["PREFECT_RUNNER_SERVER_HOST"] == "127.0.0.1"
+    assert not any("AUTH_STRING" in name or "PASSWORD" in name for name in env)  # none baked in
     uid = podman("run", "--rm", "--network", "host", image, "id", "-u").stdout.strip()
     assert uid != "0"
 
@@ -135,6 +140,24 @@ def test_newswatch_run_in_the_container(
     assert SUMMIT.title in htmls[0].read_text(encoding="utf-8")
 
 
+def test_default_command_refuses_to_serve_without_the_auth_string(image: str, storage: Path) -> None:
+    proc = podman(
+        "run", "--rm", "--network", "host", "--init",
+        "-v", f"{storage}:/srv/newswatch/storage",
+        "-e", f"NEWSWATCH_PREFECT_PORT={free_port()}",
+        image,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert (
+        "newswatch: refusing to serve the Prefect server and UI on 0.0.0.0, which is not a loopback"
+        " address, without a password: set PREFECT_API_AUTH_STRING (user:password, HTTP basic auth),"
+        " or bind to 127.0.0.1"
+    ) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (storage / "prefect" / "server.log").exists()  # no server was started
+
+
 def test_default_command_serves_until_healthy_and_stops_cleanly(
     image: str, server: NewsServer, tmp_path: Path, storage: Path, container_name: str
 ) -> None:
@@ -147,7 +170,7 @@ def test_default_command_serves_until_healthy_and_stops_cleanly(
         "-v", f"{storage}:/srv/newswatch/storage",
         "-v", f"{sources}:/srv/newswatch/config/sources.yaml:ro",
         "-e", "NEWSWATCH_SOURCES=/srv/newswatch/config/sources.yaml",
-        "-e", "NEWSWATCH_PREFECT_HOST=127.0.0.1",
+        "-e", f"PREFECT_API_AUTH_STRING={':'.join(AUTH)}",
         "-e", f"NEWSWATCH_PREFECT_PORT={ui_port}",
         "-e", f"PREFECT_RUNNER_SERVER_PORT={runner_port}",
         image,
@@ -165,8 +188,18 @@ def test_default_command_serves_until_healthy_and_stops_cleanly(
         healthy = podman("healthcheck", "run", container_name, check=False).returncode == 0
     logs = podman("logs", container_name)
     assert healthy, logs.stdout + logs.stderr
-    deployments = httpx.post(f"http://127.0.0.1:{ui_port}/api/deployments/filter", json={}, timeout=10).json()
+    api = f"http://127.0.0.1:{ui_port}/api"
+    # the image's server listens on every address, so only with the password
+    assert httpx.post(f"{api}/deployments/filter", json={}, timeout=10).status_code == 401
+    deployments = httpx.post(f"{api}/deployments/filter", json={}, auth=AUTH, timeout=10).json()
     assert {d["name"] for d in deployments} == {"scheduled", "daily"}
+    # as the README says: `prefect` inside the container has the string from the container's environment
+    listed = podman(
+        "exec", "-e", f"PREFECT_API_URL={api}", "-e", "COLUMNS=200", container_name,
+        "prefect", "deployment", "ls",
+        timeout=120,
+    )  # fmt: skip
+    assert "ingest/scheduled" in listed.stdout and "digest/daily" in listed.stdout, listed.stdout
 
     started = time.monotonic()
     podman("stop", "--time", "60", container_name, timeout=120)  # SIGTERM, then SIGKILL after 60 s
@@ -176,5 +209,7 @@ def test_default_command_serves_until_healthy_and_stops_cleanly(
     assert state["ExitCode"] == 0 and stopped_in < 50, f"{state}\n{logs.stderr[-3000:]}"
     assert "stopping the Prefect server" in logs.stderr
     assert "Traceback" not in logs.stderr
+    assert "password required" in logs.stderr and AUTH[1] not in logs.stdout + logs.stderr
     # the local Prefect server kept its data on the volume
     assert (storage / "prefect" / "prefect.db").is_file()
+    assert AUTH[1] not in (storage / "prefect" / "server.log").read_text(encoding="utf-8")

@@ -30,6 +30,10 @@ from flows.orchestration.serve import (
 from tests.support.pages import TEMPLATES, Article, rss
 from tests.support.servers import NewsServer, free_port
 
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+CREDENTIALS = ("newswatch", "tr0ub4dor-and-3")
+AUTH = ":".join(CREDENTIALS)  # user:password, as PREFECT_API_AUTH_STRING
+
 WORDS = [
     "Astana",
     "Tashkent",
@@ -158,6 +162,48 @@ def test_serve_command_reports_a_busy_port_without_traceback(
     assert f"port {port}" in err and "Traceback" not in err
 
 
+def test_serve_on_every_address_without_a_password_exits_2_before_listening(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    port, web_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and "AUTH_STRING" not in k}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    command = ["serve", "--db", str(tmp_path / "n.duckdb"), "--sources", str(sources)]
+    command += ["--host", "0.0.0.0", "--port", str(port), "--web-port", str(web_port)]
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newswatch")), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    reached = []
+    while True:  # knock on both ports for as long as it runs: nothing may answer
+        for p in (port, web_port):
+            try:
+                socket.create_connection(("127.0.0.1", p), timeout=0.2).close()
+                reached.append(p)
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2, out + err
+    assert err == (
+        "newswatch: refusing to serve the Prefect server and UI on 0.0.0.0, which is not a loopback"
+        " address, without a password: set PREFECT_API_AUTH_STRING (user:password, HTTP basic auth),"
+        " or bind to 127.0.0.1\n"
+    )
+    assert reached == []
+    assert not (tmp_path / "prefect").exists() and not (tmp_path / "n.duckdb").exists()
+    for p in (port, web_port):
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", p), timeout=1).close()
+
+
 # --- end to end ----------------------------------------------------------------------------------
 
 
@@ -218,7 +264,7 @@ def leftover_servers(port: int) -> list[int]:
 
 
 def scheduled_runs(api_url: str) -> list[dict[str, object]]:
-    response = httpx.post(f"{api_url}/flow_runs/filter", json={"limit": 200}, timeout=10)
+    response = httpx.post(f"{api_url}/flow_runs/filter", json={"limit": 200}, auth=CREDENTIALS, timeout=10)
     response.raise_for_status()
     return [r for r in response.json() if r.get("auto_scheduled")]
 
@@ -227,6 +273,8 @@ def scheduled_runs(api_url: str) -> list[dict[str, object]]:
 @pytest.mark.timeout(480)
 @pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc")
 def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp_path: Path) -> None:
+    """On every address, as the container does, so behind the password: the API answers 401
+    without it, the schedule still fires, and Prefect's own commands work with it."""
     feed_url = changing_site(server)
     sources = tmp_path / "sources.yaml"
     sources.write_text(
@@ -237,14 +285,20 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
     db = tmp_path / "storage" / "newswatch.duckdb"
     port, web_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_SERVER_API_AUTH_STRING")
+    }
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "PREFECT_API_AUTH_STRING": AUTH,
+    }
     exe = Path(sys.executable).with_name("newswatch")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(exe), "serve", "--db", str(db), "--sources", str(sources), "--port", str(port)]
-            + ["--web-port", str(web_port)],
+            [str(exe), "serve", "--db", str(db), "--sources", str(sources), "--host", "0.0.0.0"]
+            + ["--port", str(port), "--web-port", str(web_port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -266,6 +320,7 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
         completed = [r for r in scheduled_runs(api_url) if r["state_type"] == "COMPLETED"]
         assert len(completed) >= 2, json.dumps(completed, indent=1, default=str)
         assert server.hits("/a/feed.xml") >= 2
+        assert_behind_the_password(api_url, tmp_path)
         server_pid = int(output.split("Prefect server (pid ")[1].split(")")[0])
         assert Path(f"/proc/{server_pid}").exists()
         # the web console beside the schedules shows what they stored
@@ -284,6 +339,12 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
     assert code == 0, output
     assert "Traceback" not in output
     assert "stopping the Prefect server" in output
+    assert f"starting a local Prefect server on 0.0.0.0:{port}" in output
+    assert "(password required: the user:password in PREFECT_API_AUTH_STRING)" in output
+    assert "prefect deployment run ingest/scheduled (with PREFECT_API_AUTH_STRING set)" in output
+    # never written anywhere: not by serve, not in the server's log
+    assert CREDENTIALS[1] not in output
+    assert CREDENTIALS[1] not in (tmp_path / "prefect" / "server.log").read_text(encoding="utf-8")
     assert (
         not Path(f"/proc/{server_pid}").exists() or "zombie" in Path(f"/proc/{server_pid}/status").read_text()
     )
@@ -301,6 +362,40 @@ def test_serve_fires_scheduled_ingests_and_stops_cleanly(server: NewsServer, tmp
     assert stored is not None and stored[0] >= 2
 
 
+def assert_behind_the_password(api_url: str, tmp_path: Path) -> None:
+    """The API of the server serve started asks for PREFECT_API_AUTH_STRING; health and the UI's
+    own pages answer everyone (the UI asks for the user:password itself)."""
+    with httpx.Client(timeout=10) as client:
+        for path in ("/deployments/filter", "/flow_runs/filter"):
+            assert client.post(f"{api_url}{path}", json={}).status_code == 401
+            assert client.post(f"{api_url}{path}", json={}, auth=("newswatch", "wrong")).status_code == 401
+            assert client.post(f"{api_url}{path}", json={}, auth=CREDENTIALS).status_code == 200
+        assert client.get(f"{api_url}/admin/version").status_code == 401
+        assert client.get(f"{api_url}/health").status_code == 200
+        ui = api_url.removesuffix("/api")
+        assert client.get(f"{ui}/ui-settings").json()["auth"] == "BASIC"
+    client_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    client_env |= {
+        "PREFECT_API_URL": api_url,
+        "PREFECT_HOME": str(tmp_path / "client-prefect"),
+        "COLUMNS": "240",
+    }
+    refused = subprocess.run(
+        [PREFECT, "deployment", "ls"], env=client_env, capture_output=True, text=True, timeout=90
+    )
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "401 Unauthorized" in said and "ingest" not in said, said
+    listed = subprocess.run(
+        [PREFECT, "deployment", "ls"],
+        env=client_env | {"PREFECT_API_AUTH_STRING": AUTH},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "ingest/scheduled" in listed.stdout and "digest/daily" in listed.stdout, listed.stdout
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
@@ -313,26 +408,41 @@ def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
         encoding="utf-8",
     )
     db = tmp_path / "storage" / "newswatch.duckdb"
-    external = LocalServer(tmp_path / "external-prefect", "127.0.0.1", free_port())
+    newswatch = str(Path(sys.executable).with_name("newswatch"))
+    external = LocalServer(tmp_path / "external-prefect", "127.0.0.1", free_port(), auth=AUTH)
     external.start()
     try:
-        env = {k: v for k, v in os.environ.items() if k != "PREFECT_HOME"}
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_HOME" and "AUTH_STRING" not in k}
         env |= {
             "PREFECT_API_URL": external.api_url,
             "PREFECT_HOME": str(tmp_path / "client-prefect"),
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
         }
+        # that server asks for a password: without the right one serve says which variable to set
+        for wrong, said in (
+            ({}, "asks for a password (401): set PREFECT_API_AUTH_STRING"),
+            (
+                {"PREFECT_API_AUTH_STRING": "newswatch:wrong"},
+                "refuses the user:password in PREFECT_API_AUTH_STRING",
+            ),
+        ):
+            done = subprocess.run(
+                [newswatch, "serve", "--db", str(db), "--sources", str(sources), "--no-web"],
+                env=env | wrong,
+                capture_output=True,
+                text=True,
+                timeout=90,
+                cwd=tmp_path,
+            )
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert f"newswatch: the Prefect server at {external.api_url} {said}" in done.stderr
+            assert "Traceback" not in done.stderr and "wrong" not in done.stderr
+        assert not db.exists()
+        env["PREFECT_API_AUTH_STRING"] = AUTH
         log_path = tmp_path / "serve.log"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("newswatch")),
-                    "serve",
-                    "--db",
-                    str(db),
-                    "--sources",
-                    str(sources),
-                ],
+                [newswatch, "serve", "--db", str(db), "--sources", str(sources)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -344,7 +454,7 @@ def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
                 assert proc.poll() is None, log_path.read_text()
                 time.sleep(1)
             trigger = subprocess.run(
-                [str(Path(sys.executable).with_name("prefect")), "deployment", "run", INGEST_DEPLOYMENT],
+                [PREFECT, "deployment", "run", INGEST_DEPLOYMENT],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -366,7 +476,9 @@ def test_serve_uses_the_server_in_prefect_api_url_and_runs_by_hand(
         assert "starting a local Prefect server" not in output
         # that server is not ours to stop; our deployments pause so nothing piles up while we are away
         assert httpx.get(f"{external.api_url}/health", timeout=10).status_code == 200
-        deployments = httpx.post(f"{external.api_url}/deployments/filter", json={}, timeout=10).json()
+        deployments = httpx.post(
+            f"{external.api_url}/deployments/filter", json={}, auth=CREDENTIALS, timeout=10
+        ).json()
         assert {d["name"]: d["paused"] for d in deployments} == {"scheduled": True, "daily": True}
     finally:
         assert external.stop() is not None

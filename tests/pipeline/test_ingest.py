@@ -189,26 +189,6 @@ def test_make_run_style_command_exits_zero_without_network(tmp_path: Path) -> No
     assert health[0][0] == 1 and "connection" in health[0][1]
 
 
-def test_pages_are_fetched_round_robin_over_hosts() -> None:
-    from flows.pipeline.ingest import interleave_by_host
-    from flows.stages.sources.feeds import FeedEntry
-
-    def item(host: str, n: int) -> tuple[object, FeedEntry, str]:
-        link = f"http://{host}/{n}"
-        return (None, FeedEntry(link, link, None, None, None, None, None, None), link)
-
-    todo = [item("a.test", i) for i in range(3)] + [item("b.test", i) for i in range(2)] + [item("c.test", 0)]
-    order = [e.link for _, e, _ in interleave_by_host(todo)]  # type: ignore[arg-type]
-    assert order == [
-        "http://a.test/0",
-        "http://b.test/0",
-        "http://c.test/0",
-        "http://a.test/1",
-        "http://b.test/1",
-        "http://a.test/2",
-    ]
-
-
 def test_names_that_do_not_resolve_fail_once_per_run_and_progress_says_who_is_out(tmp_path: Path) -> None:
     """No network: before, every feed was asked 1 + max_retries times with back-off in between
     (15-20 s a feed with the system's resolver). A name with no address is permanent for this run."""

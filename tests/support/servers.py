@@ -37,6 +37,7 @@ class SeenRequest:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -51,7 +52,8 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class NewsServer:
-    """A threaded HTTP server on a loopback address serving routes the test sets; it logs requests."""
+    """A threaded HTTP server on a loopback address serving routes the test sets, to GET and POST
+    alike; it logs requests (a POST with its body)."""
 
     def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
@@ -66,9 +68,15 @@ class NewsServer:
                 pass
 
             def do_GET(self) -> None:
+                self._serve("GET", b"")
+
+            def do_POST(self) -> None:
+                self._serve("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _serve(self, method: str, body: bytes) -> None:
                 with server._lock:
                     server.requests.append(
-                        SeenRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                        SeenRequest(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:

@@ -9,15 +9,22 @@ from pathlib import Path
 from rich.console import Console
 
 from flows.cli.commands.web import PortBusy, web_server
-from flows.cli.common import config_for, prefect_environment
+from flows.cli.common import UsageError, config_for, prefect_environment
 
 log = logging.getLogger("newswatch")
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """Serve the scheduled deployments until SIGTERM or Ctrl-C (SPEC 9), and the web console
-    beside them (unless --no-web; its bind is checked before anything starts)."""
+    beside them (unless --no-web). Who may reach the Prefect API and the console's bind are
+    checked before anything starts."""
+    from flows.orchestration.access import AccessError, access_for
+
     config = config_for(args)
+    try:
+        access = access_for(args.host)
+    except AccessError as exc:
+        raise UsageError(str(exc)) from None
     web = None
     if not args.no_web:
         try:
@@ -30,14 +37,17 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     def say(text: str) -> None:
         log.info("%s", text)
 
+    def run() -> int:
+        return serve(config, args.sources, args.db, host=args.host, port=args.port, say=say, access=access)
+
     if web is None:
-        return serve(config, args.sources, args.db, host=args.host, port=args.port, say=say)
+        return run()
     try:
         web.start()
         say(f"web console on {web.url}")
     except OSError as exc:
         log.warning("web console not started: %s", exc)
     try:
-        return serve(config, args.sources, args.db, host=args.host, port=args.port, say=say)
+        return run()
     finally:
         web.stop()

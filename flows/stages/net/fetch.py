@@ -1,6 +1,7 @@
 """HTTP: the HTTP clients of a run, with the limits, retries and guards of SPEC 7.
 
-Every request goes through `Fetcher.get`, which never raises, whatever the link or the response:
+Every request goes through `Fetcher.get` (or `Fetcher.post`, for webhooks), which never raises,
+whatever the link or the response:
 it returns a `FetchResult` whose `error` says what went wrong, so one bad link cannot stop a run.
 Which addresses may be reached is decided when each connection is made (`flows.stages.net.netguard`).
 """
@@ -10,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -34,14 +35,16 @@ from flows.stages.net.netguard import (
 )
 from flows.stages.net.transport import (
     HIDDEN_LOCATION,
+    BoundedDecoder,
     GuardedTransport,
+    UnsupportedEncoding,
     environment_proxies,
     is_proxied,
     make_client,
     proxy_mounts,
     ssl_context,
 )
-from flows.stages.net.urls import BadLink, host_of, request_url
+from flows.stages.net.urls import BadLink, basic_credentials, host_of, request_url
 
 __all__ = ["Fetcher", "FetchResult", "Resolver", "host_of", "is_public_address", "system_resolver"]
 
@@ -111,45 +114,6 @@ class _Retryable(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
-
-
-class _BoundedDecoder:
-    """Undo Content-Encoding layers chunk by chunk, never making more than a step of output at once.
-
-    httpx decodes a whole network chunk in one call, so gzip inside gzip turns kilobytes into
-    gigabytes before any size check can run; here every layer is inflated a megabyte at a time.
-    """
-
-    STEP = 1 << 20
-
-    def __init__(self, header: str) -> None:
-        names = [n.strip().lower() for n in header.split(",") if n.strip()]
-        self.layers: list[Any] = []
-        for name in reversed(names):  # the last encoding listed was applied last
-            if name in ("gzip", "x-gzip"):
-                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
-            elif name == "deflate":
-                self.layers.append(None)  # zlib-wrapped or raw: decided by the first bytes
-            elif name != "identity":
-                raise _Refused(f"unsupported Content-Encoding {name!r}")
-
-    def feed(self, data: bytes, index: int = 0) -> Iterator[bytes]:
-        if index == len(self.layers):
-            if data:
-                yield data
-            return
-        layer = self.layers[index]
-        if layer is None:
-            wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0
-            wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
-            layer = self.layers[index] = zlib.decompressobj(wbits)
-        while not layer.eof:
-            out = layer.decompress(data, self.STEP)
-            data = layer.unconsumed_tail
-            if out:
-                yield from self.feed(out, index + 1)
-            if not data and len(out) < self.STEP:
-                break
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -260,40 +224,74 @@ class Fetcher:
     ) -> FetchResult:
         """GET `url` with redirects, retries and every guard; never raises, whatever `url` holds."""
         result = FetchResult(url=url, final_url=url)
+        attempt = functools.partial(self._attempt, headers=headers or {}, accept=accept, result=result)
+        return await self._retried(result, attempt, retries, check_robots=check_robots)
+
+    async def post(
+        self, url: str, content: bytes, *, headers: dict[str, str] | None = None, retries: int | None = None
+    ) -> FetchResult:
+        """POST `content` to `url` (a webhook) with the address guard, proxies, limits and retries of
+        `get`; never raises. A redirect is not followed: it is the answer (a 3xx fails), so the body
+        never goes anywhere the URL did not name."""
+        result = FetchResult(url=url, final_url=url)
+        wire_url, credentials = basic_credentials(url)
+        sent = {**({"Authorization": credentials} if credentials else {}), **(headers or {})}
+
+        async def attempt(wire: str) -> None:
+            async with self._global, self._host_semaphore(host_of(wire)):
+                with _network_errors(self.settings):
+                    async with asyncio.timeout(self.settings.timeout_seconds):
+                        status, resp_headers, body = await self._request(wire, sent, None, "POST", content)
+            result.status, result.headers = status, resp_headers
+            if status in RETRY_CODES:
+                retry_after = parse_retry_after(resp_headers.get("retry-after"))
+                raise _Retryable(f"HTTP {status}", retry_after=retry_after, status=status)
+            if status >= 300:
+                raise _Refused(f"HTTP {status}")
+            result.body = body
+
+        return await self._retried(result, attempt, retries, url=wire_url)
+
+    async def _retried(
+        self,
+        result: FetchResult,
+        attempt: Callable[[str], Awaitable[None]],
+        retries: int | None,
+        *,
+        url: str | None = None,
+        check_robots: bool = False,
+    ) -> FetchResult:
+        """Run `attempt` on the wire form of `url` (default: result.url) until it succeeds, is
+        refused, or has been tried 1 + `retries` times (default: max_retries), waiting the
+        server's Retry-After or a doubling back-off in between. Fills `result`; never raises."""
         started = time.monotonic()
         max_attempts = 1 + (self.settings.max_retries if retries is None else retries)
         try:
-            wire = _wire(url)
+            wire = _wire(result.url if url is None else url)
             result.final_url = wire
             if check_robots and self.settings.respect_robots_txt and not await self.allowed_by_robots(wire):
                 raise _Refused("disallowed by robots.txt", skipped=True)
             while True:
                 result.attempts += 1
                 try:
-                    await self._attempt(wire, headers or {}, accept, result)
+                    await attempt(wire)
                     break
                 except _Retryable as exc:
                     if result.attempts >= max_attempts:
                         raise _Refused(str(exc)) from exc
                     if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
                         raise _Refused(f"{exc} (Retry-After {exc.retry_after:.0f} s is too long)") from exc
-                    delay = (
-                        exc.retry_after
-                        if exc.retry_after is not None
-                        else self.backoff_base * 2 ** (result.attempts - 1)
+                    backoff = self.backoff_base * 2 ** (result.attempts - 1)
+                    await asyncio.sleep(
+                        min(backoff if exc.retry_after is None else exc.retry_after, MAX_RETRY_AFTER)
                     )
-                    await asyncio.sleep(min(delay, MAX_RETRY_AFTER))
         except _Refused as exc:
-            result.error = str(exc)
-            result.skipped = exc.skipped
-            result.body = b""
+            result.error, result.skipped, result.body = str(exc), exc.skipped, b""
         except Exception as exc:  # noqa: BLE001 - the promise: one URL never takes a run down
-            log.warning(
-                "unexpected error fetching %r: %r", url[:300], exc, exc_info=log.isEnabledFor(logging.DEBUG)
-            )
+            shown = result.url[:300]
+            log.warning("unexpected error on %r: %r", shown, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             result.error = f"unexpected error: {type(exc).__name__}: {exc}"[:2000]
-            result.skipped = False
-            result.body = b""
+            result.skipped, result.body = False, b""
         result.elapsed_ms = (time.monotonic() - started) * 1000
         return result
 
@@ -308,26 +306,9 @@ class Fetcher:
             host = host_of(current)
             async with self._global, self._host_semaphore(host):
                 hop_started = time.monotonic()
-                try:
+                with _network_errors(self.settings):
                     async with asyncio.timeout(max(budget, 0.001)):
                         status, resp_headers, body = await self._request(current, headers, accept)
-                except AddressRefused as exc:
-                    raise _Refused(str(exc), skipped=True) from exc
-                except TimeoutError as exc:
-                    raise _Retryable(
-                        f"timed out: no complete response within {self.settings.timeout_seconds:g} s"
-                    ) from exc
-                except httpx.TimeoutException as exc:
-                    raise _Retryable(f"timed out ({type(exc).__name__})") from exc
-                except (
-                    httpx.TransportError,
-                    httpcore.ConnectError,
-                    OSError,
-                ) as exc:  # the last: a proxied name that does not resolve
-                    if (unresolved := name_not_resolved(exc)) is not None:
-                        # permanent for this run: retrying with back-off only waits (no network)
-                        raise _Refused(f"name resolution failed: {unresolved}") from exc
-                    raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from exc
             budget -= time.monotonic() - hop_started
             result.status = status
             result.headers = resp_headers
@@ -367,7 +348,12 @@ class Fetcher:
         raise _Refused(f"too many redirects (more than {MAX_REDIRECTS})")  # pragma: no cover
 
     async def _request(
-        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None
+        self,
+        url: str,
+        headers: dict[str, str],
+        accept: tuple[str, ...] | None,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         limit = self.settings.max_bytes
         client = self.client
@@ -379,7 +365,7 @@ class Fetcher:
             await self.policy.addresses(
                 parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
             )
-        async with client.stream("GET", url, headers=headers) as response:
+        async with client.stream(method, url, headers=headers, content=content) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
             if HIDDEN_LOCATION in resp_headers:
                 resp_headers["location"] = resp_headers.pop(HIDDEN_LOCATION)
@@ -392,7 +378,10 @@ class Fetcher:
             declared = resp_headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and "content-encoding" not in resp_headers:
                 raise _Refused(f"response too large: Content-Length {declared} > max_bytes {limit}")
-            decoder = _BoundedDecoder(resp_headers.get("content-encoding", ""))
+            try:
+                decoder = BoundedDecoder(resp_headers.get("content-encoding", ""))
+            except UnsupportedEncoding as exc:
+                raise _Refused(str(exc)) from exc
             chunks: list[bytes] = []
             size = 0
             try:
@@ -436,6 +425,24 @@ def _wire(url: str) -> str:
         return request_url(url)
     except BadLink as exc:
         raise _Refused(str(exc), skipped=exc.unsupported) from exc
+
+
+@contextlib.contextmanager
+def _network_errors(settings: Settings) -> Iterator[None]:
+    """What went wrong on the network, as _Refused (not worth retrying) or _Retryable."""
+    try:
+        yield
+    except AddressRefused as exc:
+        raise _Refused(str(exc), skipped=True) from exc
+    except TimeoutError as exc:
+        raise _Retryable(f"timed out: no complete response within {settings.timeout_seconds:g} s") from exc
+    except httpx.TimeoutException as exc:
+        raise _Retryable(f"timed out ({type(exc).__name__})") from exc
+    except (httpx.TransportError, httpcore.ConnectError, OSError) as exc:  # OSError: a proxied name
+        if (unresolved := name_not_resolved(exc)) is not None:
+            # permanent for this run: retrying with back-off only waits (no network)
+            raise _Refused(f"name resolution failed: {unresolved}") from exc
+        raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from exc
 
 
 def now_utc() -> datetime:

@@ -4,7 +4,8 @@ The guard sits in an httpcore network backend: the name is resolved, every addre
 (`flows.stages.net.netguard`), and the socket is opened to a checked address, so a second DNS answer
 (rebinding) cannot send it elsewhere. The URL keeps its host name, so connections are pooled per
 name and TLS is verified (and SNI sent) for the name asked for, never for another name that shares
-the address. Proxies and CAs come from the environment, as httpx users expect.
+the address. Proxies and CAs come from the environment, as httpx users expect. A body's
+Content-Encoding is undone a step at a time (`BoundedDecoder`), so no size check comes too late.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import ssl
 import typing
 import urllib.request
+import zlib
+from collections.abc import Iterator
 
 import httpcore
 import httpx
@@ -141,3 +144,46 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=GuardedBackend(policy),
         )
+
+
+class UnsupportedEncoding(ValueError):
+    """A Content-Encoding that is not gzip, deflate or identity."""
+
+
+class BoundedDecoder:
+    """Undo Content-Encoding layers chunk by chunk, never making more than a step of output at once.
+
+    httpx decodes a whole network chunk in one call, so gzip inside gzip turns kilobytes into
+    gigabytes before any size check can run; here every layer is inflated a megabyte at a time.
+    """
+
+    STEP = 1 << 20
+
+    def __init__(self, header: str) -> None:
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        self.layers: list[typing.Any] = []
+        for name in reversed(names):  # the last encoding listed was applied last
+            if name in ("gzip", "x-gzip"):
+                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+            elif name == "deflate":
+                self.layers.append(None)  # zlib-wrapped or raw: decided by the first bytes
+            elif name != "identity":
+                raise UnsupportedEncoding(f"unsupported Content-Encoding {name!r}")
+
+    def feed(self, data: bytes, index: int = 0) -> Iterator[bytes]:
+        if index == len(self.layers):
+            if data:
+                yield data
+            return
+        layer = self.layers[index]
+        if layer is None:
+            wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0
+            wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+            layer = self.layers[index] = zlib.decompressobj(wbits)
+        while not layer.eof:
+            out = layer.decompress(data, self.STEP)
+            data = layer.unconsumed_tail
+            if out:
+                yield from self.feed(out, index + 1)
+            if not data and len(out) < self.STEP:
+                break

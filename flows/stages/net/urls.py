@@ -7,10 +7,11 @@ that a bad link costs its own entry and nothing else.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import posixpath
 import re
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 import idna
 from courlan import normalize_url
@@ -113,6 +114,21 @@ def _clean(link: str) -> str:
     if m := _CONTROL.search(link):
         raise BadLink(f"control character U+{ord(m.group()):04X} in link")
     return link
+
+
+def basic_credentials(url: str) -> tuple[str, str | None]:
+    """`url` without the user name and password it carries (https://user:token@host/hook), and
+    them as the value of an Authorization header, as httpx sends them; None when it carries none
+    (or cannot be read: request_url says why)."""
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return url, None
+    if user is None:
+        return url, None
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password or '')}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), f"Basic {token}"
 
 
 def request_url(link: str) -> str:

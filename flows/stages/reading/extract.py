@@ -10,7 +10,7 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import lxml.html
@@ -19,6 +19,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lxml_html
 
+from flows.stages.reading.dates import page_date
 from flows.stages.reading.page_metadata import PageMetadata, page_metadata
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
@@ -180,18 +181,6 @@ def html_to_text(fragment: str) -> str:
     return normalize_space(doc.text_content())
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
 def _strip_leading_title(text: str, title: str | None) -> str:
     """trafilatura keeps the headline as the first line; the title column already holds it."""
     if title:
@@ -315,7 +304,7 @@ def extract_page(
         text=text,
         title=title or None,
         author=meta.author,
-        published_at=_parse_date(meta.date),
+        published_at=page_date(meta.date),
         site_name=meta.site_name,
         method=method,
         second_opinion=reason,

@@ -47,8 +47,9 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from flows.stages.net.urls import canonicalize
+from flows.stages.reading.dates import parse_date
 from flows.stages.sources.pages import PageLink
-from flows.stages.sources.sitemaps import ChildSitemap, SitemapEntry, parse_date
+from flows.stages.sources.sitemaps import ChildSitemap, SitemapEntry
 from flows.stages.sources.telegram import TelegramPost
 from storage.cursors import Cursor
 

@@ -3,12 +3,11 @@ entries with absolute links."""
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -16,8 +15,8 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from flows.stages.net.urls import BadLink, resolve_link
+from flows.stages.reading.dates import feed_entry_date, parse_date, register_feed_date_handlers
 from flows.stages.reading.extract import decode_html, html_to_text
-from flows.stages.sources import feed_dates  # noqa: F401 - registers the region's month names with feedparser
 
 # The first element, as feedparser finds it: everything before it is the prolog, where feedparser
 # runs regexes that go quadratic on a large one and re-declares "safe" entities, which its loose
@@ -25,7 +24,6 @@ from flows.stages.sources import feed_dates  # noqa: F401 - registers the region
 # beyond the XML declaration, so only that is kept. Single-token patterns: nothing to backtrack.
 _ELEMENT_START = re.compile(rb"<\w")
 _SUBSET_END = re.compile(rb"\][ \t\r\n]*+>")  # possessive: never gives back what it matched
-_FUTURE_SLACK = timedelta(days=1)
 _DECLARED_ENCODING = re.compile(rb"""\A(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 
 
@@ -72,24 +70,6 @@ def _text(value: Any) -> str | None:
         return None
     cleaned = " ".join(_CONTROLS.sub(" ", html_to_text(str(value))).split())
     return cleaned or None
-
-
-def _date(entry: Any, now: datetime) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            try:
-                when = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-            except (OverflowError, ValueError, TypeError):
-                continue
-            return when if _plausible(when, now) else None
-    return None
-
-
-def _plausible(when: datetime, now: datetime) -> bool:
-    """Not in the future nor before 1990: else a clock or template error (first_seen_at still
-    orders the story)."""
-    return not (when > now + _FUTURE_SLACK or when.year < 1990)
 
 
 def _take_link(
@@ -196,6 +176,7 @@ def parse_feed(
     body, had_subset = _strip_prolog(body)
     if had_subset:
         problems.append("DTD with entity declarations removed (entities are never expanded)")
+    register_feed_date_handlers()
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if isinstance(bozo, _HARMLESS_BOZO):
@@ -236,7 +217,7 @@ def parse_feed(
                 title=title,
                 summary=raw.get("summary") or None,
                 content=_content(raw),
-                published_at=_date(raw, now),
+                published_at=feed_entry_date(raw, now),
                 author=_text(raw.get("author")),
                 guid=raw.get("id") or None,
             )
@@ -248,15 +229,9 @@ def parse_feed(
     return ParsedFeed(title=feed_title, entries=entries, problem="; ".join(problems) or None, dropped=dropped)
 
 
-def _json_date(value: Any, now: datetime) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return when.astimezone(UTC) if _plausible(when, now) else None
+def _json_date(item: dict[str, Any], now: datetime) -> datetime | None:
+    value = item.get("date_published") or item.get("date_modified")
+    return parse_date(value, now) if isinstance(value, str) else None
 
 
 def _json_author(item: dict[str, Any]) -> str | None:
@@ -303,7 +278,7 @@ def _parse_json_feed(body: bytes, base_url: str, now: datetime) -> ParsedFeed:
                 summary=summary,
                 content=html
                 or ("".join(f"<p>{escape(p)}</p>" for p in plain.split("\n\n")) if plain else None),
-                published_at=_json_date(item.get("date_published") or item.get("date_modified"), now),
+                published_at=_json_date(item, now),
                 author=_json_author(item) or _json_author(doc),
                 guid=str(item["id"]) if item.get("id") is not None else None,
             )

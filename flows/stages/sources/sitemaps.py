@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from lxml import etree
 
 from flows.stages.net.urls import BadLink, resolve_link
+from flows.stages.reading.dates import parse_date
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, which Windows tools and some CMSs write first
 _SITEMAP_KEYS = ("sitemap", "site-map")  # Google reads both spellings, in any case
-_FUTURE_SLACK = timedelta(days=1)
 
 
 class SitemapError(Exception):
@@ -59,26 +59,6 @@ def gunzip(body: bytes, limit: int) -> bytes:
     if len(out) > limit:
         raise SitemapError(f"gzipped sitemap larger than max_bytes ({limit}) once unpacked")
     return out
-
-
-def parse_date(text: str | None, now: datetime | None = None) -> datetime | None:
-    """A W3C datetime (2026-11-30, 2026-11-30T10:00Z, 2026-11-30T10:00:00+05:00) in UTC, or None."""
-    if not text:
-        return None
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    when = when.astimezone(UTC)
-    now = now or datetime.now(UTC)
-    if when > now + _FUTURE_SLACK or when.year < 1990:
-        return None
-    return when
 
 
 def _local(tag: object) -> str:

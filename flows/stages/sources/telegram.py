@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
+from flows.stages.reading.dates import parse_date
 from flows.stages.reading.extract import decode_html
-from flows.stages.sources.sitemaps import parse_date
 
 _TITLE_CHARS = 160
 _URL_ONLY = re.compile(r"^\s*(https?://\S+)\s*$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -205,3 +206,97 @@ def test_robots_txt_with_google_wildcards(server: NewsServer) -> None:
 def test_get_never_raises_for_a_bad_url(url: str) -> None:
     res = fetch(url)
     assert not res.ok and res.error and res.attempts == 0
+
+
+# --- POST (webhooks) ---------------------------------------------------------------------------
+
+
+def post(url: str, settings: Settings | None = None, **kw: object) -> FetchResult:
+    settings = settings or Settings(timeout_seconds=3, max_retries=2, allow_private_networks=True)
+
+    async def go() -> FetchResult:
+        async with Fetcher.open(settings, backoff_base=0.01, **kw) as fetcher:  # type: ignore[arg-type]
+            return await fetcher.post(url, b'{"n": 1}', headers={"Content-Type": "application/json"})
+
+    return asyncio.run(go())
+
+
+def test_post_sends_the_body_and_reads_the_answer(server: NewsServer) -> None:
+    res = post(server.add("/hook", "accepted", status=202))
+    assert res.ok and res.status == 202 and res.attempts == 1 and res.body == b"accepted"
+    (seen,) = server.requests
+    assert (seen.method, seen.path, seen.body) == ("POST", "/hook", b'{"n": 1}')
+    assert seen.headers["content-type"] == "application/json" and seen.headers["user-agent"].startswith(
+        "newswatch/"
+    )
+
+
+def test_post_to_a_private_address_is_refused_and_nothing_is_sent(http_server: object) -> None:
+    internal = http_server("127.0.0.2")  # type: ignore[operator]
+    internal.add("/hook", "ok")
+    settings = Settings(timeout_seconds=2, max_retries=2, allow_private_networks=False)
+
+    async def hosts(host: str, port: int) -> list[str]:
+        return {"internal.test": ["127.0.0.2"]}[host]
+
+    res = post(f"http://internal.test:{internal.port}/hook", settings, resolver=hosts)
+    assert not res.ok and res.skipped and "private" in (res.error or "") and res.attempts == 1
+    res = post(internal.url("/hook"), settings)
+    assert not res.ok and "private" in (res.error or "")
+    assert internal.requests == []
+    assert post(internal.url("/hook"), settings, trusted_hosts={"127.0.0.2"}).ok  # a trusted host is reached
+    assert [r.method for r in internal.requests] == ["POST"]
+
+
+def test_post_is_retried_on_503_and_gives_up_after_max_retries(server: NewsServer) -> None:
+    answers = [503, 200]
+
+    def flaky(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(answers.pop(0))
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    res = post(server.add_handler("/flaky", flaky))
+    assert res.ok and res.status == 200 and res.attempts == 2
+    assert [r.body for r in server.requests] == [b'{"n": 1}', b'{"n": 1}']  # the body sent again
+    res = post(server.add("/down", "", status=500))
+    assert res.error == "HTTP 500" and res.attempts == 3 and server.hits("/down") == 3
+    res = post(server.add("/wrong", "", status=400))
+    assert res.error == "HTTP 400" and res.attempts == 1
+
+
+def test_post_follows_no_redirect(server: NewsServer) -> None:
+    server.add("/elsewhere", "ok")
+    res = post(server.add("/moved", "", status=307, headers={"Location": "/elsewhere"}))
+    assert res.error == "HTTP 307" and res.status == 307 and res.attempts == 1
+    assert server.hits("/elsewhere") == 0
+
+
+def test_post_credentials_in_the_url_go_as_basic_authorization(server: NewsServer) -> None:
+    url = server.add("/hook", "ok").replace("://", "://hook%40user:s3cr%2Ft@")
+    assert post(url).ok
+    (seen,) = server.requests
+    assert seen.path == "/hook"
+    assert seen.headers["authorization"] == "Basic " + base64.b64encode(b"hook@user:s3cr/t").decode()
+
+
+def test_post_goes_through_the_proxy_and_the_guard_still_applies(
+    http_server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = http_server("127.0.0.3")  # type: ignore[operator]
+    monkeypatch.setenv("HTTP_PROXY", proxy.url(""))
+    proxy.add("http://hooks.test/in", "ok")
+    names = {"hooks.test": ["127.0.0.1"], "internal.test": ["127.0.0.2"]}
+
+    async def hosts(host: str, port: int) -> list[str]:
+        return names[host]
+
+    settings = Settings(timeout_seconds=3, max_retries=0)
+    res = post("http://hooks.test/in", settings, resolver=hosts, trusted_hosts={"hooks.test"})
+    assert res.ok, res.error
+    assert [(r.method, r.path, r.body) for r in proxy.requests] == [
+        ("POST", "http://hooks.test/in", b'{"n": 1}')
+    ]
+    res = post("http://internal.test/in", settings, resolver=hosts, trusted_hosts={"hooks.test"})
+    assert res.skipped and "private" in (res.error or "")
+    assert len(proxy.requests) == 1  # nothing more reached the proxy

@@ -7,7 +7,6 @@ import pytest
 
 from flows.stages.sources.sitemaps import (
     SitemapError,
-    parse_date,
     parse_sitemap,
     robots_sitemaps,
 )
@@ -115,11 +114,3 @@ def test_refusals() -> None:
     # entities are never expanded
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><urlset><url><loc>https://x.kz/&a;</loc></url></urlset>'
     assert all("aaaaaaaaaa" not in e.url for e in parse_sitemap(bomb, "https://x.kz/").entries)
-
-
-def test_parse_date_forms() -> None:
-    assert parse_date("2026-11-30T10:00Z", NOW) == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-    assert parse_date("2026-11-30T10:00:00.5+06:00", NOW) == datetime(
-        2026, 11, 30, 4, 0, 0, 500000, tzinfo=UTC
-    )
-    assert parse_date("yesterday", NOW) is None and parse_date(None) is None
