@@ -99,8 +99,10 @@ async def ingest(
     resolver: Resolver | None = None,
     workers: int | None = None,
     sources: Sequence[Source] | None = None,
+    poll_now: bool = False,
 ) -> IngestSummary:
-    """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time."""
+    """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time.
+    `poll_now` polls them all, also those backing off after failures."""
     reporter = reporter or SilentReporter()
     lock = WriterLock(store.path, timeout=store.lock_timeout, on_wait=reporter.message)
     await asyncio.to_thread(lock.acquire)
@@ -114,6 +116,7 @@ async def ingest(
             resolver=resolver,
             workers=workers,
             sources=sources,
+            poll_now=poll_now,
         )
     finally:
         lock.release()
@@ -128,13 +131,16 @@ async def _ingest_locked(
     resolver: Resolver | None,
     workers: int | None,
     sources: Sequence[Source] | None,
+    poll_now: bool = False,
 ) -> IngestSummary:
     started = time.monotonic()
     run = await open_run(config, store, reporter)
     try:
         if resolver is None and config.settings.hosts:
             resolver = hosts_resolver(config.settings.hosts)
-        polled = await poll_and_store(config, store, run, reporter, transport, resolver, workers, sources)
+        polled = await poll_and_store(
+            config, store, run, reporter, transport, resolver, workers, sources, poll_now
+        )
         settled = settle_polls(polled.polls)
         summary = IngestSummary(
             run.run_id,
@@ -181,12 +187,14 @@ async def poll_and_store(
     resolver: Resolver | None,
     workers: int | None,
     sources: Sequence[Source] | None,
+    poll_now: bool = False,
 ) -> Polled:
-    """The due sources polled, and their new entries fetched, analysed and stored."""
+    """The due sources (all chosen ones, `poll_now`) polled, and their new entries fetched,
+    analysed and stored."""
     now = datetime.now(UTC)
     states = store.source_states()
     chosen = list(sources) if sources is not None else config.enabled_sources
-    due = due_sources(chosen, states, now)
+    due = chosen if poll_now else due_sources(chosen, states, now)
     waiting = backing_off(chosen, due, states, config.settings.tz)
     trusted = {host_of(s.url) for s in config.sources}
     pool = AnalysisPool(config, workers, seeds=store.seed_texts())

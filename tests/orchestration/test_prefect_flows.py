@@ -62,3 +62,29 @@ def test_the_lake_password_stays_out_of_the_flow_run_logs(
     text = "\n".join(log.message for log in logs)
     assert "cannot attach the lake" in text and "Connection refused" in text, text
     assert "s3cret" not in text + (state.message or "")
+
+
+def test_the_ingest_flow_polls_the_sources_named_now(
+    prefect_harness: None, server: NewsServer, tmp_path: Path
+) -> None:
+    """The flow takes `newswatch ingest --source`'s names (and `--all`'s poll_now) as parameters."""
+    from flows.orchestration.prefect_flows import ingest_flow
+    from tests.cli.test_ingest import feed
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "settings:\n  max_retries: 0\nsources:\n"
+        f"  - {{name: Flaky, url: '{server.url('/flaky/feed.xml')}'}}\n"
+        f"  - {{name: Steady, url: '{server.url('/steady/feed.xml')}'}}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "named.duckdb"
+    feed(server, "flaky", 0, status=503)
+    feed(server, "steady", 1)
+    assert ingest_flow(str(sources), str(db)).failed == 0  # Flaky's poll failed: it backs off
+    feed(server, "flaky", 2)
+    summary = ingest_flow(str(sources), str(db), sources=["flaky"])
+    assert [(r.name, r.status, r.new + r.duplicate) for r in summary.reports] == [("Flaky", "ok", 2)]
+    assert server.hits("/flaky/feed.xml") == 2 and server.hits("/steady/feed.xml") == 1
+    assert {r.name for r in ingest_flow(str(sources), str(db), poll_now=True).reports} == {"Flaky", "Steady"}
+    assert server.hits("/steady/feed.xml") == 2
