@@ -84,6 +84,32 @@ class Runs(Database):
 
         self.retrying(attempt)
 
+    def interrupt_run(self, run_id: int) -> None:
+        """Close an interrupted run (Ctrl-C) with what it stored: new stories and copies."""
+
+        def attempt() -> None:
+            with self.transaction() as con:
+                row = con.execute(
+                    "SELECT count(*) FILTER (WHERE duplicate_of IS NULL), count(*) FILTER"
+                    " (WHERE duplicate_of IS NOT NULL) FROM article WHERE run_id = ?",
+                    [run_id],
+                ).fetchone()
+                new, copies = (int(row[0]), int(row[1])) if row else (0, 0)
+                con.execute(
+                    "UPDATE run SET finished_at = ?, status = 'interrupted', articles_new = ?,"
+                    " articles_duplicate = ?, waited_seconds = ?, message = ? WHERE id = ?",
+                    [
+                        datetime.now(UTC),
+                        new,
+                        copies,
+                        round(self.waited_seconds, 3),
+                        f"interrupted: {new + copies} articles stored; the next ingest goes on from there",
+                        run_id,
+                    ],
+                )
+
+        self.retrying(attempt)
+
     def prune_history(self, days: int) -> tuple[int, int]:
         """Remove the fetch log's rows and the finished runs older than `days`, in one transaction
         (none when there is nothing to remove); returns how many of each."""

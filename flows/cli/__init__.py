@@ -56,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         err.print(f"newswatch: database error: {exc}")
         return 1
-    except KeyboardInterrupt:
-        err.print("newswatch: interrupted")
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line, whatever the command was doing
+        err.print("newswatch: interrupted" + (f"; {exc}" if str(exc) else ""))
         return 130
     except OSError as exc:
         if exc.filename is None:  # a socket or the like: the generic message below

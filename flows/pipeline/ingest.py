@@ -159,6 +159,10 @@ async def _ingest_locked(
             note=after.note,
             watches=after.watches,
         )
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: asyncio cancels the run
+        with contextlib.suppress(Exception):
+            store.interrupt_run(run.run_id)  # with the articles it stored; their sources not marked
+        raise
     except BaseException as exc:
         with contextlib.suppress(Exception):  # the original error matters more
             store.finish_run(run.run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
@@ -204,6 +208,9 @@ async def poll_and_store(
         polls = await poll_due(fetcher, store, due, states, config.settings, reporter)
         try:
             busy = await store_entries(polls, store, fetcher, pool, run, reporter)
+        except asyncio.CancelledError:
+            pool.close(wait=False)  # interrupted: the pages in the workers are not waited for
+            raise
         finally:
             pool.close()
     return Polled(polls, waiting, busy)
@@ -227,7 +234,11 @@ async def store_entries(
     writer = BatchWriter(store, run.spool, run.run_id, cleaner, reporter, busy=known.busy)
     await writer.load_templates(sorted({t.poll.source.name for t in todo}))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
-    await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))
+    try:
+        await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))
+    except asyncio.CancelledError:  # interrupted: what was analysed is stored, the rest left for later
+        await writer.finish()
+        raise
     return await writer.finish()
 
 

@@ -76,7 +76,12 @@ def run_ingest(args: argparse.Namespace, console: Console) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
-    summary = run_ingest(args, console)
+    try:
+        summary = run_ingest(args, console)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            "the articles analysed so far are stored; the next ingest fetches the rest"
+        ) from None
     print_ingest_summary(console, summary)
     return 0
 
