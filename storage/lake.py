@@ -254,10 +254,8 @@ class LakeStore(Store):
                     break
                 time.sleep(0.05 + 0.2 * random.random())  # noqa: S311 - jitter
         # raised here, not in the handler: DuckDB's own exception, chained, would repeat the DSN
-        raise StorageError(f"cannot attach the lake ducklake:{self.lake.label()}: {self._hidden(failed)}")
-
-    def _hidden(self, text: str) -> str:
-        return without_secrets(text, [self.lake.catalog])
+        hidden = without_secrets(failed, [self.lake.catalog])
+        raise StorageError(f"cannot attach the lake ducklake:{self.lake.label()}: {hidden}")
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -272,7 +270,7 @@ class LakeStore(Store):
             while error is not None and id(error) not in seen:
                 seen.add(id(error))
                 if isinstance(error, duckdb.Error | StorageError) and error.args:
-                    error.args = (self._hidden(str(error.args[0])), *error.args[1:])
+                    error.args = (without_secrets(str(error.args[0]), [self.lake.catalog]), *error.args[1:])
                 error = error.__cause__ or error.__context__
             raise
 
