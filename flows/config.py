@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import __version__
+from flows.config_topic import Topic, merge_topic, topic_changes  # the profile over the built-in one
 from flows.config_watches import DeliveryLimits, Subscription, Watch, check_watches  # watches, digests
 from flows.country_codes import COUNTRY_CODES
 from flows.stages.net.urls import BadLink, ascii_host
@@ -159,21 +160,6 @@ class Source(_Strict):
         return value.strip()
 
 
-class Topic(_Strict):
-    """Terms per language code, and per country (ISO alpha-2) terms per language."""
-
-    keywords: dict[str, list[str]] = Field(default_factory=dict)
-    countries: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-
-    @field_validator("countries")
-    @classmethod
-    def _country_codes(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
-        for code in value:
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"country code {code!r} must be two capital letters (ISO 3166 alpha-2)")
-        return value
-
-
 class Config(_Strict):
     settings: Settings = Field(default_factory=Settings)
     topic: Topic = Field(default_factory=Topic)
@@ -308,22 +294,19 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def _merge_topic(default: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
-    """A `topic` section replaces the parts it names: per-language keyword lists, per-country entries."""
-    merged = {"keywords": dict(default.get("keywords", {})), "countries": dict(default.get("countries", {}))}
-    if override:
-        for part in ("keywords", "countries"):
-            if isinstance(override.get(part), dict):
-                merged[part].update(override[part])
-        for key in override:
-            if key not in ("keywords", "countries"):
-                merged[key] = override[key]
-    return merged
-
-
 def default_topic_data() -> dict[str, Any]:
     data = yaml.safe_load(DEFAULT_TOPIC_FILE.read_text(encoding="utf-8")) or {}
     return dict(data.get("topic", {}))
+
+
+def profile_changes(config: Config) -> list[str]:
+    """What the file's `topic:` adds to, replaces or drops of the built-in profile."""
+    return topic_changes(config.topic, Topic.model_validate(default_topic_data()))
+
+
+def _where(raw: Any, loc: tuple[int | str, ...], path: str) -> str:
+    line = _line_of(raw, loc)
+    return f"{path}:{line}" if line else path
 
 
 def parse_config(text: str, path: str = "<memory>") -> Config:
@@ -344,7 +327,13 @@ def parse_config(text: str, path: str = "<memory>") -> Config:
         raise ConfigError(f"{path}:1: field `sources` is missing (a list of feeds)")
     if data.get("sources") is None:
         data["sources"] = []
-    data["topic"] = _merge_topic(default_topic_data(), data.get("topic"))
+    data["topic"], topic_problems = merge_topic(default_topic_data(), data.get("topic"))
+    if topic_problems:
+        raise ConfigError(
+            "\n".join(
+                f"{_where(raw, loc, path)}: field `{_field_name(loc)}`: {msg}" for loc, msg in topic_problems
+            )
+        )
     data["path"] = path
     try:
         return _check_codes(Config.model_validate(data), raw, path)

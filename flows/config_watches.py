@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from storage.search.query_language import QueryError, Term, bounded, parse, prune, terms
+from storage.search.stopwords import is_stopword
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -42,6 +45,33 @@ def _check_emails(value: list[str]) -> list[str]:
     return [a.strip() for a in value]
 
 
+def _only_stopwords(term: Term) -> bool:
+    """An unquoted word of stopwords only (`the`, `и`): a search drops it."""
+    words = re.findall(r"[^\W_]+", term.text.lower())
+    return not (term.quoted or term.prefix or term.field) and all(is_stopword(w, term.text) for w in words)
+
+
+def check_query(query: str) -> None:
+    """A watch's query as search reads it (storage/search/query_language.py); ValueError with the
+    column of what is wrong."""
+    try:
+        tree = parse(query)
+    except QueryError as exc:
+        raise ValueError(f"{query!r}: {exc}") from None
+    for term in terms(tree):
+        if term.field == "country" and term.text.upper() not in WATCH_COUNTRIES:
+            raise ValueError(
+                f"{query!r}: country:{term.text} is not one of {', '.join(WATCH_COUNTRIES)} at column {term.column}"
+            )
+    left = prune(tree, _only_stopwords)
+    if left is None:
+        raise ValueError(f"{query!r}: only stopwords (quote a word to search for it as written)")
+    if not bounded(left):
+        raise ValueError(
+            f"{query!r}: NOT needs something to search beside it (the other words are stopwords)"
+        )
+
+
 class Watch(_Strict):
     """A standing search: after every ingest, its new stories are announced (or kept for the digest)."""
 
@@ -62,9 +92,11 @@ class Watch(_Strict):
     @field_validator("query")
     @classmethod
     def _query(cls, value: str) -> str:
+        value = value.strip()
         if not any(ch.isalnum() for ch in value):
             raise ValueError(f"{value!r} has no letters or digits to search for")
-        return " ".join(value.split())
+        check_query(value)
+        return value
 
     _countries = field_validator("countries")(classmethod(lambda cls, v: _check_countries(v)))
     _languages = field_validator("languages")(classmethod(lambda cls, v: _check_languages(v)))

@@ -235,6 +235,18 @@ class Articles(Database):
                 ).fetchall()
             ]
 
+    def scores_of(self, first_id: int, last_id: int) -> dict[int, tuple[bool, list[str]]]:
+        """(is_relevant, countries) of the articles with ids in [first_id, last_id], as stored:
+        what a rescore compares its new scores with."""
+        with self.connect() as con:
+            return {
+                int(r[0]): (bool(r[1]), list(r[2] or []))
+                for r in con.execute(
+                    "SELECT id, coalesce(is_relevant, false), countries FROM article WHERE id BETWEEN ? AND ?",
+                    [first_id, last_id],
+                ).fetchall()
+            }
+
     def update_scores(self, rows: Sequence[tuple[int, str | None, float, bool, list[str]]]) -> None:
         """Set (id, language, relevance, is_relevant, countries) for a batch, in one short transaction."""
         if not rows:

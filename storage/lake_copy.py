@@ -21,6 +21,7 @@ COPY_ORDER = (
     "search_delta",
     "search_doc",
     "search_state",
+    "search_word",
     "source_cursor",
     "watch_hit",
     "watch_delivery",

@@ -89,21 +89,92 @@ FILE_STATEMENTS = frozenset(
 )
 
 
+# Statements that change the database: the connection is read-only, so DuckDB refuses them (or,
+# on a view such as `articles`, fails to bind them); `read_only_refusal` tells that as what it is.
+WRITE_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.INSERT,
+        duckdb.StatementType.UPDATE,
+        duckdb.StatementType.DELETE,
+        duckdb.StatementType.CREATE,
+        duckdb.StatementType.CREATE_FUNC,
+        duckdb.StatementType.DROP,
+        duckdb.StatementType.ALTER,
+        duckdb.StatementType.MERGE_INTO,
+    }
+)
+# Statements that give rows: only one result is shown (or written), so only one may be asked for
+RESULT_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.CALL,
+        duckdb.StatementType.PRAGMA,
+        duckdb.StatementType.RELATION,
+    }
+)
+READ_ONLY = "the database is read-only here (`newswatch sql` only reads; ingest, rescore and the other commands change it)"
+
+
 class EmptyQuery(StorageError):
     """The SQL holds no statement (only spaces or comments)."""
 
 
+class SeveralResults(StorageError):
+    """More than one statement of the SQL gives rows, and one result is shown."""
+
+
+def _keyword(statement: Any) -> str:
+    """The statement's own first word (INSTALL, not the LOAD type DuckDB files it under)."""
+    words = statement.query.split()
+    return words[0].upper() if words else statement.type.name
+
+
+def _file_refusal(statement: Any) -> str:
+    word = _keyword(statement)
+    if statement.type in (duckdb.StatementType.LOAD, duckdb.StatementType.EXTENSION):
+        why = "`newswatch sql` loads no extensions (they would reach files and the network)"
+    elif statement.type in (duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH):
+        why = "`newswatch sql` reads this database only and opens no other file"
+    else:
+        why = "`newswatch sql` writes no files itself; write results with --output FILE"
+    return f"{word} is not run: {why} (it is read-only and touches no files)"
+
+
 def check_analyst_sql(sql: str) -> None:
-    """Refuse SQL with no statement in it, or with one that names files (see FILE_STATEMENTS)."""
+    """Refuse SQL with no statement in it, with one that names files or loads code (see
+    FILE_STATEMENTS), or with more than one statement that gives rows."""
     statements = duckdb.extract_statements(sql)
     if not statements:
         raise EmptyQuery("the query has no SQL statement in it (only spaces or comments)")
     for statement in statements:
         if statement.type in FILE_STATEMENTS:
-            raise StorageError(
-                f"`newswatch sql` is read-only and touches no files: {statement.type.name} is not run"
-                " (write results with --output FILE)"
-            )
+            raise StorageError(_file_refusal(statement))
+    results = [s for s in statements if s.type in RESULT_STATEMENTS]
+    if len(results) > 1:
+        raise SeveralResults(
+            f"{len(results)} statements return rows, and one result is shown: run them one at a time"
+            " (statements before the one that gives rows, such as CREATE TEMP TABLE, are fine)"
+        )
+
+
+def read_only_refusal(sql: str, exc: BaseException) -> str | None:
+    """What a failed statement tried, when it failed because the database is read-only here."""
+    text = str(exc)
+    markers = (
+        "read-only mode",
+        "Can only update base table",
+        "Can only delete from base table",
+        "is not an table",
+    )
+    if not any(m in text for m in markers):
+        return None
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return None
+    word = next((_keyword(s) for s in statements if s.type in WRITE_STATEMENTS), None)
+    return f"{word} is not run: {READ_ONLY}" if word else None
 
 
 def _allow_own_files(store: Database, con: duckdb.DuckDBPyConnection) -> None:

@@ -20,9 +20,10 @@ def test_only_sources_gives_defaults_and_builtin_topic() -> None:
     assert cfg.enabled_sources[0].name == "A"
 
 
-def test_topic_section_replaces_only_what_it_names() -> None:
+def test_topic_section_adds_to_the_builtin_profile() -> None:
+    """More in tests/test_config_topic.py."""
     cfg = parse_config("topic:\n  keywords:\n    en: [Pamir]\nsources: []\n")
-    assert cfg.topic.keywords["en"] == ["Pamir"]
+    assert cfg.topic.keywords["en"][-1] == "Pamir" and "Central Asia" in cfg.topic.keywords["en"]
     assert "ru" in cfg.topic.keywords  # untouched parts keep the built-in profile
     assert "UZ" in cfg.topic.countries
 

@@ -26,6 +26,12 @@ settings:
 """
 
 
+def test_queries_in_the_query_language_are_kept_as_written() -> None:
+    query = '"Syr Darya" (water OR quota*) -title:football lang:ru country:UZ'
+    config = parse_config(GOOD.replace("query: Tokayev", f"query: '{query}'"), "sources.yaml")
+    assert config.watches[0].query == query
+
+
 def test_a_good_file() -> None:
     config = parse_config(GOOD, "sources.yaml")
     (watch,) = config.watches
@@ -51,6 +57,20 @@ def test_a_good_file() -> None:
             ("watches: [tokayev]", "watches: [rahmon]"),
             "sources.yaml:17: field `settings.digest.subscriptions.0.watches`: no watch named 'rahmon'",
         ),
+        (("query: Tokayev", "query: Tokayev OR (Rogun"), "sources.yaml:4: field `watches.0.query`"),
+        (("query: Tokayev", "query: Tokayev OR (Rogun"), "unbalanced parenthesis at column 12"),
+        (("query: Tokayev", "query: Tokayev dam OR Rogun"), "AND and OR at one level"),
+        (
+            ("query: Tokayev", "query: 'Tokayev country:RU'"),
+            "country:RU is not one of KZ, KG, TJ, TM, UZ at column 17",
+        ),
+        (
+            ("query: Tokayev", "query: NOT Tokayev"),
+            "NOT needs something to search beside it (Kumtor NOT Rogun; in an OR, each side) at column 1",
+        ),
+        (("query: Tokayev", "query: the OR and"), "only stopwords"),
+        (("query: Tokayev", "query: the -Tokayev"), "NOT needs something to search beside it"),
+        (("query: Tokayev", "query: 'site:akorda.kz'"), "unknown field site:"),
         (("name: kz-desk", "name: kz/desk"), "names the folder digests/<name>/"),
         (("recipients: [kz@desk.example]", "recipients: [kz]"), "'kz' is not an e-mail address"),
         (

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from flows.cli.common import UsageError, os_error_message
+from flows.cli.common import UsageError, os_error_message, prefect_unreachable
 from flows.cli.parser import build_parser
 from flows.config import ConfigError
 
@@ -38,8 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+    if not getattr(args, "func", None):  # no command, or a group's (watch, sources, lake) alone
+        group_help = getattr(args, "group_help", None)
+        sys.stderr.write(group_help() if group_help else parser.format_help())
         return 2
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     err = _Errors([os.environ.get("NEWSWATCH_LAKE_CATALOG"), getattr(args, "catalog", None)])
@@ -69,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, duckdb.Error):
             err.print(f"newswatch: SQL error: {exc}")
+            return 1
+        unreachable = prefect_unreachable(exc)
+        if unreachable:
+            err.print(f"newswatch: {unreachable}")
             return 1
         return _unexpected(exc, err, args.verbose)
 

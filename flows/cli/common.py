@@ -43,6 +43,22 @@ def store_for(
     )
 
 
+def prefect_unreachable(exc: BaseException) -> str | None:
+    """Prefect's "Failed to reach API" (a flow started against a server that is not there) as
+    what to do about it; None for any other error."""
+    import re
+
+    found = re.match(r"Failed to reach API at (\S+)", str(exc)) if isinstance(exc, RuntimeError) else None
+    if not found:
+        return None
+    url = found.group(1).rstrip("/")
+    where = "PREFECT_API_URL is set" if os.environ.get("PREFECT_API_URL") else "the Prefect profile sets it"
+    return (
+        f"the Prefect API at {url} does not answer ({where}): start that server, or unset"
+        " PREFECT_API_URL (or pass --no-prefect) to run without Prefect"
+    )
+
+
 def use_prefect(args: argparse.Namespace) -> bool:
     choice = getattr(args, "prefect", None)
     if choice is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from flows import __version__
 from flows.cli.commands.ingest import cmd_digest, cmd_ingest, cmd_run, cmd_seed
@@ -23,6 +24,7 @@ from flows.cli.commands.sources_edit import (
 )
 from flows.cli.commands.watch import cmd_watch_list, cmd_watch_test
 from flows.cli.commands.web import cmd_web
+from flows.clock import SINCE_HELP, Since, parse_since
 from flows.config import DEFAULT_DB, DEFAULT_SOURCES, SOURCE_TYPES, WEB_HOST_ENV, WEB_PORT_ENV
 
 
@@ -42,6 +44,13 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _since(value: str) -> Since:
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) -> None:
     p.add_argument(
         host,
@@ -57,6 +66,32 @@ def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) ->
         default=os.environ.get(WEB_PORT_ENV) or "8080",
         help=f"port of {what} (env {WEB_PORT_ENV}; default 8080)",
     )
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with the closest command named for a mistyped one."""
+
+    def error(self, message: str) -> NoReturn:
+        from flows.text import did_you_mean
+
+        found = re.search(r"invalid choice: '(.*?)'( \(choose from (.*)\))$", message)
+        if found:
+            guess = did_you_mean(found.group(1), re.findall(r"'([^']*)'", found.group(3)))
+            message = message[: found.start(2)] + guess + message[found.start(2) :]
+        super().error(message)
+
+
+def _group(sub: Any, name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+    """A command with subcommands; alone, it prints its own help (not the top-level one)."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help)
+    p.set_defaults(group_help=p.format_help)
+    return p
+
+
+def _seeds_option(p: argparse.ArgumentParser, default: str) -> None:
+    """--seeds for `run` and `seed` alike; `--dir`, seed's older name, still taken but not shown."""
+    p.add_argument("--seeds", default="seeds", metavar="DIR", help=f"the seed corpus's directory {default}")
+    p.add_argument("--dir", dest="seeds", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,13 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="count days and print times in this zone (IANA name, e.g. UTC; default settings.timezone)",
     )
 
-    parser = argparse.ArgumentParser(prog="newswatch", description="News monitoring for Central Asia.")
+    parser: argparse.ArgumentParser = Parser(
+        prog="newswatch", description="News monitoring for Central Asia."
+    )
     parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common, settings, flow_opt], help="seed, ingest, then today's digest")
-    p.add_argument("--seeds", default="seeds", help="seed directory (default seeds/)")
+    _seeds_option(p, "(default seeds/; none there: a warning, and the run goes on)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -145,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("seed", parents=[common, settings], help="load the seed corpus (idempotent)")
-    p.add_argument("--dir", default="seeds", help="seed directory (default seeds/)")
+    _seeds_option(p, "(default seeds/)")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser(
@@ -212,12 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("table", "csv", "json", "parquet"),
+        choices=("table", "csv", "json", "jsonl", "parquet"),
         default=None,
-        help="table (default), or write csv, json or parquet to --output (csv and json: stdout without it);"
-        " default with --output: from its suffix (.csv, .json, .parquet)",
+        help="table (default), or write csv, json, jsonl or parquet to --output (csv and json: stdout"
+        " without it); default with --output: from its suffix (.csv, .json, .jsonl, .parquet)",
     )
     p.add_argument("--output", type=Path, default=None, metavar="FILE", help="file for --format")
+    p.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
     p.add_argument(
         "--vertical", action="store_true", help="one block per row, every column on its own line, nothing cut"
     )
@@ -236,10 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, settings, wait, tz_opt],
         help="full-text search (BM25) in every language stored",
     )
-    p.add_argument("terms", nargs="?", help="the words to search for; articles with all of them come first")
+    p.add_argument(
+        "terms",
+        nargs="?",
+        help='the query: words (all of them), "a phrase", OR, -word or NOT word, (groups), prefix*,'
+        " title: source: lang: country: (README, Search)",
+    )
     p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
     p.add_argument(
-        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+        "--since",
+        type=_since,
+        default=None,
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
@@ -259,10 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("parquet", "csv", "jsonl"),
         default=None,
-        help="default: from OUT's suffix (.csv, .jsonl), else parquet",
+        help="default: from OUT's suffix (.parquet, .csv, .jsonl or .json); another suffix needs --format",
     )
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument(
-        "--since", type=_date, default=None, help="only articles dated this day or later (from 00:00 in --tz)"
+        "--since",
+        type=_since,
+        default=None,
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     p.set_defaults(func=cmd_export)
 
@@ -281,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="add to a lake that already holds articles")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("lake", help="lake commands (NEWSWATCH_LAKE_CATALOG)")
+    p = _group(sub, "lake", "lake commands (NEWSWATCH_LAKE_CATALOG)")
     lsub = p.add_subparsers(dest="lake_command", metavar="SUBCOMMAND")
     for name, text in (
         ("status", "counts of the lake"),
@@ -290,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         c = lsub.add_parser(name, parents=[common], help=text)
         c.set_defaults(func=cmd_lake)
 
-    p = sub.add_parser("sources", help="source commands")
+    p = _group(sub, "sources", "source commands")
     ssub = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
     c = ssub.add_parser(
         "check", parents=[common, settings, tz_opt], help="validate sources.yaml and report health"
@@ -326,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_sources_test)
 
     # watches
-    p = sub.add_parser("watch", help="watch commands (the watches of sources.yaml)")
+    p = _group(sub, "watch", "watch commands (the watches of sources.yaml)")
     wsub = p.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
     c = wsub.add_parser("list", parents=[settings], help="the configured watches")
     c.set_defaults(func=cmd_watch_list)
@@ -338,9 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name", help="the watch's name")
     c.add_argument(
         "--since",
-        type=_date,
+        type=_since,
         default=None,
-        help="only articles dated this day or later (in settings.timezone)",
+        help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
     c.add_argument("--json", action="store_true", help="the matched stories as JSON")
     c.set_defaults(func=cmd_watch_test)

@@ -194,3 +194,28 @@ def print_source_health(
             escape((h.get("last_error") or h.get("feed_problem") or "")[:120]),
         )
     console.print(table)
+
+
+def print_rescore_summary(console: Console, summary: Any) -> None:
+    """Relevant articles before and after, and per country where that changed."""
+    change = summary.relevant - summary.relevant_before
+    console.print(
+        f"rescored {summary.articles} articles in {summary.elapsed_seconds:.1f} s:"
+        f" relevant {summary.relevant_before} -> {summary.relevant} ({change:+d};"
+        f" {summary.gained} newly relevant, {summary.lost} no longer)",
+        markup=False,
+        highlight=False,
+    )
+    before, after = summary.countries_before, summary.countries_after
+    changed = sorted(c for c in set(before) | set(after) if before[c] != after[c])
+    if not changed:
+        console.print("relevant articles per country: unchanged", markup=False)
+        return
+    table = Table(title="relevant articles per country (only those that changed)", title_justify="left")
+    for name in ("country", "before", "after", "change"):
+        table.add_column(name, justify="left" if name == "country" else "right")
+    for code in changed:
+        table.add_row(
+            code or "(none)", str(before[code]), str(after[code]), f"{after[code] - before[code]:+d}"
+        )
+    console.print(table)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypedDict, TypeVar
 
 from flows.config import Config, Topic
+from flows.stages.reading.dates import better_date, is_day
 from flows.stages.reading.extract import Extracted, ExtractionMode, extract_page, normalize_space
 from flows.stages.reading.language import detect_language
 from flows.stages.sources.feeds import FeedEntry
@@ -113,7 +114,10 @@ class Analyzer:
         return dataclasses.replace(rec, **_following(text, language, score))
 
     def page(self, job: PageJob) -> ArticleRecord:
+        """The page's record. Its date: the feed's, unless the feed gives a day alone and the page
+        a time on that day (`dates.better_date`); the page's own only where the feed gives none."""
         entry = job.entry
+        listed = entry.published_at
         if job.body:
             extracted = extract_page(
                 job.body,
@@ -122,7 +126,8 @@ class Analyzer:
                 feed_title=entry.title,
                 feed_text=entry.feed_text,
                 mode=self.extraction,
-                date_search=entry.published_at is None,  # the feed's date comes first
+                date=listed is None or is_day(listed),
+                date_search=listed is None,  # else only the page's metadata may give the time
                 author_search=entry.author is None,  # and so does its author
             )
         else:
@@ -135,7 +140,7 @@ class Analyzer:
             text=extracted.text,
             language_hint=job.language_hint,
             author=extracted.author or entry.author,
-            published_at=entry.published_at or extracted.published_at,
+            published_at=better_date(listed, extracted.published_at),
             site_name=extracted.site_name,
             feed_summary=normalize_space(entry.feed_text)[:4000] or None,
             extraction=extracted.method,
@@ -193,9 +198,7 @@ def _init_worker(
     marks: str | None = None,
 ) -> None:
     global _WORKER, _MARKS
-    # Ctrl-C reaches the whole process group: the ingest stops its workers itself, and a worker
-    # that took it would print a traceback and break the pool under the pages still being stored
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the ingest stops us
     if ingest_pid is not None:
         _exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
@@ -408,10 +411,9 @@ class AnalysisPool:
             executor = self._current.executor
             processes = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=wait, cancel_futures=True)
-            if not wait:
-                for process in processes:
-                    with contextlib.suppress(OSError, ValueError):
-                        process.kill()
+            for process in [] if wait else processes:
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
             self._current = None
         if self._marks is not None:
             self._marks.cleanup()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.config import Config
@@ -30,6 +31,23 @@ class RescoreSummary:
     articles: int
     relevant: int
     elapsed_seconds: float
+    relevant_before: int = 0
+    gained: int = 0  # relevant now, not before
+    lost: int = 0  # relevant before, not now
+    # relevant articles per country, before and after ("" counts the relevant ones without a country)
+    countries_before: Counter[str] = field(default_factory=Counter)
+    countries_after: Counter[str] = field(default_factory=Counter)
+
+    def count(self, old: tuple[bool, list[str]] | None, new_relevant: bool, new_countries: list[str]) -> None:
+        """Count one rescored article: its stored scores (`old`) and its new ones."""
+        was_relevant, was_countries = old or (False, [])
+        self.relevant_before += was_relevant
+        self.gained += new_relevant and not was_relevant
+        self.lost += was_relevant and not new_relevant
+        if was_relevant:
+            self.countries_before.update(was_countries or [""])
+        if new_relevant:
+            self.countries_after.update(new_countries or [""])
 
 
 def rescore(
@@ -58,7 +76,7 @@ def _rescore_locked(
     started = time.monotonic()
     store.migrate()
     run_id = store.start_run("rescore")
-    done = relevant = 0
+    summary = RescoreSummary(0, 0, 0.0)
     try:
         pool = AnalysisPool(config, workers, seeds=store.seed_texts())
         reporter.phase("rescore", store.count_articles())
@@ -78,19 +96,27 @@ def _rescore_locked(
                                 reporter.message(f"article {item[0]} not rescored: {exc}")
                 else:
                     rows = rescore_rows(pool.local(), items)
+                stored = store.scores_of(items[0][0], items[-1][0])
                 store.update_scores(rows)
                 after = items[-1][0]
-                done += len(rows)
-                relevant += sum(1 for row in rows if row[3])
+                for row in rows:
+                    summary.count(stored.get(row[0]), row[3], row[4])
+                summary.articles += len(rows)
+                summary.relevant += sum(1 for row in rows if row[3])
                 reporter.advance(len(rows))
         finally:
             pool.close()
-        store.finish_run(run_id, "ok", message=f"rescored {done} articles, {relevant} relevant")
+        store.finish_run(
+            run_id,
+            "ok",
+            message=f"rescored {summary.articles} articles, relevant {summary.relevant_before} -> {summary.relevant}",
+        )
     except BaseException as exc:
         with contextlib.suppress(Exception):
             store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
         raise
-    return RescoreSummary(done, relevant, time.monotonic() - started)
+    summary.elapsed_seconds = time.monotonic() - started
+    return summary
 
 
 def seed(

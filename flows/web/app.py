@@ -221,7 +221,7 @@ def create_app(
     config: Config, store: Store, *, password: str | None = None, loopback_only: bool = True
 ) -> Guard:
     """The console as an ASGI application over `store` (opened read-only by every page)."""
-    from flows.web import news, panels
+    from flows.web import news, panels, watches
 
     console = Console(config, store, environment())
 
@@ -245,6 +245,8 @@ def create_app(
         route("/", news.today),
         route("/search", news.search),
         route("/story/{cluster_id:int}", news.story),
+        route("/watches", watches.watches),
+        route("/watches/{name}", watches.watch),
         route("/sources", panels.sources),
         route("/coverage", panels.coverage),
         route("/digests", panels.digests),

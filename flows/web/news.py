@@ -3,17 +3,19 @@ story's copies side by side."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from flows.clock import parse_since
 from flows.stages.delivery.digest.build import GROUP_LABELS, REGION, build_digest
 from flows.stages.delivery.digest.build import today as today_in
 from flows.stages.stories.search import COUNTRIES, SearchUsageError, build_request, find_matches, snippet
 from flows.web.app import Console, Page, PageError
 from storage import search as fts
+from storage.search.query_language import QueryError
 
 PER_PAGE = 20
 MAX_PAGES = 50  # the search ranks at most 1,000 stories
@@ -26,6 +28,16 @@ def parse_day(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise PageError(400, f"{field}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_since_field(value: str, console: Console) -> datetime | None:
+    """The search form's since: a day from 00:00 in the configured zone, today, yesterday, 24h, 7d."""
+    if not value:
+        return None
+    try:
+        return parse_since(value).start(console.tz)
+    except ValueError as exc:
+        raise SearchUsageError(f"since {exc}") from None
 
 
 def today(console: Console, request: Request) -> Page:
@@ -82,15 +94,15 @@ def search(console: Console, request: Request) -> Page:
         req = build_request(
             form["q"],
             limit=page * PER_PAGE + 1,
-            since=parse_day(form["since"], "since"),
+            since=parse_since_field(form["since"], console),
             language=form["lang"] or None,
             country=form["country"] or None,
             relevant=form["relevant"],
         )
-    except SearchUsageError as exc:
+        hits = fts.search(console.store, req)
+    except (SearchUsageError, QueryError) as exc:  # QueryError: only stopwords, too many prefix words
         context["error"] = str(exc).replace("--", "")
         return Page("search.html", context, status=400, title="Search")
-    hits = fts.search(console.store, req)
     shown = hits[(page - 1) * PER_PAGE : page * PER_PAGE]
     stories = [h.cluster_id or h.id for h in shown]
     copies: dict[int, list[dict[str, Any]]] = {}

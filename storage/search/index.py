@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from flows.text import CJK_RE2 as CJK
 from storage.database import Database
-from storage.search.tokenizer import prepare, tokenizer_tag
+from storage.search.tokenizer import TITLE_MARK, prepare, tokenizer_tag
 
 TITLE_WEIGHT = 2
 # The delta is sorted onto search_posting once it holds this fraction of it (and at least
@@ -52,31 +53,52 @@ class IndexStatus:
         return self.tokenizer != self.current_tokenizer
 
 
-# Postings of the articles in temp table nw_new(id, title, text): tokens, each distinct token
-# stemmed once, counted per article; a title occurrence counts TITLE_WEIGHT times. Capitalised
-# words also post their cross-script name key (storage/search/names.py) as a term of its own;
-# the article's length counts its tokens only.
+# The articles in temp table nw_new(id, title, text) as tokens, and their distinct words with
+# each one's index term (stemmed once).
+_TOKENS = f"""
+CREATE OR REPLACE TEMP TABLE nw_tok AS
+SELECT id, unnest(nw_tokens(title)) AS w, true AS in_title FROM nw_new
+UNION ALL
+SELECT id, unnest(nw_tokens(text)) AS w, false AS in_title FROM nw_new;
+CREATE OR REPLACE TEMP TABLE nw_vocab AS SELECT w, nw_term(w) AS t FROM (SELECT DISTINCT w FROM nw_tok);
+INSERT INTO search_word
+SELECT v.w FROM nw_vocab v ANTI JOIN search_word s ON s.word = v.w WHERE NOT regexp_matches(v.w, '{CJK}');
+"""
+
+# Postings of those articles: each term counted per article, a title occurrence counting
+# TITLE_WEIGHT times. Capitalised words also post their cross-script name key
+# (storage/search/names.py) as a term of its own, and a title's words and keys post once more as
+# TITLE_MARK + term (for title:); the article's length counts its tokens only.
 _POSTINGS = f"""
-WITH tok AS (
-    SELECT id, unnest(nw_tokens(title)) AS w, {TITLE_WEIGHT} AS wt FROM nw_new
-    UNION ALL
-    SELECT id, unnest(nw_tokens(text)) AS w, 1 AS wt FROM nw_new
+WITH counted AS (
+    SELECT hash(t) AS term, id, sum(CASE WHEN in_title THEN {TITLE_WEIGHT} ELSE 1 END) AS tf
+    FROM nw_tok JOIN nw_vocab USING (w) GROUP BY t, id
 ),
-vocab AS (SELECT w, nw_hash(w) AS term FROM (SELECT DISTINCT w FROM tok)),
-counted AS (SELECT term, id, sum(wt) AS tf FROM tok JOIN vocab USING (w) GROUP BY term, id),
+titled AS (
+    SELECT hash('{TITLE_MARK}' || t) AS term, id, count(*) AS tf
+    FROM nw_tok JOIN nw_vocab USING (w) WHERE in_title GROUP BY t, id
+),
 lens AS (SELECT id, sum(tf) AS len FROM counted GROUP BY id),
 caps AS (
-    SELECT id, unnest(nw_caps(title)) AS w, {TITLE_WEIGHT} AS wt FROM nw_new
+    SELECT id, unnest(nw_caps(title)) AS w, true AS in_title FROM nw_new
     UNION ALL
-    SELECT id, unnest(nw_caps(text)) AS w, 1 AS wt FROM nw_new
+    SELECT id, unnest(nw_caps(text)) AS w, false AS in_title FROM nw_new
 ),
 keys AS (
-    SELECT w, hash(k) AS term
-    FROM (SELECT w, nw_key(w) AS k FROM (SELECT DISTINCT w FROM caps))
-    WHERE k IS NOT NULL
+    SELECT w, k FROM (SELECT w, nw_key(w) AS k FROM (SELECT DISTINCT w FROM caps)) WHERE k IS NOT NULL
 ),
-keyed AS (SELECT term, id, sum(wt) AS tf FROM caps JOIN keys USING (w) GROUP BY term, id),
-everything AS (SELECT * FROM counted UNION ALL SELECT * FROM keyed)
+keyed AS (
+    SELECT hash(k) AS term, id, sum(CASE WHEN in_title THEN {TITLE_WEIGHT} ELSE 1 END) AS tf
+    FROM caps JOIN keys USING (w) GROUP BY k, id
+),
+title_keyed AS (
+    SELECT hash('{TITLE_MARK}' || k) AS term, id, count(*) AS tf
+    FROM caps JOIN keys USING (w) WHERE in_title GROUP BY k, id
+),
+everything AS (
+    SELECT * FROM counted UNION ALL SELECT * FROM titled
+    UNION ALL SELECT * FROM keyed UNION ALL SELECT * FROM title_keyed
+)
 SELECT term, id, least(tf, 65535)::USMALLINT AS tf, least(len, 4294967295)::UINTEGER AS len
 FROM everything JOIN lens USING (id)
 """
@@ -100,6 +122,7 @@ def _index_new(
     articles = int(row[0]) if row else 0
     if not articles:
         return 0, 0
+    con.execute(_TOKENS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE nw_postings AS {_POSTINGS}")
     order = " ORDER BY term, id" if target == "search_posting" else ""
     con.execute(f"INSERT INTO {target} SELECT * FROM nw_postings{order}")
@@ -110,8 +133,8 @@ def _index_new(
     )
     row = con.execute("SELECT count(*) FROM nw_postings").fetchone()
     postings = int(row[0]) if row else 0
-    con.execute("DROP TABLE nw_postings")
-    con.execute("DROP TABLE nw_new")
+    for temp in ("nw_postings", "nw_vocab", "nw_tok", "nw_new"):
+        con.execute(f"DROP TABLE {temp}")
     return articles, postings
 
 
@@ -119,7 +142,7 @@ def _rebuild(store: Database, now: datetime) -> tuple[int, int]:
     """Everything again: tokenized in batches, each its own transaction (memory stays bounded),
     then sorted as one run. Until the last step commits there is no index and search says so."""
     with store.transaction() as con:
-        for table in ("search_state", "search_posting", "search_delta", "search_doc"):
+        for table in ("search_state", "search_posting", "search_delta", "search_doc", "search_word"):
             con.execute(f"DELETE FROM {table}")
     articles = postings = 0
     while True:

@@ -12,28 +12,24 @@ import numpy as np
 
 from storage.database import Database
 from storage.errors import StorageError
+from storage.search import plan as planning
+from storage.search.evaluate import matches
+from storage.search.phrases import PhraseReader
+from storage.search.query_language import parse
 from storage.search.tokenizer import (
     PROBE,
     TOKENIZER_VERSION,
     Stemmer,
     head,
-    key_term,
     matched_names,
     matched_words,
     tokens_of,
 )
 
-# --- searching ---------------------------------------------------------------------------------
-
-K1 = 1.2
-B = 0.75
-MAX_QUERY_TERMS = 64
-KEY_WEIGHT = 0.5  # a match through a word's cross-script name key, against an exact one
-
 
 @dataclass(frozen=True)
 class SearchRequest:
-    terms: str
+    terms: str  # in the query language (storage/search/query_language.py)
     limit: int = 20
     since: date | None = None  # a datetime is an instant; a date is 00:00 UTC
     language: str | None = None
@@ -54,9 +50,9 @@ class SearchHit:
     id: int
     cluster_id: int | None
     score: float
-    matched: int  # how many of the query's terms the article holds
-    exact: int  # of those, how many in the query's own script (the rest through a name key)
-    terms: int  # how many terms the query has
+    matched: int  # how many of the query's positive words, phrases and prefixes the article holds
+    exact: int  # of those, how many as written (the rest through a name key)
+    terms: int  # how many positive words, phrases and prefixes the query has
     copies: int  # matching articles of this story (1 with all_copies)
     title: str | None
     source: str
@@ -128,31 +124,34 @@ _FIRST_WALK = 64  # candidates looked up first: enough for 20 stories unless fil
 _IN_LIST_MAX = 2048  # longer id lists are joined as an Arrow table instead of an IN list
 
 
+_UNION_MAX = 32  # more terms are looked up with one IN list (the UNION keeps min/max pruning exact)
+
+
 def _postings(con: duckdb.DuckDBPyConnection, terms: list[int]) -> dict[str, np.ndarray]:
     """The postings of the terms as arrays: q (the term's position in `terms`), id, tf, len.
     Read as one Arrow stream in large batches: fetchnumpy costs three times as much for the
     million postings of two common words."""
     # the hashes are inlined as UBIGINT literals: compared with a BIGINT, DuckDB would cast the
     # column instead, which turns off the min/max pruning the whole design rests on
+    if len(terms) <= _UNION_MAX:
+        sql = " UNION ALL ".join(
+            f"SELECT {i}::USMALLINT AS q, id, tf, len FROM {table} WHERE term = {int(term)}::UBIGINT"
+            for i, term in enumerate(terms)
+            for table in ("search_posting", "search_delta")
+        )
+        table = con.execute(sql).to_arrow_reader(1 << 20).read_all()
+        return {name: table.column(name).to_numpy() for name in table.column_names}
+    listed = ",".join(f"{int(t)}::UBIGINT" for t in terms)
     sql = " UNION ALL ".join(
-        f"SELECT {i}::UTINYINT AS q, id, tf, len FROM {table} WHERE term = {int(term)}::UBIGINT"
-        for i, term in enumerate(terms)
+        f"SELECT term, id, tf, len FROM {table} WHERE term IN ({listed})"
         for table in ("search_posting", "search_delta")
     )
     table = con.execute(sql).to_arrow_reader(1 << 20).read_all()
-    return {name: table.column(name).to_numpy() for name in table.column_names}
-
-
-def _per_article(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum the postings per article: (article ids ascending, BM25 score, terms matched). An
-    article has at most one posting per term, so the count is the number of terms it holds."""
-    size = int(ids.max()) + 1
-    if int(ids.min()) >= 0 and size <= max(1 << 22, 16 * len(ids)):
-        matched = np.bincount(ids, minlength=size)
-        found = np.flatnonzero(matched)
-        return found, np.bincount(ids, weights=weights, minlength=size)[found], matched[found]
-    found, inverse = np.unique(ids, return_inverse=True)
-    return found, np.bincount(inverse, weights=weights), np.bincount(inverse)
+    found = {name: table.column(name).to_numpy() for name in table.column_names}
+    hashes = np.array(terms, dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    found["q"] = order[np.searchsorted(hashes[order], found.pop("term"))]
+    return found
 
 
 def _best_first(ids: np.ndarray, key: np.ndarray, count: int) -> np.ndarray:
@@ -185,27 +184,38 @@ def _stories(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> dict[int, int]:
         con.unregister("nw_ids")
 
 
-def _copies(con: duckdb.DuckDBPyConnection, stories: list[int], candidates: np.ndarray) -> dict[int, int]:
-    """How many candidates (matching articles that pass the filters) each story holds."""
+def _members(con: duckdb.DuckDBPyConnection, stories: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every article of the stories, and its story."""
     listed = _id_list(stories)
     rows = con.execute(
         f"SELECT id, cluster_id FROM article WHERE cluster_id IN ({listed})"
         f" UNION ALL SELECT id, id FROM article WHERE id IN ({listed}) AND cluster_id IS NULL"
     ).fetchnumpy()
-    members, story = rows["id"].astype(np.int64), rows["cluster_id"].astype(np.int64)
-    at = np.minimum(np.searchsorted(candidates, members), len(candidates) - 1)
-    hit = candidates[at] == members
-    counted = np.unique(story[hit], return_counts=True)
-    return {int(s): int(c) for s, c in zip(*counted, strict=True)}
+    return rows["id"].astype(np.int64), rows["cluster_id"].astype(np.int64)
+
+
+def _filtered(con: duckdb.DuckDBPyConnection, plan: planning.Plan) -> dict[int, np.ndarray]:
+    """The ids each field filter of the query (source:, lang:, country:) lets through."""
+    return {
+        i: con.execute(f"SELECT id FROM article a WHERE {leaf.sql}", leaf.params)
+        .fetchnumpy()["id"]
+        .astype(np.int64)
+        for i, leaf in enumerate(plan.leaves)
+        if leaf.kind == "filter"
+    }
 
 
 def search(store: Database, req: SearchRequest) -> list[SearchHit]:
-    """Rank articles by BM25 over title and text; those holding more of the terms come first.
+    """Articles matching the query exactly (AND, OR, NOT, phrases, prefixes, fields), ranked by
+    BM25 over its positive terms; those holding more of them, and more as written, first.
 
-    The postings of the query's terms are summed per article in numpy (a hash aggregate in SQL
-    costs ten times as much for a common word); only the best candidates are then looked up in
-    the article table, more of them while story collapsing leaves fewer than `limit`.
+    QueryError (a ValueError with a column) if the query cannot be read; SearchQueryError (also
+    a StorageError) if it holds only stopwords or a prefix stands for too many words.
+    The postings are summed per article in numpy (a hash aggregate in SQL costs ten times as
+    much for a common word); only the best candidates are then looked up in the article table,
+    more of them while story collapsing (or a phrase not found in order) leaves fewer than `limit`.
     """
+    tree = parse(req.terms)
     with store.connect(read_only=True) as con:
         # one thread: a search is a dozen small queries on a cold buffer pool, and waking a second
         # thread for each costs more than it saves (measured: 140 ms against 300 ms at 1M articles)
@@ -216,78 +226,38 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
         if tokenizer is None:
             raise StorageError(f"{store.path}: no search index yet (run `newswatch search --reindex`)")
         stem = Stemmer()
-        query_tokens = tokens_of(con, req.terms)
-        by_word: dict[str, str | None] = {}  # exact term -> its name key term (first token's)
-        for tok, kind, inp in query_tokens:
-            by_word.setdefault(stem.term(inp, kind), key_term(tok))
-        words = list(by_word)[:MAX_QUERY_TERMS]
-        keys = [by_word[w] for w in words]
         probe = [stem.term(inp, kind) for _, kind, inp in tokens_of(con, PROBE)]
-        row = con.execute(
-            "SELECT [hash(t) FOR t IN $terms::VARCHAR[]], [hash(t) FOR t IN $keys::VARCHAR[]],"
-            " hash($probe::VARCHAR[])",
-            {"terms": words, "keys": [k or "" for k in keys], "probe": probe},
-        ).fetchone()
+        row = con.execute("SELECT hash($probe::VARCHAR[])", {"probe": probe}).fetchone()
         assert row is not None
-        if tokenizer != f"{TOKENIZER_VERSION}:{row[2]}":
+        if tokenizer != f"{TOKENIZER_VERSION}:{row[0]}":
             raise StorageError(
                 f"{store.path}: the search index was built by another version; run `newswatch search --reindex`"
             )
-        # lookups: each distinct exact term (its word's index), then each word's name key
-        word_of: dict[int, int] = {}
-        for i, t in enumerate(row[0]):
-            word_of.setdefault(int(t), i)
-        exact_terms = list(word_of)
-        n_words = len(exact_terms)
-        key_terms = [
-            (int(h), word_of[int(t)]) for t, h, k in zip(row[0], row[1], keys, strict=True) if k is not None
-        ]
-        key_terms = list(dict.fromkeys(kt for kt in key_terms if kt[0] not in word_of))
-        terms = exact_terms + [h for h, _ in key_terms]
-        lookup_word = np.array(list(range(n_words)) + [w for _, w in key_terms], dtype=np.int64)
-        if not terms:
-            return []
-        found = _postings(con, terms)
-        if not len(found["id"]):
-            return []
-        q = found["q"].astype(np.intp)
-        df = np.bincount(q, minlength=len(terms)).astype(np.float64)
-        idf = np.log(1 + (docs - df + 0.5) / (df + 0.5))
-        # BM25: idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl)), without temporaries
-        tf = found["tf"].astype(np.float64)
-        weights = found["len"] * (K1 * B / avgdl)
-        weights += K1 * (1 - B)
-        weights += tf
-        np.divide(tf, weights, out=weights)
-        weights *= idf[q]
-        weights *= K1 + 1
-        ids = found["id"].astype(np.int64)
-        if key_terms:
-            # a word counts once per article: exactly if it can, else through its name key
-            is_key = q >= n_words
-            pair = ids * n_words + lookup_word[q]
-            keep = ~is_key | ~np.isin(pair, pair[~is_key])
-            _, first = np.unique(pair[keep], return_index=True)  # two keys of one word: the first
-            keep_at = np.flatnonzero(keep)[first]
-            ids, weights, q = ids[keep_at], weights[keep_at], q[keep_at]
-            weights[q >= n_words] *= KEY_WEIGHT
-        candidates, scores, matched = _per_article(ids, weights)
-        exact = matched
-        if key_terms:
-            exact_ids = np.sort(ids[q < n_words])
-            exact = np.searchsorted(exact_ids, candidates, side="right") - np.searchsorted(
-                exact_ids, candidates
-            )
-
+        plan = planning.build(con, tree, stem)
+        row = con.execute("SELECT [hash(t) FOR t IN $terms::VARCHAR[]]", {"terms": plan.terms}).fetchone()
+        assert row is not None
+        hashes = [int(h) for h in row[0]]
+        found = (
+            _postings(con, hashes) if hashes else {k: np.zeros(0, np.int64) for k in ("q", "id", "tf", "len")}
+        )
+        found_matches = matches(plan, found, _filtered(con, plan), docs, avgdl)
+        candidates = found_matches.ids
+        keep = np.ones(len(candidates), dtype=bool)
         filter_params: dict[str, Any] = {}
         where = _filters(req, filter_params)
-        if where:
+        if where and len(candidates):
             passing = con.execute(f"SELECT id FROM article a WHERE {where}", filter_params).fetchnumpy()["id"]
             keep = np.isin(candidates, passing)
-            candidates, scores, matched, exact = candidates[keep], scores[keep], matched[keep], exact[keep]
-        # more query terms matched first, then more of them in the query's own script, then the
-        # BM25 score (below 10,000 for any query)
-        key = matched * 1e8 + exact * 1e4 + scores
+        pos_of = np.flatnonzero(keep)
+        candidates = candidates[pos_of]
+        m = found_matches
+        if plan.text_leaves:
+            # more query terms matched first, then more of them as written, then the BM25 score
+            # (below 10,000 for any query)
+            key = m.matched[pos_of] * 1e8 + m.exact[pos_of] * 1e4 + m.scores[pos_of]
+        else:  # filters only: the newest first
+            key = candidates.astype(np.float64)
+        reader = PhraseReader(con, plan, m, stem)
 
         chosen: list[tuple[int, int]] = []  # (candidate position, story)
         seen: set[int] = set()
@@ -296,9 +266,14 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
             order = _best_first(candidates, key, count)
             batch = order[walked:]
             story_of = _stories(con, candidates[batch])
+            true = reader.matching(candidates[batch])
             for pos in batch:
                 story = story_of.get(int(candidates[pos]))
-                if story is None or (not req.all_copies and story in seen):
+                if (
+                    story is None
+                    or int(candidates[pos]) not in true
+                    or (not req.all_copies and story in seen)
+                ):
                     continue
                 seen.add(story)
                 chosen.append((int(pos), story))
@@ -307,25 +282,31 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
             walked, count = len(order), count * 8
         if not chosen:
             return []
-        copies = {} if req.all_copies else _copies(con, [s for _, s in chosen], candidates)
+        copies: dict[int, int] = {}
+        if not req.all_copies:
+            members, stories = _members(con, [s for _, s in chosen])
+            among = np.isin(members, candidates)
+            true = reader.matching(members[among])
+            for member, of in zip(members[among], stories[among], strict=True):
+                if int(member) in true:
+                    copies[int(of)] = copies.get(int(of), 0) + 1
         hit_ids = [int(candidates[pos]) for pos, _ in chosen]
         details = {r[0]: r for r in con.execute(_DETAILS_SQL.format(ids=_id_list(hit_ids))).fetchall()}
-    wanted = set(words)
-    wanted_keys = {k for k in keys if k is not None}
-    heads = {head(w) for w, _, _ in query_tokens}
+    heads = {head(w) for w in plan.words}
     hits = []
     for (pos, story), id_ in zip(chosen, hit_ids, strict=True):
         d = details.get(id_)
         if d is None:
             continue
+        at = pos_of[pos]
         hits.append(
             SearchHit(
                 id=id_,
                 cluster_id=d[1],
-                score=float(scores[pos]),
-                matched=int(matched[pos]),
-                exact=int(exact[pos]),
-                terms=len(terms),
+                score=float(m.scores[at]),
+                matched=int(m.matched[at]),
+                exact=int(m.exact[at]),
+                terms=len(plan.text_leaves),
                 copies=1 if req.all_copies else copies.get(story, 1),
                 title=d[2],
                 source=d[3],
@@ -337,8 +318,8 @@ def search(store: Database, req: SearchRequest) -> list[SearchHit]:
                 is_relevant=d[9],
                 text=d[10],
                 matched_tokens=_union(
-                    matched_words(f"{d[2] or ''} {d[10]}", wanted, heads, stem),
-                    matched_names(f"{d[2] or ''} {d[10]}", wanted_keys),
+                    matched_words(f"{d[2] or ''} {d[10]}", plan.words, heads, stem),
+                    matched_names(f"{d[2] or ''} {d[10]}", plan.keys),
                 ),
             )
         )

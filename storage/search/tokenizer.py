@@ -22,7 +22,9 @@ from storage.database import Database
 from storage.errors import StorageError
 from storage.search.names import name_key
 
-TOKENIZER_VERSION = "nw2"  # nw2: name keys of capitalised words (storage/search/names.py)
+# nw2: name keys of capitalised words (storage/search/names.py); nw3: title terms of their own
+# (TITLE_MARK), the vocabulary (search_word)
+TOKENIZER_VERSION = "nw3"
 
 _CJK = CJK_RE2  # [\p{Han}\p{Hiragana}\p{Katakana}] as code ranges (flows/text.py)
 # The tokenizer, in SQL so that articles and queries are cut by the same code. These macros need
@@ -59,6 +61,7 @@ _STEM_MACROS = (
     "CREATE OR REPLACE TEMP MACRO nw_hash(w) AS hash(nw_term(w))",
 )
 KEY_PREFIX = "~"  # a name key's index term is KEY_PREFIX + key: never an exact term
+TITLE_MARK = "^"  # a title's term (or key term) posts again as TITLE_MARK + term, for title:
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -137,6 +140,7 @@ class Stemmer:
     def __init__(self) -> None:
         self._by_kind = {1: RussianStemmer(), 2: EnglishStemmer()}
         self._memo: dict[tuple[str, int], str] = {}
+        self._words: dict[str, str] = {}
 
     def term(self, stem_input: str, kind: int) -> str:
         """The index term of a token, given nw_kind(token) and nw_stem_input(token, kind)."""
@@ -150,9 +154,12 @@ class Stemmer:
         return found
 
     def word(self, token: str) -> str:
-        """The index term of a token, its script told in Python (for highlighting and tests)."""
-        kind, stem_input = _kind_and_input(token)
-        return self.term(stem_input, kind)
+        """The index term of a token, its script told in Python (for highlighting and phrases)."""
+        found = self._words.get(token)
+        if found is None:
+            kind, stem_input = _kind_and_input(token)
+            found = self._words[token] = self.term(stem_input, kind)
+        return found
 
 
 def _quote(text: str) -> str:
@@ -207,6 +214,57 @@ def matched_words(text: str, terms: set[str], heads: set[str], stem: Stemmer) ->
         grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
         found.extend(g for g in dict.fromkeys(grams) if g in terms and g not in found)
     return found
+
+
+_PY_IN_ORDER = re.compile(
+    f"([{_PY_CJK}]+)|((?:[^\\W_{_PY_CJK}]|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)"
+)
+
+
+def term_sequence(text: str, stem: Stemmer | None = None) -> list[str]:
+    """The tokens of a text in their order, CJK runs as their bigrams in place; with `stem`, each
+    word as its index term (a phrase's own terms), else as written (lower-cased; holds_sequence
+    stems only the words it has to)."""
+    out: list[str] = []
+    for m in _PY_IN_ORDER.finditer(text.lower()):
+        run, word = m.group(1), m.group(2)
+        if run:
+            out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+        else:
+            out.append(stem.word(word) if stem is not None else word)
+    return out
+
+
+def phrase_pattern(text: str, stem: Stemmer) -> str:
+    """An RE2 pattern over strip_accents(lower(text)) that every text holding the phrase matches
+    (more may): each word's index term less its last letter (English turns y into i) as a word's
+    start, CJK runs as written, in order, with anything but letters between them."""
+    word, gap = "[\\p{L}\\p{N}\\p{M}]", "[^\\p{L}\\p{N}\\p{M}]"
+    pieces = []
+    for m in _PY_IN_ORDER.finditer(text.lower()):
+        run, token = m.group(1), m.group(2)
+        if run:
+            pieces.append(re.escape(run))
+        else:
+            term = stem.word(token)
+            start = _strip_accents(term[: max(1, len(term) - 1)])
+            pieces.append(re.escape(start) + word + "*")
+    return f"{gap}*".join(pieces)
+
+
+def holds_sequence(tokens: list[str], sequence: tuple[str, ...], stem: Stemmer) -> bool:
+    """Whether the terms `sequence` stand in a text's `tokens` (term_sequence without a stemmer)
+    one after the other."""
+    first = head(sequence[0])[:1]
+    last = len(tokens) - len(sequence)
+    for i, tok in enumerate(tokens):
+        if i > last:
+            break
+        if head(tok)[:1] == first and all(
+            tokens[i + k] == t or stem.word(tokens[i + k]) == t for k, t in enumerate(sequence)
+        ):
+            return True
+    return False
 
 
 _PY_CAPITALISED = re.compile("[^\\W\\d_a-zа-я](?:[^\\W_]|[̀-ͯ҃-҉])*")

@@ -1,5 +1,5 @@
-"""`newswatch ingest --source NAME` and `--all`: a source backing off after failures is polled
-now when the analyst asks; a name sources.yaml does not have is refused with the closest one."""
+"""`flows/cli/commands/ingest.py`: seed, ingest, digest and run as an analyst calls them; and
+`ingest --source NAME` and `--all`, which poll a source backing off after failures now."""
 
 from __future__ import annotations
 
@@ -9,8 +9,105 @@ import pytest
 
 from flows.cli import main
 from storage import Store
+from tests.support import ROOT
 from tests.support.pages import TEMPLATES, rss, story
 from tests.support.servers import NewsServer
+
+
+def test_run_from_another_directory_warns_of_the_missing_seeds_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no seeds/ here
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("NEWSWATCH_SMTP_HOST", raising=False)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    db = tmp_path / "nw.duckdb"
+    assert main(["run", "--db", str(db), "--sources", str(sources), "--no-prefect"]) == 0
+    captured = capsys.readouterr()
+    assert f"no seed directory at {elsewhere / 'seeds'}" in captured.err
+    assert "digest " in captured.out  # the ingest and the digest ran
+    assert db.is_file()
+
+
+def test_seed_takes_seeds_and_the_old_dir_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    common = ["--db", str(tmp_path / "nw.duckdb"), "--sources", str(sources)]
+    assert main(["seed", *common, "--seeds", str(ROOT / "seeds")]) == 0
+    assert "5 loaded" in capsys.readouterr().out
+    assert main(["seed", *common, "--dir", str(ROOT / "seeds")]) == 0  # the old name, still taken
+    assert "0 loaded, 5 already stored" in capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)
+    assert main(["seed", *common]) == 2  # asked for seeds: a missing directory is an error
+    assert f"--seeds {tmp_path / 'seeds'}: no seed directory there" in capsys.readouterr().err
+    assert main(["seed", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert "--seeds" in help_text and "--dir" not in help_text
+
+
+def test_digest_of_a_future_day_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("settings:\n  timezone: Pacific/Kiritimati\nsources: []\n", encoding="utf-8")
+    common = ["--db", str(tmp_path / "nw.duckdb"), "--sources", str(sources), "--no-prefect", "--no-send"]
+    assert main(["seed", *common[:4], "--seeds", str(ROOT / "seeds")]) == 0
+    today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()  # UTC+14: ahead of every other zone
+    out = tmp_path / "digests"
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert main(["digest", *common, "--date", tomorrow, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--date {tomorrow} is in the future" in err and f"today is {today.isoformat()}" in err
+    assert not out.exists()
+    assert main(["digest", *common, "--date", today.isoformat(), "--out", str(out)]) == 0  # today is fine
+
+
+def test_a_prefect_api_that_does_not_answer_says_what_to_unset(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.servers import free_port
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there: a stopped server
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_API_URL": url,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "ingest",
+            "--db",
+            str(tmp_path / "nw.duckdb"),
+            "--sources",
+            str(sources),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"the Prefect API at {url}" in done.stderr and "does not answer" in done.stderr
+    assert "unset PREFECT_API_URL" in done.stderr and "--no-prefect" in done.stderr
+    assert "RuntimeError" not in done.stderr
+
+
+# --- ingest --source and --all ---
 
 
 def feed(server: NewsServer, outlet: str, n: int, status: int = 200) -> None:

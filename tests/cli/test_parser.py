@@ -14,7 +14,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "run": ("--db", "--sources", "--prefect", "--no-prefect", "--seeds"),
     "ingest": ("--db", "--sources", "--prefect", "--shard"),
     "digest": ("--db", "--sources", "--prefect", "--date", "--out", "--send", "--no-send", "--force"),
-    "seed": ("--db", "--sources", "--dir"),
+    "seed": ("--db", "--sources", "--seeds"),
     "serve": ("--db", "--sources", "--host", "--port", "--web-host", "--web-port", "--no-web"),
     "web": ("--db", "--sources", "--host", "--port", "--wait"),
     "rescore": ("--db", "--sources", "--batch-size"),
@@ -74,7 +74,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("argv", "message"),
     [
         (["digest", "--date", "2026-13-01"], "is not a date (YYYY-MM-DD)"),
-        (["search", "dam", "--since", "yesterday"], "is not a date (YYYY-MM-DD)"),
+        (["search", "dam", "--since", "last week"], "is not a day or a span (YYYY-MM-DD, today, yesterday"),
         (["ingest", "--shard", "nonsense"], "--shard"),
         (["sql"], "the following arguments are required: query"),
         (["migrate", "--to", "postgres"], "invalid choice"),
@@ -110,3 +110,43 @@ def test_shard_and_date_are_parsed() -> None:
     assert str(args.shard) == "2/3"
     args = build_parser().parse_args(["digest", "--date", "2026-11-21", "--no-send"])
     assert args.date.isoformat() == "2026-11-21" and args.send is False
+
+
+@pytest.mark.parametrize(
+    ("group", "subcommands"),
+    [
+        ("watch", ("list", "test")),
+        ("sources", ("check", "add", "import", "export", "test")),
+        ("lake", ("status", "reconcile")),
+    ],
+)
+def test_a_group_without_a_subcommand_prints_its_own_help(
+    group: str, subcommands: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([group]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: newswatch {group} [-h] SUBCOMMAND ...")
+    assert all(name in err for name in subcommands)
+    assert "rescore" not in err  # not the top-level help
+
+
+@pytest.mark.parametrize(
+    ("argv", "typo", "suggestion"),
+    [
+        (["serach", "x"], "serach", "search"),
+        (["sources", "chek"], "chek", "check"),
+        (["watch", "lst"], "lst", "list"),
+        (["rescor"], "rescor", "rescore"),
+    ],
+)
+def test_a_mistyped_command_gets_the_closest_one(
+    argv: list[str], typo: str, suggestion: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"invalid choice: '{typo}'" in err and f"(did you mean {suggestion}?)" in err
+
+
+def test_a_command_far_from_any_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["zzzzzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err

@@ -334,3 +334,70 @@ def test_source_health_counts_stored_copies_in_articles_total(db: Path) -> None:
     assert all(total >= week for _, total, week in rows)
     by_name = {h["name"]: h for h in store.source_health()}
     assert (by_name["Beta"]["articles_total"], by_name["Beta"]["articles_7d"]) == (3, 1)
+
+
+# --- what is refused says what and why; one result; no file overwritten; one rule for suffixes --
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("INSTALL httpfs", "INSTALL is not run: `newswatch sql` loads no extensions"),
+        ("LOAD httpfs", "LOAD is not run: `newswatch sql` loads no extensions"),
+        (
+            "ATTACH '{tmp}/other.duckdb' AS other",
+            "ATTACH is not run: `newswatch sql` reads this database only",
+        ),
+        ("COPY (SELECT 1) TO '{tmp}/leak.csv'", "COPY is not run: `newswatch sql` writes no files itself"),
+        ("DELETE FROM articles", "DELETE is not run: the database is read-only here"),
+        ("DELETE FROM article", "DELETE is not run: the database is read-only here"),
+        ("UPDATE articles SET title = 'x'", "UPDATE is not run: the database is read-only here"),
+    ],
+)
+def test_a_refused_statement_says_what_and_why(
+    db: Path, tmp_path: Path, statement: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sql(db, statement.format(tmp=tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert expected in err, err
+    assert "--output" not in err or statement.startswith("COPY")
+    assert "Binder Error" not in err
+
+
+def test_two_statements_with_results_are_refused_not_half_shown(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sql(db, "SELECT 1 AS a; SELECT 2 AS b") == 2
+    assert "2 statements return rows" in capsys.readouterr().err
+    # a temporary table first, then one result: fine
+    assert sql(db, "CREATE TEMP TABLE t AS SELECT 7 AS seven; SELECT seven FROM t", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["seven", "7"]
+
+
+def test_output_and_export_never_overwrite_without_force(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.csv"
+    out.write_text("keep me\n")
+    assert sql(db, "SELECT 1 AS one", "--output", str(out)) == 2
+    assert f"--output {out}: the file exists" in capsys.readouterr().err
+    assert out.read_text() == "keep me\n"
+    assert sql(db, "SELECT 1 AS one", "--output", str(out), "--force") == 0
+    assert out.read_text().splitlines() == ["one", "1"]
+    assert main(["export", "--db", str(db), str(out)]) == 2
+    assert f"{out}: the file exists" in capsys.readouterr().err
+    assert main(["export", "--db", str(db), str(out), "--force"]) == 0
+    assert len(out.read_text().splitlines()) == 6
+
+
+def test_sql_and_export_take_the_format_from_the_suffix_by_one_rule(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["sql", "--db", str(db), "SELECT 1", "--output"], ["export", "--db", str(db)]):
+        assert main([*argv, str(tmp_path / "out.txt")]) == 2
+        assert "cannot tell the format from its name" in capsys.readouterr().err
+        assert not (tmp_path / "out.txt").exists()
+    assert main(["export", "--db", str(db), str(tmp_path / "out.txt"), "--format", "csv"]) == 0
+    assert (tmp_path / "out.txt").read_text().startswith("id,")
+    assert main(["sql", "--db", str(db), "SELECT 1 AS a", "--output", str(tmp_path / "a.jsonl")]) == 0
+    assert (tmp_path / "a.jsonl").read_text().strip() == '{"a":1}'

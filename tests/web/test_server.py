@@ -72,6 +72,32 @@ def test_newswatch_web_refuses_a_public_address_without_a_password(
     assert not (tmp_path / "prefect").exists()
 
 
+def test_newswatch_web_refuses_a_db_with_no_database_there(tmp_path: Path) -> None:
+    """A mistyped --db is refused at start (exit 2), as the other commands that read one do,
+    instead of a console that answers "Busy" on every page."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    typo = tmp_path / "nw.duckbd"
+    argv = ["web", "--port", str(free_port()), "--db", str(typo), "--sources", str(sources)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *argv],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"newswatch web started on a --db with no database: {out}")
+    assert proc.returncode == 2, err
+    assert f"--db {typo}: no database there" in err
+    assert not typo.exists()
+
+
 def test_a_password_is_asked_for_when_set(serving: Callable[..., WebServer], newsroom: Newsroom) -> None:
     server = serving(password="s3cret-é", loopback_only=False)
     with httpx.Client(base_url=server.url, timeout=30) as client:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -26,15 +28,15 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
     from flows.pipeline.maintenance import seed
 
     config = config_for(args)
+    if not Path(args.seeds).is_dir():
+        raise UsageError(f"--seeds {Path(args.seeds).resolve()}: no seed directory there; check the path")
     announce_new_database(args)
     reporter = ConsoleReporter(console)
     try:
-        loaded, present = seed(config, store_for(args, reporter), args.dir, reporter)
-    except FileNotFoundError as exc:
-        raise UsageError(str(exc)) from exc
+        loaded, present = seed(config, store_for(args, reporter), args.seeds, reporter)
     finally:
         reporter.close()
-    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.dir})", markup=False)
+    console.print(f"seeds: {loaded} loaded, {present} already stored ({args.seeds})", markup=False)
     return 0
 
 
@@ -92,6 +94,7 @@ def run_digest(args: argparse.Namespace) -> Any:
 
     config = config_for(args)
     require_database(args)
+    refuse_future_day(args.date, config.settings.tz)
     out_dir = args.out or default_out_dir(args.db)
     if use_prefect(args):
         prefect_environment(Path(args.db))
@@ -116,6 +119,16 @@ def run_digest(args: argparse.Namespace) -> Any:
         send=args.send,
         force=args.force,
     )
+
+
+def refuse_future_day(day: date | None, tz: ZoneInfo) -> None:
+    """A digest of a day still to come would be empty, and recorded as that day's digest."""
+    today = datetime.now(tz).date()
+    if day is not None and day > today:
+        raise UsageError(
+            f"--date {day.isoformat()} is in the future (today is {today.isoformat()} in {tz.key}):"
+            " a digest can only gather what is already stored"
+        )
 
 
 def cmd_digest(args: argparse.Namespace, console: Console) -> int:
@@ -150,8 +163,15 @@ def cmd_digest(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    args.dir = args.seeds
-    cmd_seed(args, console)
+    if Path(args.seeds).is_dir():
+        cmd_seed(args, console)
+    else:  # relevance works without the reference corpus, only less well: not a reason to stop
+        Console(stderr=True, soft_wrap=True).print(
+            f"newswatch: no seed directory at {Path(args.seeds).resolve()}: going on without the seed"
+            " corpus (give its place with --seeds DIR)",
+            markup=False,
+            highlight=False,
+        )
     cmd_ingest(args, console)
     args.date, args.out, args.send, args.force = None, None, None, False
     return cmd_digest(args, console)

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from flows.cli.common import UsageError, config_for, require_database, store_for
+from flows.cli.render import print_rescore_summary
 from flows.progress import ConsoleReporter
 
 
@@ -26,9 +27,7 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
         )
     finally:
         reporter.close()
-    console.print(
-        f"rescored {summary.articles} articles in {summary.elapsed_seconds:.1f} s: {summary.relevant} relevant"
-    )
+    print_rescore_summary(console, summary)
     return 0
 
 

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
 from flows.cli.common import UsageError, require_database, store_for, timezone_for
 from flows.cli.render import print_search_results, print_sql_records, print_sql_table
-from flows.clock import day_start
 from flows.progress import ConsoleReporter
 
 
-def _read_only_sql(exc: Exception) -> Exception:
+def _read_only_sql(exc: Exception, sql: str = "") -> Exception:
     """An attempt to change the database or touch a file, told as what it is."""
     import duckdb
 
     from storage import StorageError
+    from storage.queries import read_only_refusal
 
+    refusal = read_only_refusal(sql, exc) if isinstance(exc, duckdb.Error) else None
+    if refusal:
+        return StorageError(refusal)
     markers = ("read-only mode", "disabled by configuration", "configuration has been locked")
     if isinstance(exc, duckdb.Error) and any(m in str(exc) for m in markers):
         return StorageError(f"`newswatch sql` is read-only and touches no files: {exc}")
@@ -32,6 +36,8 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
     zone = timezone_for(args).key  # days in the views, and printed times, in this zone
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
+    if args.output is not None:
+        refuse_overwrite(args.output, args.force, "--output ")
     check_sql(args.query)
     require_database(args)
     store = store_for(args, lock_timeout=args.wait)
@@ -43,7 +49,7 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
             return 0
         columns, records = exports.query(store, args.query, zone)
     except Exception as exc:
-        raise _read_only_sql(exc) from exc
+        raise _read_only_sql(exc, args.query) from exc
     if args.vertical:
         print_sql_records(console, columns, records, args.max_rows)
     else:
@@ -53,7 +59,28 @@ def cmd_sql(args: argparse.Namespace, console: Console) -> int:
 
 # --- the SQL's format from --output's suffix, and an empty query -----------------------
 
-SQL_SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+SQL_SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".jsonl": "jsonl"}
+EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
+def format_from_suffix(path: Path, suffixes: dict[str, str], option: str) -> str:
+    """The format a file's name says; a name that says none is refused (no guess written into it)."""
+    fmt = suffixes.get(path.suffix.lower())
+    if fmt is None:
+        names = ", ".join(sorted(set(suffixes)))
+        raise UsageError(
+            f"{option}{path}: cannot tell the format from its name; add --format"
+            f" {' or '.join(sorted(set(suffixes.values())))} (or name it {names})"
+        )
+    return fmt
+
+
+def refuse_overwrite(path: Path, force: bool, option: str) -> None:
+    """An existing file is replaced only when asked to (--force)."""
+    if path.is_file() and not force:
+        raise UsageError(
+            f"{option}{path}: the file exists; add --force to replace it, or choose another name"
+        )
 
 
 def sql_format(args: argparse.Namespace) -> str:
@@ -66,23 +93,19 @@ def sql_format(args: argparse.Namespace) -> str:
         return str(args.format)
     if args.output is None:
         return "table"
-    fmt = SQL_SUFFIXES.get(args.output.suffix.lower())
-    if fmt is None:
-        raise UsageError(
-            f"--output {args.output}: cannot tell the format from its name; add --format csv, json or parquet"
-            " (or name it .csv, .json or .parquet)"
-        )
-    return fmt
+    return format_from_suffix(args.output, SQL_SUFFIXES, "--output ")
 
 
 def check_sql(query: str) -> None:
     """An empty or comment-only query is a usage error; a statement that names files is refused."""
-    from storage.queries import EmptyQuery, check_analyst_sql
+    from storage.queries import EmptyQuery, SeveralResults, check_analyst_sql
 
     try:
         check_analyst_sql(query)
     except EmptyQuery as exc:
         raise UsageError(f'{exc}: give a query, e.g. newswatch sql "SELECT count(*) FROM articles"') from exc
+    except SeveralResults as exc:
+        raise UsageError(str(exc)) from exc
     except Exception as exc:
         raise _read_only_sql(exc) from exc
 
@@ -92,6 +115,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 
     from flows.stages.stories.search import SearchUsageError, build_request, hit_record, reindex
     from storage import search
+    from storage.search.query_language import QueryError
 
     require_database(args)
     store = store_for(args, ConsoleReporter(Console(stderr=True)), lock_timeout=args.wait)
@@ -111,7 +135,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         request = build_request(
             args.terms,
             limit=args.limit,
-            since=None if args.since is None else day_start(args.since, tz),
+            since=None if args.since is None else args.since.start(tz),
             language=args.lang,
             country=args.country,
             relevant=args.relevant,
@@ -119,7 +143,10 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         )
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
-    hits = search.search(store, request)
+    try:
+        hits = search.search(store, request)
+    except QueryError as exc:  # only stopwords, or a prefix that stands for too many words
+        raise UsageError(f"{request.terms!r}: {exc}") from exc
     records = [hit_record(h, tz=tz) for h in hits]
     if args.json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -134,9 +161,13 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
     from storage import exports
 
-    fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(args.out.suffix, "parquet")
+    # a directory as OUT is named as such by the export itself
+    fmt = args.format or (
+        "parquet" if args.out.is_dir() else format_from_suffix(args.out, EXPORT_SUFFIXES, "")
+    )
+    refuse_overwrite(args.out, args.force, "")
     require_database(args)
-    since = None if args.since is None else day_start(args.since, timezone_for(args))
+    since = None if args.since is None else args.since.start(timezone_for(args))
     rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=since)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0

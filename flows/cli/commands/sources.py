@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from flows.cli.common import config_for, store_for, timezone_for
 from flows.cli.render import print_source_health
+from flows.config import profile_changes
 
 
 def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
@@ -18,6 +19,13 @@ def cmd_sources_check(args: argparse.Namespace, console: Console) -> int:
         f"{config.path}: valid, {len(config.sources)} sources ({len(config.enabled_sources)} enabled)",
         markup=False,
     )
+    changes = profile_changes(config)
+    if not changes:
+        console.print("topic: the built-in profile (flows/topic_default.yaml), nothing added or replaced")
+    else:
+        console.print("topic: the built-in profile (flows/topic_default.yaml) with", markup=False)
+        for line in changes:
+            console.print(f"  {line}", markup=False, highlight=False)
     from storage import StorageError
 
     health: dict[str, dict[str, Any]] = {}

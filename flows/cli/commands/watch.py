@@ -9,7 +9,6 @@ import sys
 from rich.console import Console
 
 from flows.cli.common import UsageError, config_for, store_for, timezone_for
-from flows.clock import day_start
 
 
 def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
@@ -49,7 +48,7 @@ def cmd_watch_test(args: argparse.Namespace, console: Console) -> int:
         known = ", ".join(w.name for w in config.watches) or "none configured"
         raise UsageError(f"no watch named {args.name!r} in {config.path} ({known})")
     try:
-        since = None if args.since is None else day_start(args.since, timezone_for(args))  # 00:00 in the zone
+        since = None if args.since is None else args.since.start(timezone_for(args))
         hits = matches(store_for(args, lock_timeout=args.wait), watch, since=since)
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
@@ -57,7 +56,7 @@ def cmd_watch_test(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return 0
-    after = f" since {args.since}" if args.since else ""
+    after = f" since {args.since.text}" if args.since else ""
     console.print(
         f"watch {watch.name} would match {len(records)} {'story' if len(records) == 1 else 'stories'}{after}"
         " (nothing sent)",

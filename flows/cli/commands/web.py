@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from flows.cli.common import UsageError, config_for, store_for
+from flows.cli.common import UsageError, config_for, require_database, store_for
 from flows.config import WEB_PASSWORD_ENV
 
 log = logging.getLogger("newswatch")
@@ -44,6 +44,7 @@ def web_server(args: argparse.Namespace, host: str, port: int) -> Any:
 def cmd_web(args: argparse.Namespace, console: Console) -> int:
     """Serve the console until Ctrl-C or SIGTERM; the address is printed once it listens."""
     server = web_server(args, args.host, args.port)
+    require_database(args)  # a mistyped --db: refused here, not "Busy" on every page
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

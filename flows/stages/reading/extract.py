@@ -19,7 +19,6 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lxml_html
 
-from flows.stages.reading.dates import page_date
 from flows.stages.reading.page_metadata import PageMetadata, page_metadata
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
@@ -252,8 +251,10 @@ def extract_page(
     fast: bool = False,
     mode: ExtractionMode | None = None,
     second_opinion: bool = False,
+    date: bool = True,
     date_search: bool = True,
     author_search: bool = True,
+    now: datetime | None = None,
 ) -> Extracted:
     """Main text and metadata of one page; the feed's text where the page gives too little.
 
@@ -261,9 +262,12 @@ def extract_page(
     opinion (trafilatura's comparison with readability and jusText) rescues pages its own
     extractor cuts short or misses, at about half the cost of a page. `second_opinion` asks for
     it in "auto" mode whatever the first result looks like (for an outlet whose template is not
-    known yet, say). `date_search=False`: no date is read from the page (for pages whose feed
-    gives it); `author_search=False`: no byline is searched for in the page's text (its meta tags
-    and JSON-LD are still read; for pages whose feed names the author)."""
+    known yet, say). `date=False`: no date is read from the page (for pages whose feed gives
+    one with its time); `date_search=False`: only the page's structured metadata gives a date,
+    its URL and text are not searched (for pages whose feed gives a day);
+    `author_search=False`: no byline is searched for in the page's text (its meta tags and
+    JSON-LD are still read; for pages whose feed names the author). `now`: for
+    `dates.plausible`."""
     mode = mode or ("fast" if fast else "thorough")
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
@@ -273,7 +277,9 @@ def extract_page(
         # random or binary bytes: nothing to extract, the feed's text is used
         tree = None if looks_binary(html) else trafilatura.utils.load_html(html)
         if tree is not None:  # parsed once for the metadata and both opinions
-            meta = page_metadata(tree, url, date=date_search, author_search=author_search)
+            meta = page_metadata(
+                tree, url, date=date, date_search=date_search, author_search=author_search, now=now
+            )
             doc = _bare(tree, url, fast=mode != "thorough")
             if mode == "auto":
                 title = html_to_text(meta.title or "") or feed_title
@@ -304,7 +310,7 @@ def extract_page(
         text=text,
         title=title or None,
         author=meta.author,
-        published_at=page_date(meta.date),
+        published_at=meta.date,
         site_name=meta.site_name,
         method=method,
         second_opinion=reason,

@@ -20,6 +20,8 @@ from flows.text import CJK
 from storage import StorageError, Store
 from storage.errors import DatabaseError
 from storage.search import IndexUpdate, SearchHit, SearchRequest, rebuild_index, update_index
+from storage.search.query_language import QueryError, parse
+from storage.search.query_language import terms as query_terms
 from storage.spool import writing
 
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
@@ -46,11 +48,12 @@ def build_request(
     all_copies: bool = False,
 ) -> SearchRequest:
     """Validate a search; every problem is named the way the analyst typed it."""
-    terms = " ".join(terms.split())
+    terms = terms.strip()
     if not terms:
         raise SearchUsageError('give the words to search for, e.g. newswatch search "Rogun dam"')
     if not any(ch.isalnum() for ch in terms):
         raise SearchUsageError(f"{terms!r} has no letters or digits to search for")
+    check_query(terms)
     if not 1 <= limit <= MAX_LIMIT:
         raise SearchUsageError(f"--limit {limit}: must be between 1 and {MAX_LIMIT}")
     if language is not None:
@@ -63,6 +66,25 @@ def build_request(
         if country not in COUNTRIES:
             raise SearchUsageError(f"--country {country!r}: one of {', '.join(COUNTRIES)}")
     return SearchRequest(terms, limit, since, language, country, relevant, all_copies)
+
+
+def check_query(terms: str) -> None:
+    """The query parses, and its lang: and country: name codes an article can have."""
+    try:
+        tree = parse(terms)
+    except QueryError as exc:
+        raise SearchUsageError(f"{terms!r}: {exc}") from None
+    for term in query_terms(tree):
+        if term.field == "country" and term.text.upper() not in COUNTRIES:
+            raise SearchUsageError(
+                f"{terms!r}: country:{term.text} is not one of {', '.join(COUNTRIES)} at column {term.column}"
+            )
+        if term.field == "lang":
+            try:
+                _known_language(term.text.lower())
+            except SearchUsageError as exc:
+                message = str(exc).replace(f"--lang {term.text.lower()!r}", f"lang:{term.text}")
+                raise SearchUsageError(f"{terms!r}: {message} (at column {term.column})") from None
 
 
 def refresh_index(store: Store, reporter: Reporter | None = None) -> IndexUpdate | None:

@@ -1,5 +1,5 @@
 """Dates (flows/stages/reading/dates.py): W3C datetimes, feed dates with the region's month names,
-page dates, and the one plausibility rule that feeds, sitemaps and JSON feeds share."""
+page dates, and the one plausibility rule that feeds, sitemaps, JSON feeds and pages share."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.stages.reading.dates import page_date, parse_date, plausible
+from flows.stages.reading.dates import better_date, is_day, page_date, parse_date, plausible
+from flows.stages.reading.extract import extract_page
 from flows.stages.sources.feeds import parse_feed
 from flows.stages.sources.sitemaps import parse_sitemap
 from tests.support import ROOT
@@ -86,10 +87,82 @@ def test_parse_date_forms() -> None:
     assert parse_date("yesterday", NOW) is None and parse_date(None) is None and parse_date("") is None
 
 
-def test_page_dates_as_htmldate_gives_them() -> None:
-    assert page_date("2026-11-30") == datetime(2026, 11, 30, tzinfo=UTC)
-    assert page_date("2026-11-30T21:30:00+05:00") == datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
-    assert page_date("30.11.2026") is None and page_date(None) is None
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        ("2026-11-30T21:30:00Z", utc(2026, 11, 30, 21, 30)),
+        ("2026-12-01T02:30:00+05:00", utc(2026, 11, 30, 21, 30)),  # the same instant, Almaty's time
+        ("2026-11-30T21:30:00.000Z", utc(2026, 11, 30, 21, 30)),  # fractional seconds, as most CMSs write
+        ("2026-11-30T13:30:00-0800", utc(2026, 11, 30, 21, 30)),
+        ("2026-11-30 21:30:00 UTC", utc(2026, 11, 30, 21, 30)),
+        ("2026-11-30 21:30:00", utc(2026, 11, 30, 21, 30)),  # no zone given: UTC
+        ("Tue, 01 Dec 2026 03:00:00 +0530", utc(2026, 11, 30, 21, 30)),
+        ("Mon Nov 30 16:30:00 EST 2026", utc(2026, 11, 30, 21, 30)),
+        ("2026-11-30", utc(2026, 11, 30)),  # a day alone: its midnight UTC
+    ],
+)
+def test_a_page_date_keeps_the_time_and_zone_the_page_states(stated: str, expected: datetime) -> None:
+    assert page_date([stated], now=NOW) == expected
+
+
+@pytest.mark.parametrize("stated", ["30.11.2026", "Nov 30, 2026 9:30 PM", "yesterday", "2026", "", "x" * 100])
+def test_what_reads_as_no_date_is_none(stated: str) -> None:
+    """A time of day with AM/PM is not guessed at (email.utils would read 9:30 PM as 09:30)."""
+    assert page_date([stated], now=NOW) is None
+
+
+def test_structured_metadata_beats_a_date_guessed_from_url_or_text() -> None:
+    assert page_date([], lambda: "2015-06-01", now=NOW) == utc(2015, 6, 1)
+    assert page_date(["2026-11-30T21:30:00Z"], lambda: "2015-06-01", now=NOW) == utc(2026, 11, 30, 21, 30)
+    # the most trusted statement first: a later one never overrides it with another day
+    assert page_date(["2026-11-30T21:30:00Z", "2026-11-29T08:00:00Z"], now=NOW) == utc(2026, 11, 30, 21, 30)
+
+
+def test_a_day_takes_its_time_from_a_later_statement_or_time_element_on_that_day_only() -> None:
+    # the day as the outlet writes it, in its own zone: 1 December in Almaty is 21:30 UTC the day before
+    assert page_date(["2026-12-01", "2026-12-01T02:30:00+05:00"], now=NOW) == utc(2026, 11, 30, 21, 30)
+    assert page_date(["2026-11-30", "2026-12-01T02:30:00+05:00"], now=NOW) == utc(2026, 11, 30)
+    assert page_date(["2026-11-30", "2026-11-28T10:00:00Z"], now=NOW) == utc(2026, 11, 30)
+    shown = ["2026-11-30T16:30:00-05:00", "2026-11-30T09:00:00Z"]  # the first zoned <time> decides
+    assert page_date(["2026-11-30"], shown=shown, now=NOW) == utc(2026, 11, 30, 21, 30)
+
+    def guessed(shown: list[str]) -> datetime | None:
+        return page_date([], lambda: "2026-11-30", shown, now=NOW)
+
+    assert guessed(shown) == utc(2026, 11, 30, 21, 30)
+    assert guessed(["2026-11-29T10:00:00Z", shown[0]]) == utc(2026, 11, 30)  # the first is another day
+    assert guessed(["2026-11-30T10:00:00"]) == utc(2026, 11, 30)  # no zone: no time taken from it
+    assert guessed(["10:00", "2026-11-30T10:00:00Z"]) == utc(2026, 11, 30, 10)
+
+
+def test_a_page_date_in_the_future_is_refused() -> None:
+    """The rule of feeds and sitemaps (`plausible`): a day ahead of now at most, 1990 at the earliest."""
+    ahead = "2026-12-03T10:00:00Z"
+    assert page_date([ahead], now=NOW) is None
+    assert page_date([ahead, "2026-11-30T21:30:00Z"], now=NOW) == utc(2026, 11, 30, 21, 30)
+    assert page_date([], lambda: "2026-12-05", now=NOW) is None
+    assert page_date([], lambda: "1989-12-31", now=NOW) is None
+    assert page_date(["2026-11-30"], shown=[ahead], now=NOW) == utc(2026, 11, 30)
+    # a date the page states and the rule refuses is not let back in as a guess from its text
+    assert page_date([ahead], lambda: "2026-12-02", now=NOW) is None
+    assert page_date(["30.11.2026"], lambda: "2026-11-30", now=NOW) == utc(2026, 11, 30)  # unreadable: guess
+
+
+def test_the_feeds_date_stays_unless_it_is_a_day_and_the_page_gives_the_time() -> None:
+    page = utc(2026, 11, 30, 21, 30)
+    assert better_date(utc(2026, 11, 30, 20, 0), page) == utc(2026, 11, 30, 20, 0)  # the feed's time
+    assert better_date(utc(2026, 11, 30), page) == page  # the feed gives the day only
+    assert better_date(utc(2026, 12, 1), page) == page  # the outlet's own day, east of UTC
+    assert better_date(utc(2026, 11, 25), page) == utc(2026, 11, 25)  # another day: the feed's
+    assert better_date(utc(2026, 11, 30), utc(2026, 11, 29)) == utc(2026, 11, 30)  # no time either
+    assert better_date(None, page) == page and better_date(page, None) == page
+    assert better_date(None, None) is None
+    assert is_day(utc(2026, 11, 30)) and not is_day(page)
+    assert is_day(datetime(2026, 11, 30, 5, tzinfo=timezone(timedelta(hours=5))))
 
 
 # the edges of the one rule, each written as a W3C datetime
@@ -119,9 +192,22 @@ def _rss(written: str) -> datetime | None:
     return parse_feed(body.encode(), "http://a.test/feed.xml", now=NOW).entries[0].published_at
 
 
-@pytest.mark.parametrize("source", [_sitemap, _json_feed, _rss, lambda w: parse_date(w, NOW)])
+def _page(written: str) -> datetime | None:
+    """A page whose only date is its Open Graph one (and no date in its URL or text)."""
+    body = f'<html><head><meta property="article:published_time" content="{written}"></head><body><p>Text.</p></body></html>'
+    return extract_page(body.encode(), "http://a.test/story", mode="fast", now=NOW).published_at
+
+
+def _page_json_ld(written: str) -> datetime | None:
+    body = f'<html><head><script type="application/ld+json">{{"@type": "NewsArticle", "datePublished": "{written}"}}</script></head><body><p>Text.</p></body></html>'
+    return extract_page(body.encode(), "http://a.test/story", mode="fast", now=NOW).published_at
+
+
+@pytest.mark.parametrize(
+    "source", [_sitemap, _json_feed, _rss, _page, _page_json_ld, lambda w: parse_date(w, NOW)]
+)
 @pytest.mark.parametrize(("written", "believed"), EDGES)
-def test_one_plausibility_rule_for_sitemaps_and_feeds(
+def test_one_plausibility_rule_for_sitemaps_feeds_and_pages(
     source: Callable[[str], datetime | None], written: str, believed: bool
 ) -> None:
     when = datetime.fromisoformat(written)
@@ -142,3 +228,6 @@ def test_a_w3c_datetime_is_read_back_as_the_same_instant_when_plausible(when: da
     read = parse_date(when.isoformat(), NOW)
     assert read == (when if plausible(when, NOW) else None)
     assert read is None or read.tzinfo is UTC
+    on_page = page_date([when.isoformat()], now=NOW)
+    assert on_page == read  # the same instant, by the same rule, as a page states it
+    assert on_page is None or on_page.tzinfo is UTC

@@ -7,6 +7,7 @@ restaurant, Oshkosh, Syrian Turkmen, Baikonur launches, Bucharest in Russian).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -887,12 +888,16 @@ def test_threshold_comes_from_settings(seed_texts: list[str]) -> None:
     assert Analyzer(lenient.topic, lenient.settings.relevance_threshold).analyse(None, text)[1].is_relevant
 
 
-def test_a_file_topic_replaces_what_it_names() -> None:
+def test_a_file_topic_adds_to_the_builtin_one_and_replaces_on_request() -> None:
     config = parse_config("topic:\n  countries:\n    KZ: {en: [Zhetysu]}\nsources: []\n")
     scorer = Scorer(config.topic)
     assert scorer.score("Floods hit Zhetysu", "Floods hit Zhetysu region.").countries == ["KZ"]
-    assert scorer.score("Tokayev speaks", "Tokayev spoke.").countries == []  # replaced, not merged
+    assert scorer.score("Tokayev speaks", "Tokayev spoke.").countries == ["KZ"]  # added, not replaced
     assert scorer.score("Uzbekistan votes", "Uzbekistan voted on Sunday.").countries == ["UZ"]
+    config = parse_config("topic:\n  countries:\n    KZ: {replace: {en: [Zhetysu]}}\nsources: []\n")
+    scorer = Scorer(config.topic)
+    assert scorer.score("Floods hit Zhetysu", "Floods hit Zhetysu region.").countries == ["KZ"]
+    assert scorer.score("Tokayev speaks", "Tokayev spoke.").countries == []  # replaced, in every language
 
 
 # --- sources.yaml -----------------------------------------------------------------------------
@@ -951,8 +956,14 @@ def test_rescore_updates_stored_articles(tmp_path: Path) -> None:
         assert language == detect_language(f"{a.title}\n{a.text}")
         assert relevant == a.relevant or a.title.startswith("Court sentences")
     # a profile change shows after a rescore
-    narrowed = parse_config("topic:\n  countries:\n    TM: {en: [Nowhere]}\nsources: []\n")
-    rescore(narrowed, store, batch_size=50, workers=1)
+    narrowed = parse_config("topic:\n  countries:\n    TM: {replace: {en: [Nowhere]}}\nsources: []\n")
+    before = store.query(
+        "SELECT count(*) FROM articles WHERE is_relevant AND list_contains(countries, 'TM')"
+    )[1]
+    changed = rescore(narrowed, store, batch_size=50, workers=1)
+    assert before[0][0] > 0 and changed.countries_before["TM"] == before[0][0]
+    assert changed.countries_after["TM"] == 0 and changed.relevant_before == summary.relevant
+    assert changed.relevant_before - changed.lost + changed.gained == changed.relevant
     _, rows = store.query("SELECT count(*) FROM articles WHERE list_contains(countries, 'TM')")
     assert rows[0][0] == 0
     _, runs = store.query("SELECT status FROM run WHERE kind = 'rescore'")
@@ -976,7 +987,17 @@ def test_rescore_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         ]
     )
     assert main(["rescore", "--db", str(db), "--sources", str(sources)]) == 0
-    assert "rescored 1 articles" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rescored 1 articles" in out and "relevant 0 -> 1 (+1; 1 newly relevant, 0 no longer)" in out
+    assert re.search(r"KZ[\s│]+0[\s│]+1[\s│]+\+1", out) and re.search(r"UZ[\s│]+0[\s│]+1[\s│]+\+1", out)
+    assert main(["rescore", "--db", str(db), "--sources", str(sources)]) == 0
+    assert "relevant 1 -> 1 (+0; 0 newly relevant, 0 no longer)" in capsys.readouterr().out
+    sources.write_text("topic:\n  countries:\n    UZ: {replace: {}}\nsources: []\n", encoding="utf-8")
+    assert main(["rescore", "--db", str(db), "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"UZ[\s│]+1[\s│]+0[\s│]+-1", out) and "KZ" not in out  # only the countries that changed
+    sources.write_text("sources: []\n", encoding="utf-8")
+    assert main(["rescore", "--db", str(db), "--sources", str(sources)]) == 0
     _, rows = store.query("SELECT language, is_relevant, countries FROM articles")
     assert rows == [("en", True, ["KZ", "UZ"])]
     assert main(["rescore", "--db", str(db), "--sources", str(sources), "--batch-size", "0"]) == 2

@@ -138,7 +138,9 @@ def find(path: Path, terms: str, **kw: object) -> list[fts.SearchHit]:
 
 
 def test_english_finds_the_articles_with_the_terms_best_first(corpus: Path) -> None:
-    hits = find(corpus, "Rogun dam")
+    both = find(corpus, "Rogun dam")  # AND is the default
+    assert ids(both)[0] == 1 and both[1].id in seed_ids(corpus) and len(both) == 2
+    hits = find(corpus, "Rogun OR dam")
     numbers = ids(hits)
     assert numbers[0] == 1  # both words, in title and text, several times
     assert {h.matched for h in hits[:2]} == {2}  # then the seed that mentions "Rogun Dam" once
@@ -169,7 +171,8 @@ def test_russian_with_stemming(corpus: Path) -> None:
 
 
 def test_kazakh(corpus: Path) -> None:
-    hits = find(corpus, "Қазақстан президенті")
+    assert ids(find(corpus, "Қазақстан президенті")) == [5]
+    hits = find(corpus, "Қазақстан OR президенті")
     # article 4's capitalised Президент meets президенті only through its name key
     assert ids(hits) == [5, 4]
     assert (hits[0].matched, hits[0].exact, hits[1].matched, hits[1].exact) == (2, 2, 1, 0)
@@ -178,16 +181,19 @@ def test_kazakh(corpus: Path) -> None:
 
 
 def test_chinese_bigrams(corpus: Path) -> None:
-    hits = find(corpus, "西安宣言")
+    declaration = find(corpus, "西安宣言")  # every bigram of the run: 西安, 安宣, 宣言
+    assert ids(declaration) == [6] and declaration[0].matched == 3
+    hits = find(corpus, "西安 OR 宣言")
     assert ids(hits) == [6, 7]  # the declaration first; the other article only says 西安
-    assert hits[0].matched == 3 and hits[1].matched == 1
+    assert hits[0].matched == 2 and hits[1].matched == 1
     assert "宣言" in hits[0].matched_tokens
     assert ids(find(corpus, "宣言")) == [6]
 
 
 def test_no_match_and_unknown_words(corpus: Path) -> None:
     assert find(corpus, "zzyzx qwertyuiop") == []
-    assert ids(find(corpus, "Rogun zzyzx"))[0] == 1
+    assert find(corpus, "Rogun zzyzx") == []
+    assert ids(find(corpus, "Rogun OR zzyzx"))[0] == 1
 
 
 def test_one_entry_per_story_unless_all_copies(corpus: Path) -> None:
@@ -490,7 +496,7 @@ def test_snippet_spans_always_point_at_matches(seq: list[str], tokens: set[str],
 
 
 def test_cli_search_json_and_table(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["search", "Rogun dam", "--db", str(corpus), "--json", "--limit", "5"]) == 0
+    assert main(["search", "Rogun OR dam", "--db", str(corpus), "--json", "--limit", "5"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out[0]["url"].endswith("/1") and out[-1]["url"].endswith("/2")
     top = out[0]
