@@ -244,6 +244,7 @@ def test_cli_watch_list_and_test(
     assert main(["watch", "list", "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "tokayev: 'Tokayev' (immediate)" in out and "decrees: 'decree' (digest); countries KZ" in out
+    assert f"notify: alerts@desk.example, http://127.0.0.1:{hook.port}/…" in out and "/hook" not in out
     Store(db).migrate()
     run(sources, db)  # no SMTP: the mail waits in watch_delivery, the webhook gets its POST
     capsys.readouterr()
