@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows import __version__
 from flows.config_topic import Topic, merge_topic, topic_changes  # the profile over the built-in one
-from flows.config_watches import Subscription, Watch, check_watches  # watches, subscriptions
+from flows.config_watches import DeliveryLimits, Subscription, Watch, check_watches  # watches, digests
 from flows.country_codes import COUNTRY_CODES
 from flows.stages.net.urls import BadLink, ascii_host
 
@@ -82,6 +82,8 @@ class Settings(_Strict):
     # take the lines each outlet repeats on its pages (menus, footers, related lists) out of the
     # stored text (flows/stages/reading/templates.py); false stores the text as extracted
     outlet_templates: bool = True
+    retention_days: int = Field(default=90, ge=1, le=36500)  # fetch_log and run rows kept, in days
+    watch_delivery: DeliveryLimits = Field(default_factory=DeliveryLimits)  # a failing one's retries
 
     @field_validator("timezone")
     @classmethod

@@ -123,6 +123,14 @@ class Watch(_Strict):
         return [t for t in self.notify if t.lower().startswith(("http://", "https://"))]
 
 
+class DeliveryLimits(_Strict):
+    """How long a failing announcement is retried: each ingest tries it once more, until it has
+    been tried `max_attempts` times or is older than `max_age_hours`; then it is given up."""
+
+    max_attempts: int = Field(default=5, ge=1, le=1000)
+    max_age_hours: float = Field(default=48, gt=0, le=24 * 365)
+
+
 class Subscription(_Strict):
     """One analyst's own digest: its recipients, filters, and the digest watches it shows."""
 

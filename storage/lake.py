@@ -39,6 +39,7 @@ from typing import TypeVar
 import duckdb
 
 from storage.errors import StorageError
+from storage.secrets import without_secrets
 from storage.store import Store
 
 T = TypeVar("T")
@@ -100,7 +101,7 @@ class LakeConfig:
 
     def label(self) -> str:
         """The catalog without its password, for messages."""
-        return re.sub(r"password=\S+", "password=***", self.catalog)
+        return without_secrets(self.catalog, [self.catalog])
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,29 @@ class LakeStore(Store):
                 con.close()
                 racing = "already exists" in str(exc) or is_conflict(exc)
                 if not racing or time.monotonic() > deadline:
-                    raise StorageError(f"cannot attach the lake ducklake:{self.lake.label()}: {exc}") from exc
+                    failed = str(exc)
+                    break
                 time.sleep(0.05 + 0.2 * random.random())  # noqa: S311 - jitter
+        # raised here, not in the handler: DuckDB's own exception, chained, would repeat the DSN
+        hidden = without_secrets(failed, [self.lake.catalog])
+        raise StorageError(f"cannot attach the lake ducklake:{self.lake.label()}: {hidden}")
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The layer's connection; an error that repeats the catalog's DSN is told without its
+        password, it and the errors chained to it (the same objects: callers tell kinds apart)."""
+        try:
+            with super().connect(read_only) as con:
+                yield con
+        except (duckdb.Error, StorageError) as exc:
+            seen: set[int] = set()
+            error: BaseException | None = exc
+            while error is not None and id(error) not in seen:
+                seen.add(id(error))
+                if isinstance(error, duckdb.Error | StorageError) and error.args:
+                    error.args = (without_secrets(str(error.args[0]), [self.lake.catalog]), *error.args[1:])
+                error = error.__cause__ or error.__context__
+            raise
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         if read_only:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import duckdb
 
 from storage.database import Database
 
@@ -81,3 +83,54 @@ class Runs(Database):
                 )
 
         self.retrying(attempt)
+
+    def interrupt_run(self, run_id: int) -> None:
+        """Close an interrupted run (Ctrl-C) with what it stored: new stories and copies."""
+
+        def attempt() -> None:
+            with self.transaction() as con:
+                row = con.execute(
+                    "SELECT count(*) FILTER (WHERE duplicate_of IS NULL), count(*) FILTER"
+                    " (WHERE duplicate_of IS NOT NULL) FROM article WHERE run_id = ?",
+                    [run_id],
+                ).fetchone()
+                new, copies = (int(row[0]), int(row[1])) if row else (0, 0)
+                con.execute(
+                    "UPDATE run SET finished_at = ?, status = 'interrupted', articles_new = ?,"
+                    " articles_duplicate = ?, waited_seconds = ?, message = ? WHERE id = ?",
+                    [
+                        datetime.now(UTC),
+                        new,
+                        copies,
+                        round(self.waited_seconds, 3),
+                        f"interrupted: {new + copies} articles stored; the next ingest goes on from there",
+                        run_id,
+                    ],
+                )
+
+        self.retrying(attempt)
+
+    def prune_history(self, days: int) -> tuple[int, int]:
+        """Remove the fetch log's rows and the finished runs older than `days`, in one transaction
+        (none when there is nothing to remove); returns how many of each."""
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        logs_where = " FROM fetch_log WHERE fetched_at < ?"
+        runs_where = " FROM run WHERE status <> 'running' AND coalesce(finished_at, started_at) < ?"
+
+        def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+            logs = con.execute("SELECT count(*)" + logs_where, [cutoff]).fetchone()
+            runs = con.execute("SELECT count(*)" + runs_where, [cutoff]).fetchone()
+            return int(logs[0]) if logs else 0, int(runs[0]) if runs else 0
+
+        with self.reading() as con:
+            if counts(con) == (0, 0):
+                return 0, 0
+
+        def attempt() -> tuple[int, int]:
+            with self.transaction() as con:
+                found = counts(con)
+                con.execute("DELETE" + logs_where, [cutoff])
+                con.execute("DELETE" + runs_where, [cutoff])
+            return found
+
+        return self.retrying(attempt)

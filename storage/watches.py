@@ -24,9 +24,12 @@ class WatchDelivery:
     payload: str
     status: str
     attempts: int
+    created_at: datetime
 
 
-_DELIVERY_COLUMNS = "id, watch, run_id, channel, target, stories, subject, payload, status, attempts"
+_DELIVERY_COLUMNS = (
+    "id, watch, run_id, channel, target, stories, subject, payload, status, attempts, created_at"
+)
 
 
 class Watches(Database):
@@ -120,17 +123,54 @@ class Watches(Database):
 
         return self.retrying(attempt)
 
-    def record_watch_delivery(self, delivery_id: int, *, ok: bool, error: str | None = None) -> None:
+    def record_watch_delivery(
+        self, delivery_id: int, *, ok: bool, error: str | None = None, last: bool = False
+    ) -> None:
+        """One attempt's outcome; a failed `last` attempt gives the delivery up ('given_up')."""
+        status = "sent" if ok else "given_up" if last else "failed"
+
         def attempt() -> None:
             now = datetime.now(UTC)
             with self.transaction() as con:
                 con.execute(
                     "UPDATE watch_delivery SET status = ?, attempts = attempts + 1, last_attempt_at = ?,"
                     " sent_at = CASE WHEN ? THEN ? ELSE sent_at END, error = ? WHERE id = ?",
-                    ["sent" if ok else "failed", now, ok, now, error, delivery_id],
+                    [status, now, ok, now, error, delivery_id],
                 )
 
         self.retrying(attempt)
+
+    def give_up_watch_delivery(self, delivery_id: int, reason: str) -> None:
+        """Never to be attempted again (too old, or its watch or target no longer configured)."""
+
+        def attempt() -> None:
+            with self.transaction() as con:
+                con.execute(
+                    "UPDATE watch_delivery SET status = 'given_up', error = ?"
+                    " WHERE id = ? AND status <> 'sent'",
+                    [reason, delivery_id],
+                )
+
+        self.retrying(attempt)
+
+    def hide_delivery_targets(self, hidden: Callable[[str], str], marker: str) -> int:
+        """Rewrite each webhook target stored whole by an older version (one without `marker`)
+        as `hidden(target)`, so the database keeps no webhook secret; returns how many."""
+        with self.connect(read_only=True) as con:
+            rows = con.execute(
+                "SELECT id, target FROM watch_delivery WHERE channel = 'webhook' AND NOT contains(target, ?)",
+                [marker],
+            ).fetchall()
+        todo = [(hidden(str(target)), int(i)) for i, target in rows]
+        if not todo:
+            return 0
+
+        def attempt() -> None:
+            with self.transaction() as con:
+                con.executemany("UPDATE watch_delivery SET target = ? WHERE id = ?", [list(t) for t in todo])
+
+        self.retrying(attempt)
+        return len(todo)
 
     def watch_stories(self, watches: Sequence[str], start: datetime, end: datetime) -> list[dict[str, Any]]:
         """The stories the watches first matched in [start, end), with their article and copies."""

@@ -10,6 +10,7 @@ print in `render`; this module sets up logging, runs the chosen handler and maps
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -42,45 +43,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(group_help() if group_help else parser.format_help())
         return 2
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True, soft_wrap=True)
+    err = _Errors([os.environ.get("NEWSWATCH_LAKE_CATALOG"), getattr(args, "catalog", None)])
     from storage import StorageError
 
     try:
         return int(args.func(args, console))
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
+        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}", markup=True)
         return 2
     except UsageError as exc:
-        err.print(f"newswatch: {exc}", markup=False, highlight=False)
+        err.print(f"newswatch: {exc}")
         return 2
     except StorageError as exc:
-        err.print(f"newswatch: database error: {exc}", markup=False, highlight=False)
+        err.print(f"newswatch: database error: {exc}")
         return 1
-    except KeyboardInterrupt:
-        err.print("newswatch: interrupted")
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line, whatever the command was doing
+        err.print("newswatch: interrupted" + (f"; {exc}" if str(exc) else ""))
         return 130
     except OSError as exc:
         if exc.filename is None:  # a socket or the like: the generic message below
             return _unexpected(exc, err, args.verbose)
-        err.print(f"newswatch: {os_error_message(exc)}", markup=False, highlight=False)
+        err.print(f"newswatch: {os_error_message(exc)}")
         return 1
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: a message, never a bare traceback
         import duckdb
 
         if isinstance(exc, duckdb.Error):
-            err.print(f"newswatch: SQL error: {exc}", markup=False, highlight=False)
+            err.print(f"newswatch: SQL error: {exc}")
             return 1
         unreachable = prefect_unreachable(exc)
         if unreachable:
-            err.print(f"newswatch: {unreachable}", markup=False, highlight=False)
+            err.print(f"newswatch: {unreachable}")
             return 1
         return _unexpected(exc, err, args.verbose)
 
 
-def _unexpected(exc: BaseException, err: Console, verbose: bool) -> int:
-    err.print(f"newswatch: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+class _Errors:
+    """Standard error, where no lake catalog's password is ever printed (storage/secrets.py)."""
+
+    def __init__(self, catalogs: list[str | None]) -> None:
+        self.console = Console(stderr=True, soft_wrap=True)
+        self.catalogs = catalogs
+
+    def print(self, text: str, markup: bool = False) -> None:
+        from storage.secrets import without_secrets
+
+        self.console.print(without_secrets(text, self.catalogs), markup=markup, highlight=False)
+
+
+def _unexpected(exc: BaseException, err: _Errors, verbose: bool) -> int:
+    err.print(f"newswatch: {type(exc).__name__}: {exc}")
     if verbose:
-        err.print(traceback.format_exc(), markup=False, highlight=False)
+        err.print(traceback.format_exc())
     else:
         err.print("(run with -v for details)")
     return 1

@@ -147,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the sources whose name hashes to shard I of N, for N processes writing one lake"
         " (env NEWSWATCH_SHARD)",
     )
+    now = p.add_mutually_exclusive_group()
+    now.add_argument(
+        "--source",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="poll this source now, whatever its back-off after failures (repeat for several);"
+        " only the sources named, whatever their --shard",
+    )
+    now.add_argument(
+        "--all", action="store_true", help="poll every source now, also those backing off after failures"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(

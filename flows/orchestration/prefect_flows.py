@@ -41,13 +41,21 @@ def seed_task(sources_path: str, db_path: str, seed_dir: str) -> tuple[int, int]
 
 
 @task(name="ingest-sources", cache_policy=NONE, retries=0)
-def ingest_task(sources_path: str, db_path: str, shard: str | None = None) -> IngestSummary:
+def ingest_task(
+    sources_path: str,
+    db_path: str,
+    shard: str | None = None,
+    sources: list[str] | None = None,
+    poll_now: bool = False,
+) -> IngestSummary:
     config = load_config(sources_path)
     reporter = _log_reporter()
     part = Shard.parse(shard) if shard else None
     store = open_store(db_path, shard=part, lock_timeout=600, on_wait=reporter.message)
     try:
-        summary = asyncio.run(ingest_shard(config, store, shard=part, reporter=reporter))
+        summary = asyncio.run(
+            ingest_shard(config, store, shard=part, names=sources, reporter=reporter, poll_now=poll_now)
+        )
     finally:
         store.close()
     for r in summary.reports:
@@ -72,10 +80,16 @@ def seed_flow(
 
 @flow(name="ingest")
 def ingest_flow(
-    sources_path: str = "sources.yaml", db_path: str = "storage/newswatch.duckdb", shard: str | None = None
+    sources_path: str = "sources.yaml",
+    db_path: str = "storage/newswatch.duckdb",
+    shard: str | None = None,
+    sources: list[str] | None = None,
+    poll_now: bool = False,
 ) -> IngestSummary:
-    """`shard` ("I/N"): only that share of the sources, for N workers writing one lake (storage/lake.py)."""
-    return ingest_task(sources_path, db_path, shard)
+    """`shard` ("I/N"): only that share of the sources, for N workers writing one lake (storage/lake.py).
+    `sources` (names): only those, polled now whatever their back-off; `poll_now`: every source
+    (of the shard) now. As `newswatch ingest --shard`, `--source`, `--all`."""
+    return ingest_task(sources_path, db_path, shard, sources, poll_now)
 
 
 @task(name="build-and-send-digest", cache_policy=NONE, retries=0)

@@ -199,6 +199,7 @@ def _init_worker(
     marks: str | None = None,
 ) -> None:
     global _WORKER, _MARKS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the ingest stops us
     if ingest_pid is not None:
         _exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
@@ -340,7 +341,11 @@ class AnalysisPool:
         waiter = asyncio.wrap_future(gen.executor.submit(_analyse_in_worker, job))
         key, wait = job.canonical_url, self.deadline
         while True:
-            done, _ = await asyncio.wait({waiter}, timeout=wait)
+            try:
+                done, _ = await asyncio.wait({waiter}, timeout=wait)
+            except asyncio.CancelledError:  # an interrupted run: nobody will ask for this page
+                waiter.cancel()
+                raise
             if done:
                 return waiter.result()
             started = self._started(key)
@@ -401,9 +406,15 @@ class AnalysisPool:
         few milliseconds each, less than shipping them to the workers behind the queued pages."""
         return [self.local().retext(rec, text, hint) for rec, text, hint in jobs]
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers: after their pages (`wait`), or at once (an interrupted run)."""
         if self._current is not None:
-            self._current.executor.shutdown(wait=True, cancel_futures=True)
+            executor = self._current.executor
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=wait, cancel_futures=True)
+            for process in [] if wait else processes:
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
             self._current = None
         if self._marks is not None:
             self._marks.cleanup()

@@ -25,6 +25,7 @@ from flows.pipeline.analysis import AnalysisPool
 from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.entries import Todo, choose_entries, stored_already
 from flows.pipeline.fetch_analyse import entry_failed, read_entry
+from flows.pipeline.maintenance import prune_history
 from flows.pipeline.poll_due import backing_off, due_sources, poll_due
 from flows.pipeline.polling import Poll, SourceReport
 from flows.pipeline.replay import replay_spool
@@ -98,8 +99,10 @@ async def ingest(
     resolver: Resolver | None = None,
     workers: int | None = None,
     sources: Sequence[Source] | None = None,
+    poll_now: bool = False,
 ) -> IngestSummary:
-    """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time."""
+    """One ingest cycle over the enabled sources (or `sources`); one ingest writes at a time.
+    `poll_now` polls them all, also those backing off after failures."""
     reporter = reporter or SilentReporter()
     lock = WriterLock(
         store.path, timeout=store.lock_timeout, on_wait=reporter.message, zone=config.settings.tz
@@ -115,6 +118,7 @@ async def ingest(
             resolver=resolver,
             workers=workers,
             sources=sources,
+            poll_now=poll_now,
         )
     finally:
         lock.release()
@@ -129,13 +133,16 @@ async def _ingest_locked(
     resolver: Resolver | None,
     workers: int | None,
     sources: Sequence[Source] | None,
+    poll_now: bool = False,
 ) -> IngestSummary:
     started = time.monotonic()
     run = await open_run(config, store, reporter)
     try:
         if resolver is None and config.settings.hosts:
             resolver = hosts_resolver(config.settings.hosts)
-        polled = await poll_and_store(config, store, run, reporter, transport, resolver, workers, sources)
+        polled = await poll_and_store(
+            config, store, run, reporter, transport, resolver, workers, sources, poll_now
+        )
         settled = settle_polls(polled.polls)
         summary = IngestSummary(
             run.run_id,
@@ -154,6 +161,10 @@ async def _ingest_locked(
             note=after.note,
             watches=after.watches,
         )
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: asyncio cancels the run
+        with contextlib.suppress(Exception):
+            store.interrupt_run(run.run_id)  # with the articles it stored; their sources not marked
+        raise
     except BaseException as exc:
         with contextlib.suppress(Exception):  # the original error matters more
             store.finish_run(run.run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:2000])
@@ -182,12 +193,14 @@ async def poll_and_store(
     resolver: Resolver | None,
     workers: int | None,
     sources: Sequence[Source] | None,
+    poll_now: bool = False,
 ) -> Polled:
-    """The due sources polled, and their new entries fetched, analysed and stored."""
+    """The due sources (all chosen ones, `poll_now`) polled, and their new entries fetched,
+    analysed and stored."""
     now = datetime.now(UTC)
     states = store.source_states()
     chosen = list(sources) if sources is not None else config.enabled_sources
-    due = due_sources(chosen, states, now)
+    due = chosen if poll_now else due_sources(chosen, states, now)
     waiting = backing_off(chosen, due, states, config.settings.tz)
     trusted = {host_of(s.url) for s in config.sources}
     pool = AnalysisPool(config, workers, seeds=store.seed_texts())
@@ -197,6 +210,9 @@ async def poll_and_store(
         polls = await poll_due(fetcher, store, due, states, config.settings, reporter)
         try:
             busy = await store_entries(polls, store, fetcher, pool, run, reporter)
+        except asyncio.CancelledError:
+            pool.close(wait=False)  # interrupted: the pages in the workers are not waited for
+            raise
         finally:
             pool.close()
     return Polled(polls, waiting, busy)
@@ -220,7 +236,11 @@ async def store_entries(
     writer = BatchWriter(store, run.spool, run.run_id, cleaner, reporter, busy=known.busy)
     await writer.load_templates(sorted({t.poll.source.name for t in todo}))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
-    await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))
+    try:
+        await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))
+    except asyncio.CancelledError:  # interrupted: what was analysed is stored, the rest left for later
+        await writer.finish()
+        raise
     return await writer.finish()
 
 
@@ -277,6 +297,7 @@ async def after_run(
             failed=summary.failed,
             message=f"waited {store.waited_seconds:.1f} s for the database" if store.waited_seconds else None,
         )
+        prune_history(config, store, reporter)  # fetch_log and run: settings.retention_days
     except DatabaseBusy as exc:
         after.spooled = run.spool.count()
         after.waited_seconds = store.waited_seconds

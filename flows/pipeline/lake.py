@@ -31,6 +31,32 @@ def shard_sources(sources: Sequence[Source], shard: Shard | None) -> list[Source
     return [s for s in sources if shard is None or shard.owns(s.name)]
 
 
+class UnknownSource(ValueError):
+    """A source named for an ingest that sources.yaml does not have (or has disabled)."""
+
+
+def named_sources(config: Config, names: Sequence[str]) -> list[Source]:
+    """The configured sources `names` name (case aside, each once); UnknownSource names the
+    closest valid name for a typo, and a disabled source."""
+    from flows.text import did_you_mean
+
+    by_key = {s.name.lower(): s for s in config.sources}
+    picked: list[Source] = []
+    for name in names:
+        source = by_key.get(name.strip().lower())
+        if source is None:
+            hint = did_you_mean(name.strip(), [s.name for s in config.sources])
+            raise UnknownSource(f"no source named {name!r} in {config.path}{hint}")
+        if not source.enabled:
+            raise UnknownSource(
+                f"source {source.name!r} is disabled (enabled: false in {config.path}); enable it,"
+                " or try it without storing anything: newswatch sources test NAME"
+            )
+        if source not in picked:
+            picked.append(source)
+    return picked
+
+
 def reconcile(store: Store, batch_size: int = 500) -> ReconcileSummary:
     """Make what concurrent writers committed consistent; safe to run at any time, any number of times.
 
@@ -56,12 +82,16 @@ async def ingest_shard(
     store: Store,
     *,
     shard: Shard | None = None,
+    names: Sequence[str] | None = None,
     reporter: Reporter | None = None,
     **kwargs: Any,
 ) -> IngestSummary:
-    """One ingest over this shard's sources; on a lake, then reconcile and bring search up to date."""
+    """One ingest over this shard's sources (or those `names` names, polled whatever their
+    back-off, as `poll_now` polls the shard's); on a lake, then reconcile and bring search up to date."""
     reporter = reporter or SilentReporter()
     sources = shard_sources(config.enabled_sources, shard) if shard is not None else None
+    if names:
+        sources, kwargs["poll_now"] = named_sources(config, names), True
     summary = await ingest(config, store, reporter=reporter, sources=sources, **kwargs)
     if isinstance(store, LakeStore):
         try:

@@ -1,10 +1,12 @@
 """Maintenance of the stored articles: rescore (after the topic, the threshold or the seeds change)
-and seeding (the seed corpus loaded, idempotently). Both run under the writer lock.
+and seeding (the seed corpus loaded, idempotently). Both run under the writer lock. And the
+history kept for settings.retention_days (`prune_history`, by each ingest under its lock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -17,8 +19,11 @@ from flows.pipeline.insert import insert_with_dedup
 from flows.progress import Reporter, SilentReporter
 from flows.stages.sources.seeds import SeedDoc, load_seed_dir
 from flows.stages.stories.search import refresh_index
-from storage import Store
+from storage import StorageError, Store
+from storage.errors import DatabaseError
 from storage.spool import writing
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -159,3 +164,16 @@ def _seed_locked(
     inserted = sum(1 for r in results if r.inserted)
     refresh_index(store, reporter)
     return inserted, len(docs) - inserted
+
+
+def prune_history(config: Config, store: Store, reporter: Reporter) -> None:
+    """The fetch log's rows and the runs older than settings.retention_days removed; a failure
+    is said and left for the next ingest, never the run's failure (its articles are stored)."""
+    days = config.settings.retention_days
+    try:
+        fetches, runs = store.prune_history(days)
+    except (StorageError, DatabaseError) as exc:
+        reporter.message(f"history older than {days} days not pruned this time: {exc}")
+        return
+    if fetches or runs:
+        log.debug("pruned %d fetch_log rows and %d runs older than %d days", fetches, runs, days)

@@ -68,10 +68,19 @@ class BatchWriter:
         return self.busy
 
     async def write(self) -> None:
-        """The batch under way cleaned, spooled and stored (only spooled once the database is busy)."""
+        """The batch under way cleaned, spooled and stored (only spooled once the database is busy).
+        An interrupted run still finishes the batch it began: its articles are analysed."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        writing = asyncio.ensure_future(self._write(batch))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            await writing
+            raise
+
+    async def _write(self, batch: list[tuple[Poll, ArticleRecord]]) -> None:
         records = await asyncio.to_thread(self.cleaner.clean, [r for _, r in batch])
         kept = await asyncio.to_thread(self.spool.put, records)  # on disk before the database is tried
         async with self._write_lock:

@@ -3,7 +3,10 @@ stories recorded once, and the announcements of immediate watches delivered (mai
 
 Every announcement is stored with its content before it is sent; one that fails stays in
 `watch_delivery` and is retried by the next ingest with the same content, and one that went out is
-never sent again. Failures are reported, never raised: the ingest's articles are stored already.
+never sent again. Retries are bounded (settings.watch_delivery: attempts and age), and only what
+sources.yaml still asks for is sent: a watch or target taken out gets nothing more. A webhook is
+stored, shown and logged as its origin only (flows/stages/delivery/targets.py). Failures are
+reported, never raised: the ingest's articles are stored already.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
 from flows.config import Config, ConfigError, Watch, smtp_from_env
 from flows.progress import Reporter, SilentReporter
 from flows.stages.delivery.mail import MailError, build_message, recipients_key, send_message
+from flows.stages.delivery.targets import HIDDEN, webhook_target, without_urls
 from flows.stages.delivery.webhook import post_json
 from flows.stages.net.fetch import Fetcher, Resolver
 from flows.stages.stories.watch import (
@@ -45,6 +49,7 @@ class WatchSummary:
     matched: dict[str, int] = field(default_factory=dict)  # watch -> new stories this run
     sent: int = 0
     failed: list[str] = field(default_factory=list)  # what did not go out (retried next run)
+    given_up: list[str] = field(default_factory=list)  # what will not be tried again, and why
 
 
 def matches(
@@ -62,7 +67,7 @@ def _deliveries(watch: Watch, payload: dict[str, object], run_id: int) -> list[d
         "subject": subject(payload),
         "payload": dumps(payload),
     }
-    rows = [{**common, "channel": "webhook", "target": url} for url in watch.webhooks]
+    rows = [{**common, "channel": "webhook", "target": webhook_target(url)} for url in watch.webhooks]
     if watch.emails:
         rows.insert(0, {**common, "channel": "mail", "target": recipients_key(watch.emails)})
     return rows
@@ -91,18 +96,43 @@ def gather(config: Config, store: Store, run_id: int, summary: WatchSummary, rep
             summary.matched[watch.name] = len(new)
 
 
+def _configured(config: Config) -> dict[tuple[str, str], str]:
+    """(watch, stored target) -> where to send, for every target sources.yaml asks for now."""
+    found: dict[tuple[str, str], str] = {}
+    for watch in config.watches:
+        if watch.mode != "immediate":
+            continue
+        for url in watch.webhooks:
+            found[(watch.name, webhook_target(url))] = url
+        if watch.emails:
+            found[(watch.name, recipients_key(watch.emails))] = recipients_key(watch.emails)
+    return found
+
+
+def _too_old(delivery: WatchDelivery, config: Config, now: datetime) -> str | None:
+    hours = config.settings.watch_delivery.max_age_hours
+    if delivery.created_at is not None and now - delivery.created_at > timedelta(hours=hours):
+        return f"not sent: older than {hours:g} h (settings.watch_delivery.max_age_hours)"
+    return None
+
+
 async def _send(
-    store: Store, delivery: WatchDelivery, fetcher: Fetcher | None, env: dict[str, str] | None
+    store: Store,
+    delivery: WatchDelivery,
+    address: str,
+    fetcher: Fetcher | None,
+    env: dict[str, str] | None,
+    last: bool,
 ) -> str | None:
     """One attempt at one delivery; returns the error, or None once it went out (and is recorded)."""
     payload = json.loads(delivery.payload)
     if delivery.channel == "webhook":
         assert fetcher is not None
         headers = {"Idempotency-Key": f"newswatch-watch-delivery-{delivery.id}"}
-        result = await post_json(fetcher, delivery.target, delivery.payload.encode("utf-8"), headers=headers)
-        error = result.error
+        result = await post_json(fetcher, address, delivery.payload.encode("utf-8"), headers=headers)
+        error = without_urls(result.error, [address]) if result.error is not None else None
     else:
-        recipients = [r for r in delivery.target.split(",") if r]
+        recipients = [r for r in address.split(",") if r]
         try:
             smtp = smtp_from_env(recipients, env)
         except ConfigError as exc:
@@ -122,7 +152,7 @@ async def _send(
                 await asyncio.to_thread(send_message, smtp, msg)
             except MailError as exc:
                 error = str(exc)
-    store.record_watch_delivery(delivery.id, ok=error is None, error=error)
+    store.record_watch_delivery(delivery.id, ok=error is None, error=error, last=last)
     return error
 
 
@@ -135,16 +165,39 @@ async def deliver(
     resolver: Resolver | None = None,
     env: dict[str, str] | None = None,
 ) -> None:
-    pending = [d for d in store.unsent_watch_deliveries() if store.claim_watch_delivery(d.id)]
+    """Send what is pending and still asked for, each once this run; give up what is past its limits."""
+    store.hide_delivery_targets(webhook_target, f"{HIDDEN} #")  # what an older version stored whole
+    configured = _configured(config)
+    now = datetime.now(UTC)
+    limits = config.settings.watch_delivery
+    pending: list[tuple[WatchDelivery, str]] = []
+    for d in store.unsent_watch_deliveries():
+        address = configured.get((d.watch, d.target))
+        if address is None:
+            why: str | None = f"not sent: watch {d.watch} no longer sends to this {d.channel} target"
+        else:
+            why = _too_old(d, config, now)
+        if why is not None:
+            store.give_up_watch_delivery(d.id, why)
+            summary.given_up.append(f"watch {d.watch} to {without_urls(d.target)}: {why}")
+        elif address is not None and store.claim_watch_delivery(d.id):  # not sent by another run
+            pending.append((d, address))
     if not pending:
         return
     async with Fetcher.open(config.settings, transport=transport, resolver=resolver) as fetcher:
-        for delivery in pending:
-            error = await _send(store, delivery, fetcher, env)
+        for delivery, address in pending:
+            last = delivery.attempts + 1 >= limits.max_attempts
+            error = await _send(store, delivery, address, fetcher, env, last)
+            shown = f"watch {delivery.watch} to {without_urls(delivery.target)}: {error}"
             if error is None:
                 summary.sent += 1
+            elif last:
+                summary.given_up.append(
+                    f"{shown}; given up after {delivery.attempts + 1} attempts"
+                    " (settings.watch_delivery.max_attempts)"
+                )
             else:
-                summary.failed.append(f"watch {delivery.watch} to {delivery.target}: {error}")
+                summary.failed.append(shown)
 
 
 async def run_watches(
@@ -165,8 +218,10 @@ async def run_watches(
             await asyncio.to_thread(gather, config, store, run_id, summary, reporter)
         await deliver(config, store, summary, transport=transport, resolver=resolver, env=env)
     except Exception as exc:  # noqa: BLE001 - watches never fail an ingest: its articles are stored
-        log.warning("watches failed: %r", exc, exc_info=log.isEnabledFor(logging.DEBUG))
-        summary.failed.append(f"watches: {type(exc).__name__}: {exc}")
+        log.warning("watches failed: %s", without_urls(repr(exc)))
+        summary.failed.append(without_urls(f"watches: {type(exc).__name__}: {exc}"))
     for line in summary.failed:
         reporter.message(f"{line}; recorded, the next run retries it")
+    for line in summary.given_up:
+        reporter.message(line)
     return summary

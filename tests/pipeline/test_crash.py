@@ -169,3 +169,84 @@ def test_sigkill_of_the_ingest_leaves_no_process_behind(
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     assert left == {}, f"processes of the killed ingest still running: {left}"
+
+
+def test_ctrl_c_keeps_what_was_analysed_and_says_one_line(
+    server: NewsServer, tmp_path: Path, db_path: Path
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-run: one line on
+    stderr, no worker's traceback; the run recorded as interrupted; every article analysed by then
+    stored; and the next run fetching only the rest."""
+    import threading
+
+    release = threading.Event()  # the second half of the pages answers only once the run is stopped
+    free = 20
+    served = iter(range(10_000))
+    urls = server.add_story_feed(
+        "i",
+        40,
+        lambda i: f"Story {i}: Kyrgyz and Kazakh officials meet on the Chu river water deal",
+        lambda: None if next(served) < free else release.wait(120),
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"settings:\n  timeout_seconds: 60\n  max_retries: 0\nsources:\n"
+        f"  - name: Halted\n    url: {server.url('/i/feed.xml')}\n",
+        encoding="utf-8",
+    )
+    exe = Path(sys.executable).with_name("newswatch")
+    proc = subprocess.Popen(
+        [str(exe), "ingest", "--db", str(db_path), "--sources", str(sources)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, signalled as a terminal signals its foreground job
+    )
+    try:
+        assert proc.stderr is not None
+        before: list[str] = []
+        for line in proc.stderr:  # the progress line that says 20 pages are analysed
+            before.append(line)
+            if f"articles: {free}/40" in line:
+                break
+        assert f"articles: {free}/40" in before[-1], before
+        os.killpg(proc.pid, signal.SIGINT)
+        after = proc.stderr.read().splitlines()
+        assert proc.wait(timeout=120) == 130
+    finally:
+        release.set()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert after == [
+        "newswatch: interrupted; the articles analysed so far are stored; the next ingest fetches the rest"
+    ]
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        stored = {r[0] for r in con.execute("SELECT canonical_url FROM articles").fetchall()}
+        runs = con.execute("SELECT status, articles_new + articles_duplicate, message FROM run").fetchall()
+    finally:
+        con.close()
+    assert len(stored) >= free and stored < {canonicalize(u) for u in urls}
+    assert runs == [
+        (
+            "interrupted",
+            len(stored),
+            f"interrupted: {len(stored)} articles stored; the next ingest goes on from there",
+        )
+    ]
+
+    hits = {u: server.hits(u.split(str(server.port))[1]) for u in urls}
+    again = start_ingest(tmp_path, db_path, sources)
+    assert again.wait(timeout=180) == 0
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        everything = con.execute("SELECT canonical_url FROM article").fetchall()
+        statuses = con.execute("SELECT status FROM run ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert sorted(r[0] for r in everything) == sorted(canonicalize(u) for u in urls)  # each once
+    assert statuses == [("interrupted",), ("ok",)]
+    refetched = [u for u in urls if server.hits(u.split(str(server.port))[1]) > hits[u]]
+    assert {canonicalize(u) for u in refetched} == {canonicalize(u) for u in urls} - stored

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.config import load_config
 from flows.pipeline.ingest import ingest
+from flows.pipeline.watches import WatchSummary, deliver
 from flows.stages.delivery.digest.deliver import digest_for
+from flows.stages.delivery.targets import webhook_target
 from storage import Store
 from tests.support.pages import TEMPLATES, Article, rss
 from tests.support.servers import NewsServer
@@ -240,6 +244,7 @@ def test_cli_watch_list_and_test(
     assert main(["watch", "list", "--sources", str(sources)]) == 0
     out = capsys.readouterr().out
     assert "tokayev: 'Tokayev' (immediate)" in out and "decrees: 'decree' (digest); countries KZ" in out
+    assert f"notify: alerts@desk.example, http://127.0.0.1:{hook.port}/…" in out and "/hook" not in out
     Store(db).migrate()
     run(sources, db)  # no SMTP: the mail waits in watch_delivery, the webhook gets its POST
     capsys.readouterr()
@@ -262,3 +267,98 @@ def test_cli_watch_list_and_test(
     assert main(["search", "Tokayev", "--db", str(db), "--json"]) == 0
     found = {r["title"] for r in json.loads(capsys.readouterr().out)}
     assert found == {VISIT.title, NEW_ONE.title}
+
+
+SECRET = "s3cret"  # in each webhook's path and query: never printed, logged or stored
+
+
+def limited_sources(path: Path, news: NewsServer, hook: WebhookServer, watches: list[str]) -> Path:
+    hooks = {
+        "tokayev": ("Tokayev", hook.url(f"/a/{SECRET}-path?token=q-{SECRET}")),
+        "school": ("Mirziyoyev", hook.url(f"/b/{SECRET}-path?token=q-{SECRET}")),
+    }
+    listed = "".join(
+        f'  - {{name: {name}, query: {hooks[name][0]}, notify: ["{hooks[name][1]}"]}}\n' for name in watches
+    )
+    path.write_text(
+        "settings:\n  allow_private_networks: true\n  timeout_seconds: 5\n  max_retries: 0\n"
+        "  watch_delivery: {max_attempts: 2}\n"
+        f'sources:\n  - {{name: Outlet A, url: "{news.url("/a/feed.xml")}", language: en}}\n'
+        f"watches:\n{listed}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_failing_webhooks_are_given_up_and_their_secrets_never_shown(
+    news: NewsServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A dead webhook is tried settings.watch_delivery.max_attempts times, one whose watch left
+    sources.yaml not again; messages, logs and the database show only its origin."""
+    from flows.cli import main
+
+    caplog.set_level(logging.INFO)
+    hook = WebhookServer(statuses=[500] * 20)
+    try:
+        db = tmp_path / "h.duckdb"
+        sources = limited_sources(tmp_path / "sources.yaml", news, hook, ["tokayev", "school"])
+        publish(news, "a", [VISIT, SCHOOL])
+        argv = ["ingest", "--db", str(db), "--sources", str(sources)]
+        assert main(argv) == 0  # both announcements fail: tried again next run
+        assert sorted(p.split("/")[1] for p in hook.received) == ["a", "b"]
+        limited_sources(sources, news, hook, ["tokayev"])  # the school watch is taken out
+        assert main(argv) == 0  # tokayev's second and last attempt; school's not sent
+        assert main(argv) == 0  # nothing left to send
+        assert sorted(p.split("/")[1] for p in hook.received) == ["a", "a", "b"]
+
+        _, rows = Store(db).query(
+            "SELECT watch, status, attempts, error, target FROM watch_delivery ORDER BY watch"
+        )
+        assert [tuple(r[:3]) for r in rows] == [("school", "given_up", 1), ("tokayev", "given_up", 2)]
+        assert "no longer sends" in rows[0][3] and "HTTP 500" in rows[1][3]
+        assert rows[1][4].startswith(f"http://127.0.0.1:{hook.port}/… #")
+        stored = (
+            Store(db).query("SELECT * FROM watch_delivery")[1] + Store(db).query("SELECT * FROM fetch_log")[1]
+        )
+        shown = capsys.readouterr()
+        said = shown.out + shown.err + caplog.text
+        assert "given up after 2 attempts" in said and "no longer sends" in said
+        assert SECRET not in said and SECRET not in repr(stored)
+    finally:
+        hook.close()
+
+
+def test_an_announcement_past_its_age_is_given_up_unsent(news: NewsServer, tmp_path: Path) -> None:
+    hook = WebhookServer()
+    try:
+        db = tmp_path / "old.duckdb"
+        config = load_config(limited_sources(tmp_path / "sources.yaml", news, hook, ["tokayev"]))
+        store = Store(db)
+        store.migrate()
+        url = config.watches[0].webhooks[0]
+        row = {"watch": "tokayev", "run_id": None, "stories": 1, "subject": "s", "payload": "{}"}
+        # as an older version stored it: the whole URL; found again, sent, and then kept hidden
+        store.record_watch_hits(
+            "tokayev", [(1, 1)], None, lambda new: [{**row, "channel": "webhook", "target": url}]
+        )
+        summary = WatchSummary()
+        asyncio.run(deliver(config, store, summary))  # young enough: sent
+        assert len(hook.posts) == 1 and summary.sent == 1
+        assert store.query("SELECT target FROM watch_delivery")[1] == [(webhook_target(url),)]
+        announce = lambda new: [{**row, "channel": "webhook", "target": webhook_target(url)}]  # noqa: E731
+        store.record_watch_hits("tokayev", [(2, 2)], None, announce)
+        with duckdb.connect(str(db)) as con:
+            con.execute(
+                "UPDATE watch_delivery SET created_at = now() - INTERVAL 3 DAY WHERE status = 'pending'"
+            )
+        summary = WatchSummary()
+        asyncio.run(deliver(config, store, summary))
+        assert len(hook.received) == 1 and summary.sent == 0
+        assert "older than 48 h" in summary.given_up[0]
+        _, rows = store.query("SELECT status FROM watch_delivery ORDER BY id")
+        assert [r[0] for r in rows] == ["sent", "given_up"]
+    finally:
+        hook.close()

@@ -1,5 +1,6 @@
 """A webhook receiver on loopback: records every POST (path, headers, JSON body); answers each with
-the next status of `statuses` (then 200), so a test can make the first deliveries fail."""
+the next status of `statuses` (then 200), so a test can make the first deliveries fail. `posts` are
+those answered 200, `received` the paths of all of them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Post:
 class WebhookServer:
     def __init__(self, statuses: list[int] | None = None) -> None:
         self.posts: list[Post] = []
+        self.received: list[str] = []
         self.statuses = list(statuses or [])
         self.lock = threading.Lock()
         server = self
@@ -33,6 +35,7 @@ class WebhookServer:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with server.lock:
+                    server.received.append(self.path)
                     status = server.statuses.pop(0) if server.statuses else 200
                     if status == 200:
                         server.posts.append(

@@ -40,27 +40,50 @@ def cmd_seed(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def chosen_names(args: argparse.Namespace, config: Any) -> list[str] | None:
+    """The sources `--source` names, as sources.yaml spells them; a name it does not have, or
+    one it disables, is bad usage (exit 2) with the closest valid name."""
+    from flows.pipeline.lake import UnknownSource, named_sources
+
+    names = getattr(args, "source", None)
+    if not names:
+        return None
+    try:
+        return [s.name for s in named_sources(config, names)]
+    except UnknownSource as exc:
+        raise UsageError(f"--source: {exc}") from None
+
+
 def run_ingest(args: argparse.Namespace, console: Console) -> Any:
     config = config_for(args)
+    names = chosen_names(args, config)
+    poll_now = bool(getattr(args, "all", False))
     announce_new_database(args)
+    shard = getattr(args, "shard", None)
     if use_prefect(args):
         prefect_environment(Path(args.db))
         from flows.orchestration.prefect_flows import ingest_flow
 
-        shard = getattr(args, "shard", None)
-        return ingest_flow(str(args.sources), str(args.db), str(shard) if shard else None)
+        return ingest_flow(str(args.sources), str(args.db), str(shard) if shard else None, names, poll_now)
     from flows.pipeline.lake import ingest_shard
 
     reporter = ConsoleReporter(console)
     try:
         store = store_for(args, reporter, lock_timeout=300)
-        return asyncio.run(ingest_shard(config, store, shard=getattr(args, "shard", None), reporter=reporter))
+        return asyncio.run(
+            ingest_shard(config, store, shard=shard, names=names, reporter=reporter, poll_now=poll_now)
+        )
     finally:
         reporter.close()
 
 
 def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
-    summary = run_ingest(args, console)
+    try:
+        summary = run_ingest(args, console)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            "the articles analysed so far are stored; the next ingest fetches the rest"
+        ) from None
     print_ingest_summary(console, summary)
     return 0
 

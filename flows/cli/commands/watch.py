@@ -9,6 +9,7 @@ import sys
 from rich.console import Console
 
 from flows.cli.common import UsageError, config_for, store_for, timezone_for
+from flows.stages.delivery.targets import shown_url
 
 
 def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
@@ -33,7 +34,8 @@ def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             highlight=False,
         )
-        console.print(f"  notify: {', '.join(w.notify) or '(nobody)'}", markup=False, highlight=False)
+        shown = [*w.emails, *(shown_url(url) for url in w.webhooks)]  # a webhook's token stays in the file
+        console.print(f"  notify: {', '.join(shown) or '(nobody)'}", markup=False, highlight=False)
     return 0
 
 
