@@ -116,8 +116,7 @@ class Analyzer:
     def page(self, job: PageJob) -> ArticleRecord:
         """The page's record. Its date: the feed's, unless the feed gives a day alone and the page
         a time on that day (`dates.better_date`); the page's own only where the feed gives none."""
-        entry = job.entry
-        listed = entry.published_at
+        entry, listed = job.entry, job.entry.published_at
         if job.body:
             extracted = extract_page(
                 job.body,
