@@ -16,8 +16,9 @@ from urllib.parse import unquote
 MASK = "***"
 _KEYS = r"(?:ssl)?password|passwd|pwd|pgpassword"
 _VALUE = r"'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|\S+"
-# key = value, the key perhaps quoted ("password": "x"), the value quoted or bare (not *** already)
-_KEY_VALUE = re.compile(rf"(?i)((?:{_KEYS})[\"']?\s*[=:]\s*)(?!\*\*\*(?:[\s\"':]|$))({_VALUE})")
+# key = value, or a quoted key's "password": "x"; never prose's "password: set ..." (the value
+# quoted or bare, not *** already)
+_KEY_VALUE = re.compile(rf"(?i)((?:{_KEYS})(?:[\"']?\s*=|[\"']\s*:)\s*)(?!\*\*\*(?:[\s\"':]|$))({_VALUE})")
 # a URI's user:password@
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/?#@\"']*):(?!\*\*\*@)([^\s\"'/]*)@")
 _SHORTEST = 4  # a shorter secret is taken out only where a key or a URI names it

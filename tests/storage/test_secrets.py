@@ -144,3 +144,10 @@ def test_an_error_on_an_attached_lake_is_told_without_the_password(pg: Postgres,
         assert all("s3cret" not in str(e) for e in chain)
     finally:
         store.close()
+
+
+def test_prose_that_names_a_password_is_not_masked() -> None:
+    """Only a key's value is a secret: a message telling what to set keeps its words."""
+    advice = "without a password: set PREFECT_API_AUTH_STRING (user:password, HTTP basic auth)"
+    assert without_secrets(advice) == advice
+    assert "hunter22" not in without_secrets('{"password": "hunter22"}')
