@@ -288,7 +288,7 @@ class Fetcher:
         except _Refused as exc:
             result.error, result.skipped, result.body = str(exc), exc.skipped, b""
         except Exception as exc:  # noqa: BLE001 - the promise: one URL never takes a run down
-            shown = result.url[:300]
+            shown = result.url[:300] if url is None else host_of(result.url)  # a webhook's path: its token
             log.warning("unexpected error on %r: %r", shown, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             result.error = f"unexpected error: {type(exc).__name__}: {exc}"[:2000]
             result.skipped, result.body = False, b""

@@ -300,3 +300,18 @@ def test_post_goes_through_the_proxy_and_the_guard_still_applies(
     res = post("http://internal.test/in", settings, resolver=hosts, trusted_hosts={"hooks.test"})
     assert res.skipped and "private" in (res.error or "")
     assert len(proxy.requests) == 1  # nothing more reached the proxy
+
+
+def test_an_unexpected_post_error_logs_the_host_not_the_webhooks_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A webhook's path and query carry its token: a log line names only where the POST went."""
+    import httpx
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a transport bug")
+
+    with caplog.at_level("WARNING", logger="flows.stages.net.fetch"):
+        res = post("http://hooks.example/services/T0/B0/s3cretToken", transport=httpx.MockTransport(broken))
+    assert res.error is not None and "RuntimeError" in res.error
+    assert "hooks.example" in caplog.text and "s3cretToken" not in caplog.text
