@@ -122,6 +122,14 @@ class Watch(_Strict):
     def webhooks(self) -> list[str]:
         return [t for t in self.notify if t.lower().startswith(("http://", "https://"))]
 
+    def filters(self, at_least: str = ">=") -> list[str]:
+        """Its filters as words ("countries KZ, UZ", "relevance >= 0.6"), for listings."""
+        named = (("countries", self.countries), ("languages", self.languages), ("sources", self.sources))
+        out = [f"{name} {', '.join(values)}" for name, values in named if values]
+        if self.min_relevance is not None:
+            out.append(f"relevance {at_least} {self.min_relevance:g}")
+        return out
+
 
 class DeliveryLimits(_Strict):
     """How long a failing announcement is retried: each ingest tries it once more, until it has

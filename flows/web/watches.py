@@ -28,18 +28,7 @@ def search_link(watch: Watch) -> str:
 
 
 def filters(watch: Watch) -> list[str]:
-    out = [
-        f"{name} {', '.join(values)}"
-        for name, values in (
-            ("countries", watch.countries),
-            ("languages", watch.languages),
-            ("sources", watch.sources),
-        )
-        if values
-    ]
-    if watch.min_relevance is not None:
-        out.append(f"relevance ≥ {watch.min_relevance:g}")
-    return out
+    return watch.filters(at_least="≥")
 
 
 def watches(console: Console, request: Request) -> Page:

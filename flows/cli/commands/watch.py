@@ -18,17 +18,7 @@ def cmd_watch_list(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{config.path}: no watches", markup=False, highlight=False)
         return 0
     for w in config.watches:
-        filters = [
-            f"{name} {', '.join(values)}"
-            for name, values in (
-                ("countries", w.countries),
-                ("languages", w.languages),
-                ("sources", w.sources),
-            )
-            if values
-        ]
-        if w.min_relevance is not None:
-            filters.append(f"relevance >= {w.min_relevance:g}")
+        filters = w.filters()
         console.print(
             f"{w.name}: {w.query!r} ({w.mode}){'; ' + '; '.join(filters) if filters else ''}",
             markup=False,
