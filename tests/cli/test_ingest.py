@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,32 @@ def test_a_source_backing_off_is_polled_now_when_named(
     assert server.hits("/off/feed.xml") == 0
     assert stored(db_path) == {"Steady": 2, "Flaky Wire": 4}
     assert main([*ingest, "--all", "--source", "Steady"]) == 2  # one or the other
+
+
+def test_run_digests_the_day_it_began_even_when_the_ingest_crosses_midnight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI once ran `newswatch run` at 23:59 in Almaty: the digest came out for the new, empty day."""
+    from datetime import UTC, date, datetime
+
+    import flows.cli.commands.ingest as commands
+
+    class LateEvening(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> LateEvening:  # type: ignore[override]
+            return cls(2026, 12, 7, 18, 59, 59, tzinfo=UTC).astimezone(tz)  # type: ignore[arg-type]
+
+    asked: list[date | None] = []
+
+    def digest(args: argparse.Namespace, console: object) -> int:
+        asked.append(args.date)
+        return 0
+
+    monkeypatch.setattr(commands, "datetime", LateEvening)
+    monkeypatch.setattr(commands, "cmd_seed", lambda args, console: 0)
+    monkeypatch.setattr(commands, "cmd_ingest", lambda args, console: 0)
+    monkeypatch.setattr(commands, "cmd_digest", digest)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("settings:\n  timezone: Asia/Almaty\nsources: []\n", encoding="utf-8")
+    assert main(["run", "--db", str(tmp_path / "nw.duckdb"), "--sources", str(sources), "--no-prefect"]) == 0
+    assert asked == [date(2026, 12, 7)]  # 23:59:59 +05, though the digest itself starts after midnight

@@ -163,6 +163,8 @@ def cmd_digest(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    """The digest is the day the run began: a run crossing midnight still reports what it found."""
+    day = datetime.now(config_for(args).settings.tz).date()
     if Path(args.seeds).is_dir():
         cmd_seed(args, console)
     else:  # relevance works without the reference corpus, only less well: not a reason to stop
@@ -173,5 +175,5 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             highlight=False,
         )
     cmd_ingest(args, console)
-    args.date, args.out, args.send, args.force = None, None, None, False
+    args.date, args.out, args.send, args.force = day, None, None, False
     return cmd_digest(args, console)
