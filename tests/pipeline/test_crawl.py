@@ -9,23 +9,15 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.cli import main
+from tests.support.database import rows
 from tests.support.pages import TEMPLATES, Article, story
 from tests.support.servers import NewsServer
 from tests.support.telegram import Post, paginate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def write_sources(path: Path, body: str, settings: str = "") -> Path:

@@ -8,24 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.cli import main
+from tests.support.database import rows
 from tests.support.servers import NewsServer
 from tests.support.sitemaps import article_page, distinct_story, sitemap_index, urlset
 from tests.support.telegram import Post, paginate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALMATY = timezone(timedelta(hours=5))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def stored(db: Path, source: str) -> set[str]:

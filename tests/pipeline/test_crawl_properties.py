@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +24,7 @@ from flows.config import Source
 from flows.pipeline.crawl import telegram as telegram_crawler
 from flows.stages.sources.cursors import digest, listed
 from storage.cursors import Cursor
+from tests.support.database import rows
 from tests.support.sitemaps import article_page, distinct_story, sitemap_index, urlset
 from tests.support.telegram import Post, page_before
 from tests.support.transport import answer, ingest_through
@@ -37,14 +37,6 @@ EXAMPLES = itertools.count()
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One database for all examples (each its own source and site): the schema is made once."""
     return tmp_path_factory.mktemp("crawl") / "n.duckdb"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import httpx
 
 from flows.config import Source
@@ -16,18 +15,11 @@ from flows.pipeline.ingest import IngestSummary
 from storage import Store
 from storage.cursors import Cursor
 from tests.support import ROOT
+from tests.support.database import rows
 from tests.support.sitemaps import article_page
 from tests.support.transport import answer, ingest_through
 
 REAL = ROOT / "tests" / "fixtures" / "real"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_real_sitemap_stamped_with_one_date_is_taken_whole_over_polls(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.cli import main
 from tests.support import ROOT
+from tests.support.database import rows
 from tests.support.pages import TEMPLATES, Article, atom, rss, story
 from tests.support.servers import NewsServer
 
@@ -86,14 +86,6 @@ sources:
         encoding="utf-8",
     )
     return path
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_ingest_end_to_end_and_conditional_get(

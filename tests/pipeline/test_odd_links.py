@@ -12,10 +12,8 @@ import ipaddress
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +24,7 @@ from flows.pipeline.ingest import ingest as run_ingest
 from flows.stages.net.urls import canonicalize
 from storage import Store
 from tests.pipeline.test_hostile import PAGE_BOMBS
+from tests.support.database import rows
 from tests.support.pages import TEMPLATES, story
 from tests.support.servers import NewsServer
 
@@ -70,14 +69,6 @@ def write_sources(tmp: Path, feeds: dict[str, str], extra_settings: str = "") ->
     path = tmp / "sources.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def rows(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def ingest(sources: Path, db: Path) -> int:

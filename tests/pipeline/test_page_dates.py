@@ -12,7 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flows.cli import main
-from tests.pipeline.test_source_formats import own_story, rows
+from tests.pipeline.test_source_formats import own_story
+from tests.support.database import rows
 from tests.support.pages import Article, page_newsportal, page_wordpress
 from tests.support.servers import NewsServer
 
