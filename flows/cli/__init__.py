@@ -9,11 +9,14 @@ print in `render`; this module sets up logging, runs the chosen handler and maps
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -46,8 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = _Errors([os.environ.get("NEWSWATCH_LAKE_CATALOG"), getattr(args, "catalog", None)])
     from storage import StorageError
 
+    stopped: list[int] = []
     try:
-        return int(args.func(args, console))
+        with _sigterm_as_interrupt(stopped):
+            return int(args.func(args, console))
     except ConfigError as exc:
         err.print(f"[red]configuration error[/red]\n{escape(str(exc))}", markup=True)
         return 2
@@ -57,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         err.print(f"newswatch: database error: {exc}")
         return 1
-    except KeyboardInterrupt as exc:  # Ctrl-C: one line, whatever the command was doing
-        err.print("newswatch: interrupted" + (f"; {exc}" if str(exc) else ""))
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, whatever the command was doing
+        err.print(
+            "newswatch: " + ("stopped" if stopped else "interrupted") + (f"; {exc}" if str(exc) else "")
+        )
+        return 128 + (stopped[0] if stopped else signal.SIGINT)
     except OSError as exc:
         if exc.filename is None:  # a socket or the like: the generic message below
             return _unexpected(exc, err, args.verbose)
@@ -89,6 +96,26 @@ class _Errors:
         from storage.secrets import without_secrets
 
         self.console.print(without_secrets(text, self.catalogs), markup=markup, highlight=False)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt(stopped: list[int]) -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`, a container stopping) ends a command as Ctrl-C does: the
+    run recorded as interrupted with what it stored, not killed halfway through a write. `serve` and
+    `web` install their own handlers inside this one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _unexpected(exc: BaseException, err: _Errors, verbose: bool) -> int:

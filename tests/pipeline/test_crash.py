@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from flows.stages.net.urls import canonicalize
 from storage.spool import Spool
@@ -171,12 +172,18 @@ def test_sigkill_of_the_ingest_leaves_no_process_behind(
     assert left == {}, f"processes of the killed ingest still running: {left}"
 
 
+@pytest.mark.parametrize(
+    ("signum", "status", "said"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped")],
+    ids=["ctrl-c", "sigterm"],
+)
 def test_ctrl_c_keeps_what_was_analysed_and_says_one_line(
-    server: NewsServer, tmp_path: Path, db_path: Path
+    server: NewsServer, tmp_path: Path, db_path: Path, signum: int, status: int, said: str
 ) -> None:
-    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-run: one line on
-    stderr, no worker's traceback; the run recorded as interrupted; every article analysed by then
-    stored; and the next run fetching only the rest."""
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM to the ingest
+    (`kill`, a service manager, a container stopping) mid-run: one line on stderr, no worker's
+    traceback; the run recorded as interrupted; every article analysed by then stored; and the next
+    run fetching only the rest."""
     import threading
 
     release = threading.Event()  # the second half of the pages answers only once the run is stopped
@@ -211,15 +218,18 @@ def test_ctrl_c_keeps_what_was_analysed_and_says_one_line(
             if f"articles: {free}/40" in line:
                 break
         assert f"articles: {free}/40" in before[-1], before
-        os.killpg(proc.pid, signal.SIGINT)
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
         after = proc.stderr.read().splitlines()
-        assert proc.wait(timeout=120) == 130
+        assert proc.wait(timeout=120) == status
     finally:
         release.set()
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert after == [
-        "newswatch: interrupted; the articles analysed so far are stored; the next ingest fetches the rest"
+        f"newswatch: {said}; the articles analysed so far are stored; the next ingest fetches the rest"
     ]
 
     con = duckdb.connect(str(db_path), read_only=True)
