@@ -3,10 +3,13 @@ merely starts like one stays."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flows.stages.reading.extract import extract_page
 from flows.stages.reading.related_lines import is_counter, is_related, without_related_lines
 
 STORY = [
@@ -93,3 +96,15 @@ def test_a_text_of_related_lines_only_is_left_as_it_was() -> None:
 def test_story_lines_are_never_taken(lines: list[str]) -> None:
     text = "\n".join(lines)
     assert without_related_lines(text) == text
+
+
+def test_a_real_pages_read_more_lines_go_and_nothing_else() -> None:
+    """dw.com's story (tests/fixtures/real/SOURCES.md) has two "Read more: <headline>" lines
+    between its paragraphs; they go, every other line stays."""
+    url = "https://www.dw.com/en/berlin-confronts-germanys-colonial-past-with-new-initiative/a-52060881"
+    page = Path(__file__).resolve().parents[2] / "fixtures" / "real" / "pages" / "dw-colonial.html"
+    text = extract_page(page.read_bytes(), url).text
+    lines = text.splitlines()
+    related = [line for line in lines if line.startswith("Read more: ")]
+    assert len(related) == 2
+    assert without_related_lines(text).splitlines() == [line for line in lines if line not in related]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flows.stages.reading.extract import extract_page
 from flows.stages.reading.templates import SiteTemplate, TemplateParams, Templates, site_of
 from storage.records import PageLines
 
@@ -314,3 +316,29 @@ def test_site_of_is_the_host_without_www() -> None:
     assert site_of("https://www.kz/") == "www.kz"  # "www" is the name itself there
     assert site_of("https://пример.қаз/") == site_of("https://xn--e1afmkfd.xn--80ao21a/")
     assert site_of("not a url") == ""
+
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real" / "pages"
+DW = {  # two dw.com stories under one site template (tests/fixtures/real/SOURCES.md)
+    "https://www.dw.com/en/berlin-confronts-germanys-colonial-past-with-new-initiative/a-52060881": "dw-colonial.html",
+    "https://www.dw.com/en/uncork-the-mystery-of-germanys-fr%C3%BChburgunder/a-16863843": "dw-uncork.html",
+}
+
+
+def test_a_real_story_republished_trimmed_on_its_site_keeps_nine_tenths() -> None:
+    """dw.com's colonial story, again at a new URL with its first three fifths (and a line of its
+    own), beside another dw.com story: every page is one site's, and each copy of the story keeps
+    at least 90% of its words; the other story is left whole."""
+    texts = {url: extract_page((REAL / name).read_bytes(), url).text for url, name in DW.items()}
+    colonial, uncork = texts
+    lines = texts[colonial].splitlines()
+    again = "https://dw.com/en/berlin-colonial-past-update/a-52060999"
+    texts[again] = "\n".join([*lines[: len(lines) * 3 // 5], UPDATE])
+    assert {site_of(url) for url in texts} == {"dw.com"}
+    site = Templates()
+    for i, (url, text) in enumerate(texts.items()):
+        site.observe(site_of(url), url, text, T0 + timedelta(minutes=i))
+    for url in (colonial, again):
+        cleaned = site.clean("dw.com", url, texts[url])
+        assert words(cleaned) >= 0.9 * words(texts[url]), cleaned
+    assert site.clean("dw.com", uncork, texts[uncork]) == texts[uncork]
