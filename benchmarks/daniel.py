@@ -2,7 +2,8 @@
 language, beside trafilatura alone; copies within and across outlets; relevance from templates.
 
     python -m benchmarks.daniel CORPUS [--format auto|daniel|l3s|readability|htmltotext]
-        [--half dev|holdout] [--keep DIR [--reuse]] [--out FILE]
+        [--half dev|holdout] [--feeds outlet|mixed] [--mixed-feeds N] [--folds K]
+        [--lang xx ...] [--limit N] [--keep DIR [--reuse]] [--out FILE]
 
 CORPUS (or env NEWSWATCH_DANIEL) is a benchmark directory as benchmarks/extraction.py reads it
 (and writes it with --export-from), by default rundimeco/waddle's DAnIEL corpus
@@ -12,9 +13,15 @@ host name (DAnIEL: the domain in NAME); only DAnIEL's development half (even
 `zlib.crc32(domain)`) is read unless `--half holdout`, for the final judgement only. Nothing of
 the corpora is kept in this repository.
 
-Each outlet is one source whose RSS feed lists its pages, served on loopback under the outlet's own
-host name (`settings.hosts` maps every name to 127.0.0.1), so the pipeline learns each outlet as it
-would in production. The run is the installed `newswatch ingest` into a fresh database, read back
+Each outlet is one source whose RSS feed lists its pages (`--feeds outlet`), or, with `--feeds
+mixed`, `--mixed-feeds` feeds each carry pages of many outlets, the way an aggregator's topic feeds,
+a Telegram channel that links out or a reader's OPML bundle do (a page goes to a feed drawn from a
+fixed seed, so an outlet's pages are spread over them). Pages are served on loopback under their
+outlet's own host name (`settings.hosts` maps every name to 127.0.0.1), so the pipeline learns each
+outlet as it would in production. Outlets fall in `--folds` folds by domain (crc32 of the host,
+its even bit left aside: DAnIEL's dev half is the even crc32s); F1 is given per fold and language
+beside trafilatura alone, and `gain` is the difference, so a rule that wins on some outlets and
+loses on others shows it. `--lang` and `--limit` (pages per language) make a quicker run. The run is the installed `newswatch ingest` into a fresh database, read back
 with `newswatch export`.
 
 Copies: two pages of one outlet whose reference texts share at most a tenth of their shingles are
@@ -28,10 +35,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +74,26 @@ def outlet_of(case: Case, index: int) -> str:
     return urlsplit(case.url).hostname or f"page{index}.test"
 
 
+def fold_of(outlet: str, folds: int) -> int:
+    """The outlet's fold: its host's crc32 without the parity bit (DAnIEL's dev half is all even)."""
+    return (zlib.crc32(outlet.encode()) >> 1) % folds
+
+
+def feeds_of(pages: list[Page], mixed: int) -> dict[str, list[Page]]:
+    """Feed name -> its pages: one feed an outlet, or (`mixed` > 0) that many feeds, each page on
+    one drawn from a fixed seed, so each feed carries many outlets and each outlet many feeds."""
+    if mixed <= 0:
+        out: dict[str, list[Page]] = defaultdict(list)
+        for page in pages:
+            out[page.outlet].append(page)
+        return dict(out)
+    draw = random.Random(27)
+    mixes: dict[str, list[Page]] = {f"mix-{i:02d}": [] for i in range(mixed)}
+    for page in sorted(pages, key=lambda p: p.name):
+        mixes[f"mix-{draw.randrange(mixed):02d}"].append(page)
+    return {name: group for name, group in mixes.items() if group}
+
+
 def pages_of(cases: list[Case]) -> list[Page]:
     return [
         Page(c.name, outlet_of(c, i), c.lang, c.html, c.expected, f"/p{i}/{c.name.rsplit('/', 1)[-1]}", c)
@@ -84,34 +113,39 @@ def shingles(text: str) -> set[tuple[str, ...]]:
 # --- the run ---------------------------------------------------------------------------------------
 
 
-def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, object]) -> list[dict[str, Any]]:
-    """Every outlet's feed and pages on one loopback server under the outlet's own name; one
-    `newswatch ingest`; the stored articles (export rows)."""
+FEED_HOST = "feeds.aggregator.test"  # where the mixed feeds are served
+
+
+def serve_and_ingest(
+    pages: list[Page], workdir: Path, settings: dict[str, object], mixed: int = 0
+) -> list[dict[str, Any]]:
+    """Every feed and page on one loopback server, each page under its outlet's own name (a feed
+    of one outlet under it too, mixed feeds under FEED_HOST); one `newswatch ingest`; the stored
+    articles (export rows)."""
     from tests.support.pages import rss
     from tests.support.servers import NewsServer
 
     server = NewsServer()
-    by_outlet: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
-        by_outlet[page.outlet].append(page)
+    feeds = feeds_of(pages, mixed)
     lines = ["settings:"]
     merged = {
         "allow_private_networks": True,
         "timeout_seconds": 60,
         "max_articles_per_source": 1000,
-        "hosts": {o: "127.0.0.1" for o in by_outlet},
+        "hosts": {o: "127.0.0.1" for o in sorted({p.outlet for p in pages} | {FEED_HOST})},
         **settings,
     }
     lines += [f"  {k}: {json.dumps(v)}" for k, v in merged.items()]
     lines.append("sources:")
-    for outlet, group in sorted(by_outlet.items()):
-        base = f"http://{outlet}:{server.port}"
+    for name, group in sorted(feeds.items()):
         items = []
         for page in group:
             server.add(page.path, page.html, content_type="text/html")
-            items.append((f"Item {page.path.split('/')[1]}", f"{base}{page.path}", "", None))
-        server.add(f"/feed-{outlet}.xml", rss(outlet, base, items), content_type="application/rss+xml")
-        lines += [f"  - name: {json.dumps(outlet)}", f"    url: {base}/feed-{outlet}.xml"]
+            link = f"http://{page.outlet}:{server.port}{page.path}"
+            items.append((f"Item {page.path.split('/')[1]}", link, "", None))
+        base = f"http://{FEED_HOST if mixed > 0 else name}:{server.port}"
+        server.add(f"/feed-{name}.xml", rss(name, base, items), content_type="application/rss+xml")
+        lines += [f"  - name: {json.dumps(name)}", f"    url: {base}/feed-{name}.xml"]
     sources = workdir / "sources.yaml"
     sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
     db = workdir / "daniel.duckdb"
@@ -127,16 +161,42 @@ def serve_and_ingest(pages: list[Page], workdir: Path, settings: dict[str, objec
 
 
 def trafilatura_alone(pages: list[Page], cache: Path | None) -> dict[str, str]:
+    """trafilatura's text of each page, kept in `cache` by page name (a subset run adds to it)."""
+    kept: dict[str, Any] = {}
     if cache is not None and cache.exists():
         kept = json.loads(cache.read_text(encoding="utf-8"))
-        return {k: v[0] if isinstance(v, list) else v for k, v in kept.items()}  # (text, error) pairs too
-    out = {p.name: trafilatura_extract(p.case)[0] for p in pages}
-    if cache is not None:
+    out = {k: v[0] if isinstance(v, list) else v for k, v in kept.items()}  # (text, error) pairs too
+    missing = [p for p in pages if p.name not in out]
+    out.update({p.name: trafilatura_extract(p.case)[0] for p in missing})
+    if cache is not None and missing:
         cache.write_text(json.dumps(out), encoding="utf-8")
     return out
 
 
 # --- the figures -----------------------------------------------------------------------------------
+
+
+def by_fold(
+    pages: list[Page], texts: dict[str, str], alone: dict[str, str], folds: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per fold of outlets and language: pages, the pipeline's F1, trafilatura's, and the gain."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for fold in range(folds):
+        group = [p for p in pages if fold_of(p.outlet, folds) == fold]
+        if not group:
+            continue
+        ours, theirs = scores(group, texts), scores(group, alone)
+        out[str(fold)] = {
+            lang: {
+                "pages": ours[lang]["pages"],
+                "outlets": len({p.outlet for p in group if lang in ("all", p.language)}),
+                "pipeline": ours[lang]["f1"],
+                "trafilatura": theirs[lang]["f1"],
+                "gain": round(ours[lang]["f1"] - theirs[lang]["f1"], 4),
+            }
+            for lang in ours
+        }
+    return out
 
 
 def scores(pages: list[Page], texts: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -179,7 +239,9 @@ def gold_pairs(pages: list[Page]) -> tuple[set[tuple[str, str]], set[tuple[str, 
     return different, copies
 
 
-def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str]) -> dict[str, Any]:
+def report(
+    pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str], folds: int = 5
+) -> dict[str, Any]:
     at = {f"/{p.name}": p.name for p in pages} | {p.path: p.name for p in pages}  # runs of either layout
     by_name = {at[urlsplit(r["url"]).path]: r for r in rows if urlsplit(r["url"]).path in at}
     texts = {n: r.get("text") or "" for n, r in by_name.items()}
@@ -215,11 +277,14 @@ def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str])
         _, score = analyzer.analyse(row.get("title"), page.gold)
         if not score.is_relevant:
             template_relevant.append(page.name)
+    ours, theirs = scores(pages, texts), scores(pages, alone)
     return {
         "pages": len(pages),
         "stored": len(rows),
-        "pipeline": scores(pages, texts),
-        "trafilatura": scores(pages, alone),
+        "pipeline": ours,
+        "trafilatura": theirs,
+        "gain": {lang: round(ours[lang]["f1"] - theirs[lang]["f1"], 4) for lang in ours},
+        "folds": by_fold(pages, texts, alone, folds),
         "copies": {
             "different_stories_of_one_outlet": len(different),
             "of_them_in_one_cluster": len(merged),
@@ -236,6 +301,19 @@ def report(pages: list[Page], rows: list[dict[str, Any]], alone: dict[str, str])
     }
 
 
+def choose(pages: list[Page], langs: list[str], limit: int) -> list[Page]:
+    """The pages of `langs` (all when empty), at most `limit` a language (whole outlets first, so an
+    outlet keeps all its pages: the templates learn from them)."""
+    pages = [p for p in pages if not langs or p.language in langs]
+    if limit <= 0:
+        return pages
+    out: list[Page] = []
+    for lang in sorted({p.language for p in pages}):
+        group = sorted((p for p in pages if p.language == lang), key=lambda p: (p.outlet, p.name))
+        out += group[:limit]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=os.environ.get("NEWSWATCH_DANIEL"))
@@ -243,6 +321,13 @@ def main() -> None:
         "--half", choices=("dev", "holdout"), default="dev", help="DAnIEL's half (default dev)"
     )
     parser.add_argument("--format", default="auto", help="the corpus layout (benchmarks/extraction.py)")
+    parser.add_argument(
+        "--feeds", choices=("outlet", "mixed"), default="outlet", help="one feed an outlet, or mixed feeds"
+    )
+    parser.add_argument("--mixed-feeds", type=int, default=20, help="how many mixed feeds (default 20)")
+    parser.add_argument("--folds", type=int, default=5, help="folds of outlets by domain (default 5)")
+    parser.add_argument("--lang", action="append", default=[], help="only pages of this language")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many pages a language")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     parser.add_argument("--setting", action="append", default=[], help="KEY=JSON, a settings field")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
@@ -250,7 +335,11 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus:
         parser.error("give the corpus directory (or set NEWSWATCH_DANIEL)")
-    pages = pages_of(load(Path(args.corpus), args.format, daniel_holdout=args.half == "holdout"))
+    pages = choose(
+        pages_of(load(Path(args.corpus), args.format, daniel_holdout=args.half == "holdout")),
+        args.lang,
+        args.limit,
+    )
     settings = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.setting)}
     with tempfile.TemporaryDirectory(prefix="newswatch-daniel-") as tmp:
         workdir = args.keep or Path(tmp)
@@ -261,9 +350,11 @@ def main() -> None:
                 json.loads(line) for line in done.read_text(encoding="utf-8").splitlines() if line.strip()
             ]
         else:
-            rows = serve_and_ingest(pages, workdir, settings)
+            mixed = args.mixed_feeds if args.feeds == "mixed" else 0
+            rows = serve_and_ingest(pages, workdir, settings, mixed)
         alone = trafilatura_alone(pages, workdir / f"trafilatura-{args.half}-v2.json" if args.keep else None)
-    figures = report(pages, rows, alone)
+    figures = report(pages, rows, alone, args.folds)
+    figures["feeds"] = args.feeds
     text = json.dumps(figures, indent=1, ensure_ascii=False)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

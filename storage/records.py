@@ -97,9 +97,9 @@ class FetchLogEntry:
 
 @dataclass(frozen=True)
 class PageLines:
-    """The lines one page of a source printed, as hashes: what its template is learnt from."""
+    """The lines one page of a site printed, as hashes: what the site's template is learnt from."""
 
-    source: str
+    site: str  # flows/stages/reading/templates.py site_of(url): the host without "www."
     url: str
     seen_at: datetime
     line_keys: tuple[int, ...]  # unsigned 64-bit line hashes

@@ -1,5 +1,6 @@
-"""The outlets' page lines (migration 007): the hashes of the lines each source's recent pages
-printed, from which flows/stages/reading/templates.py learns the source's template."""
+"""The sites' page lines (migrations 007, 013): the hashes of the lines each site's recent pages
+printed, whatever source brought them, from which flows/stages/reading/templates.py learns the
+site's template. One table for every source and, in a lake, every shard (it is in the catalog)."""
 
 from __future__ import annotations
 
@@ -24,32 +25,32 @@ def _unsigned(key: int) -> int:
 
 
 class SiteTemplates(Database):
-    """Reading and adding the outlets' page lines; each source keeps its newest `keep` pages."""
+    """Reading and adding the sites' page lines; each site keeps its newest `keep` pages."""
 
-    def site_page_lines(self, sources: Sequence[str], limit: int) -> dict[str, list[PageLines]]:
-        """The newest `limit` pages of each of `sources`, newest first."""
-        out: dict[str, list[PageLines]] = {s: [] for s in sources}
-        if not sources:
+    def site_page_lines(self, sites: Sequence[str], limit: int) -> dict[str, list[PageLines]]:
+        """The newest `limit` pages of each of `sites`, newest first."""
+        out: dict[str, list[PageLines]] = {s: [] for s in sites}
+        if not sites:
             return out
         with self.reading() as con:
-            con.register("template_sources", pa.table({"name": pa.array(sorted(set(sources)), pa.string())}))
+            con.register("template_sites", pa.table({"name": pa.array(sorted(set(sites)), pa.string())}))
             try:
                 rows = con.execute(
-                    "SELECT source, url, seen_at, line_keys FROM (SELECT *, row_number() OVER"
-                    " (PARTITION BY source ORDER BY seen_at DESC, url) AS n FROM site_page_lines"
-                    " WHERE source IN (SELECT name FROM template_sources)) WHERE n <= ?"
-                    " ORDER BY source, seen_at DESC, url",
+                    "SELECT site, url, seen_at, line_keys FROM (SELECT *, row_number() OVER"
+                    " (PARTITION BY site ORDER BY seen_at DESC, url) AS n FROM site_page_lines"
+                    " WHERE site IN (SELECT name FROM template_sites)) WHERE n <= ?"
+                    " ORDER BY site, seen_at DESC, url",
                     [int(limit)],
                 ).fetchall()
             finally:
-                con.unregister("template_sources")
-        for source, url, seen_at, keys in rows:
-            out[source].append(PageLines(source, url, seen_at, tuple(_unsigned(int(k)) for k in keys)))
+                con.unregister("template_sites")
+        for site, url, seen_at, keys in rows:
+            out[site].append(PageLines(site, url, seen_at, tuple(_unsigned(int(k)) for k in keys)))
         return out
 
     def add_site_page_lines(self, pages: Sequence[PageLines], keep: int) -> None:
-        """Add pages (a URL already kept for its source is replaced) and forget all but the newest
-        `keep` pages of each source involved."""
+        """Add pages (a URL already kept for its site is replaced) and forget all but the newest
+        `keep` pages of each site involved."""
         if not pages:
             return
 
@@ -67,7 +68,7 @@ def write_site_page_lines(con: duckdb.DuckDBPyConnection, pages: Sequence[PageLi
         return
     table = pa.table(
         {
-            "source": pa.array([p.source for p in pages], pa.string()),
+            "site": pa.array([p.site for p in pages], pa.string()),
             "url": pa.array([p.url for p in pages], pa.string()),
             "seen_at": pa.array([p.seen_at for p in pages], pa.timestamp("us", tz="UTC")),
             "line_keys": pa.array([[_signed(k) for k in p.line_keys] for p in pages], pa.list_(pa.int64())),
@@ -75,14 +76,12 @@ def write_site_page_lines(con: duckdb.DuckDBPyConnection, pages: Sequence[PageLi
     )
     con.register("template_new", table)
     try:
+        con.execute("DELETE FROM site_page_lines WHERE (site, url) IN (SELECT site, url FROM template_new)")
+        con.execute("INSERT INTO site_page_lines SELECT site, url, seen_at, line_keys FROM template_new")
         con.execute(
-            "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM template_new)"
-        )
-        con.execute("INSERT INTO site_page_lines SELECT source, url, seen_at, line_keys FROM template_new")
-        con.execute(
-            "DELETE FROM site_page_lines WHERE (source, url) IN (SELECT source, url FROM"
-            " (SELECT source, url, row_number() OVER (PARTITION BY source ORDER BY seen_at DESC, url)"
-            " AS n FROM site_page_lines WHERE source IN (SELECT DISTINCT source FROM template_new))"
+            "DELETE FROM site_page_lines WHERE (site, url) IN (SELECT site, url FROM"
+            " (SELECT site, url, row_number() OVER (PARTITION BY site ORDER BY seen_at DESC, url)"
+            " AS n FROM site_page_lines WHERE site IN (SELECT DISTINCT site FROM template_new))"
             " WHERE n > ?)",
             [int(keep)],
         )

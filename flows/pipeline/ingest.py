@@ -35,6 +35,7 @@ from flows.pipeline.watches import WatchSummary, run_watches
 from flows.progress import Reporter, SilentReporter
 from flows.stages.net.fetch import Fetcher, Resolver, host_of
 from flows.stages.net.netguard import hosts_resolver
+from flows.stages.reading.templates import site_of
 from flows.stages.stories.search import refresh_index
 from storage import DatabaseBusy, Store
 from storage.spool import Spool, WriterLock
@@ -234,7 +235,7 @@ async def store_entries(
         enabled=fetcher.settings.outlet_templates,
     )
     writer = BatchWriter(store, run.spool, run.run_id, cleaner, reporter, busy=known.busy)
-    await writer.load_templates(sorted({t.poll.source.name for t in todo}))
+    await writer.load_templates(sorted({site_of(t.canonical) for t in todo}))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     try:
         await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))

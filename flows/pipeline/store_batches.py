@@ -47,10 +47,10 @@ class BatchWriter:
         self.pending: list[tuple[Poll, ArticleRecord]] = []
         self._write_lock = asyncio.Lock()  # batches are cleaned and spooled concurrently, stored in turn
 
-    async def load_templates(self, sources: Sequence[str]) -> None:
-        """The outlets' templates as storage kept them (not asked while the database is busy)."""
+    async def load_templates(self, sites: Sequence[str]) -> None:
+        """The sites' templates as storage kept them (not asked while the database is busy)."""
         if self.busy is None and self.cleaner.enabled:
-            await asyncio.to_thread(self.cleaner.load, self.store, sources)
+            await asyncio.to_thread(self.cleaner.load, self.store, sites)
 
     def arrive(self, poll: Poll, record: ArticleRecord) -> bool:
         """An analysed article joins the batch (or is held until its outlet is known well enough,

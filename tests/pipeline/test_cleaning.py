@@ -1,6 +1,6 @@
 """Site-aware cleaning in the ingest: an outlet's template leaves the stored text, so it makes no
 two stories copies and no story relevant; copies across outlets stay joined; the template learnt
-is kept for the next run."""
+is kept for the next run; it is the site's, whatever feeds bring its pages; "Also read" lines go."""
 
 from __future__ import annotations
 
@@ -83,21 +83,32 @@ def herald_page(slug: str) -> str:
     return page(slug.title(), STORIES[slug], "herald")
 
 
+def at(server: NewsServer, outlet: str, path: str) -> str:
+    """The URL of `path` under the outlet's own host name (settings.hosts sends it to the server)."""
+    return f"http://{outlet}.test:{server.port}{path}"
+
+
 def serve(server: NewsServer, outlet: str, pages: dict[str, tuple[str, list[str]]]) -> str:
     items = []
     for slug, (title, paragraphs) in pages.items():
-        url = server.add(f"/{outlet}/{slug}", page(title, paragraphs, outlet))
-        items.append((title, url, "", T0))
-    return server.add(
+        server.add(f"/{outlet}/{slug}", page(title, paragraphs, outlet))
+        items.append((title, at(server, outlet, f"/{outlet}/{slug}"), "", T0))
+    server.add(
         f"/{outlet}/feed.xml",
-        rss(outlet, server.url(f"/{outlet}/"), items),
+        rss(outlet, at(server, outlet, f"/{outlet}/"), items),
         content_type="application/rss+xml",
     )
+    return at(server, outlet, f"/{outlet}/feed.xml")
+
+
+OUTLETS = ("herald", "gazette", "tribune", "courier", "aggregator")
 
 
 def run(tmp_path: Path, feeds: dict[str, str]) -> Store:
-    yaml = "settings:\n  allow_private_networks: true\n  timeout_seconds: 10\nsources:\n" + "".join(
-        f"  - name: {name}\n    url: {url}\n" for name, url in feeds.items()
+    hosts = ", ".join(f"{o}.test: 127.0.0.1" for o in OUTLETS)
+    yaml = (
+        f"settings:\n  allow_private_networks: true\n  timeout_seconds: 10\n  hosts: {{{hosts}}}\nsources:\n"
+        + "".join(f"  - name: {name}\n    url: {url}\n" for name, url in feeds.items())
     )
     store = Store(tmp_path / "t.duckdb")
     asyncio.run(ingest(parse_config(yaml, "<test>"), store, workers=1))
@@ -150,14 +161,47 @@ def test_an_outlets_template_leaves_the_text_copies_and_relevance(tmp_path: Path
             "herald",
         ),
     )
-    feeds["herald"] = server.add(
+    server.add(
         "/herald/feed2.xml",
-        rss("herald", server.url("/herald/"), [("Tomatoes again", server.url("/herald/tomato2"), "", T0)]),
+        rss(
+            "herald",
+            at(server, "herald", "/herald/"),
+            [("Tomatoes again", at(server, "herald", "/herald/tomato2"), "", T0)],
+        ),
         content_type="application/rss+xml",
     )
+    feeds["herald"] = at(server, "herald", "/herald/feed2.xml")
     store = run(tmp_path, {"herald": feeds["herald"]})
     text = stored(store)["tomato2@herald"][0]
     assert "Most read" not in text and "Murcia" in text
+    server.httpd.shutdown()
+
+
+def test_feeds_that_mix_outlets_learn_each_sites_template(tmp_path: Path) -> None:
+    """An aggregator's feeds each bring one page of the herald: no source sees it twice, yet its
+    sidebar goes, and an "Also read" line naming another story goes by its form."""
+    server = NewsServer()
+    feeds = {}
+    for i, slug in enumerate(("tomato", "football", "opera")):
+        also = f"Also Read: Rogun dam's turbine number {i + 2} starts turning"  # another on each page
+        server.add(
+            f"/herald/{slug}", page(slug.title(), STORIES[slug][:2] + [also] + STORIES[slug][2:], "herald")
+        )
+        link = at(server, "herald", f"/herald/{slug}")
+        server.add(
+            f"/mix/{i}.xml",
+            rss(f"topic {i}", at(server, "aggregator", "/mix/"), [(slug.title(), link, "", T0)]),
+            content_type="application/rss+xml",
+        )
+        feeds[f"topic-{i}"] = at(server, "aggregator", f"/mix/{i}.xml")
+    store = run(tmp_path, feeds)
+    got = stored(store)
+    for slug in ("tomato", "football", "opera"):
+        text = got[f"{slug}@herald"][0]
+        assert not any(line in text for line in SIDEBAR) and "Rogun" not in text, text
+        assert all(line in text for line in STORIES[slug])
+    kept = store.site_page_lines(["herald.test"], 10)["herald.test"]
+    assert len(kept) == 3  # one site's lines, whichever feed brought the page
     server.httpd.shutdown()
 
 
@@ -174,26 +218,33 @@ def test_a_new_outlet_waits_for_pages_an_outlet_known_does_not(tmp_path: Path) -
     store = Store(tmp_path / "t.duckdb")
     store.migrate()
     store.add_site_page_lines(
-        [PageLines("known", f"k/{i}", T0 + timedelta(minutes=i), (i, 99)) for i in range(5)], keep=200
+        [
+            PageLines("known.kz", f"https://known.kz/{i}", T0 + timedelta(minutes=i), (i, 99))
+            for i in range(5)
+        ],
+        keep=200,
     )
     cleaner: SiteCleaner[str] = SiteCleaner(
         lambda jobs: [analyzer().retext(*job) for job in jobs], hold_until=3, max_held=4
     )
-    cleaner.load(store, ["known", "new", "other"])
-    assert cleaner.arrive("a", record("known", "k/x")) == [("a", record("known", "k/x"))]
-    assert cleaner.arrive("b", record("new", "n/1")) == []
-    assert cleaner.arrive("c", record("new", "n/2")) == []
-    assert [t for t, _ in cleaner.arrive("d", record("new", "n/3"))] == ["b", "c", "d"]  # enough pages
-    assert cleaner.arrive("e", record("new", "n/4", extraction="feed"))[0][0] == "e"  # a feed's text
-    assert cleaner.arrive("f", record("other", "o/1")) == []
-    assert cleaner.arrive("g", record("other", "o/2")) == []
+    cleaner.load(store, ["known.kz", "new.kz", "other.kz"])
+    # the site is the page's host (without www.), whichever source brought it
+    assert cleaner.arrive("a", record("feed-1", "https://www.known.kz/x")) == [
+        ("a", record("feed-1", "https://www.known.kz/x"))
+    ]
+    assert cleaner.arrive("b", record("feed-1", "https://new.kz/1")) == []
+    assert cleaner.arrive("c", record("feed-2", "https://new.kz/2")) == []
+    assert [t for t, _ in cleaner.arrive("d", record("feed-3", "https://new.kz/3"))] == ["b", "c", "d"]
+    assert cleaner.arrive("e", record("feed-1", "https://new.kz/4", extraction="feed"))[0][0] == "e"
+    assert cleaner.arrive("f", record("feed-1", "https://other.kz/1")) == []
+    assert cleaner.arrive("g", record("feed-1", "https://other.kz/2")) == []
     assert [t for t, _ in cleaner.release_all()] == ["f", "g"]
     assert cleaner.release_all() == []
 
 
 def test_outlet_templates_off_passes_every_article_as_extracted() -> None:
     cleaner: SiteCleaner[str] = SiteCleaner(lambda jobs: [], enabled=False)
-    recs = [record("new", f"n/{i}") for i in range(3)]
+    recs = [record("new", f"https://new.kz/{i}") for i in range(3)]
     assert [t for t, _ in (x for i, r in enumerate(recs) for x in cleaner.arrive(str(i), r))] == [
         "0",
         "1",

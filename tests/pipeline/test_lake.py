@@ -27,6 +27,7 @@ from storage import ArticleRecord, InsertResult, Store, search
 from storage.dedup import DedupIndex
 from storage.lake import ALIAS, LakeConfig, LakeStore, Shard, lake_statements, open_store
 from storage.migrations import migrations
+from storage.records import PageLines
 from tests.support import ROOT
 from tests.support.pages import TEMPLATES, Article, rss, story
 from tests.support.postgres import Postgres
@@ -145,6 +146,24 @@ def test_insert_dedup_and_search_on_the_lake(lake: LakeConfig, tmp_path: Path) -
     assert {h.id for h in hits} == {results[0].id, results[1].id}
     assert analyst(lake, "SELECT count(*), count(DISTINCT id) FROM articles") == [(3, 3)]
     store.close()
+
+
+def test_shards_share_each_sites_template_lines(lake: LakeConfig, tmp_path: Path) -> None:
+    """Two shards poll different sources that bring pages of one site: each learns from the other's
+    pages, since the lines are kept in the lake by site (migration 013), not in a shard's file."""
+    one = LakeStore(lake, tmp_path / "state.duckdb", shard=Shard(1, 2))
+    two = LakeStore(lake, tmp_path / "state.duckdb", shard=Shard(2, 2))
+    one.migrate()
+    now = datetime.now(UTC)
+    one.add_site_page_lines([PageLines("herald.kz", "https://herald.kz/1", now, (1, 2))], keep=10)
+    two.add_site_page_lines([PageLines("herald.kz", "https://herald.kz/2", now, (1, 3))], keep=10)
+    for store in (one, two):
+        assert sorted(p.url for p in store.site_page_lines(["herald.kz"], 10)["herald.kz"]) == [
+            "https://herald.kz/1",
+            "https://herald.kz/2",
+        ]
+    one.close()
+    two.close()
 
 
 def test_a_lost_commit_is_retried_on_a_fresh_snapshot(lake: LakeConfig, tmp_path: Path) -> None:

@@ -30,6 +30,15 @@ how many of them print each line:
   as likely the same story printed twice as a template: the dedup stage tells them apart
   (flows/stages/stories/near_duplicates.py).
 
+A story the outlet printed twice (an update, a trimmed republication at a new URL, one story in two
+sections) is not template: template lines recur on pages of *different* stories. Another page is
+this page's twin when it prints the page's main text, the block of prose (lines of at least
+`isolated_tokens` words) holding most of what this page alone prints (else of what only the two
+pages print, else the largest), blocks being parted by a list item or two short lines in a row that other pages
+print too (a menu, a "Related" heading and its list): at least `twin_share` of the block's words,
+or `twin_words` words with two paragraph-long lines. A line's count leaves its page's twins out, so the story's paragraphs
+stay while the menus that other stories print still go.
+
 Pages with the same lines are counted once (a story the outlet printed at two addresses). An
 outlet with one page known has no template: its text is left exactly as extracted, and so is a
 text that would lose every line. Pure: what was seen is handed in and taken out as `PageLines`
@@ -44,6 +53,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flows.stages.net.urls import host_of
 from flows.stages.stories.dedup import Line, Tokens
 from storage.records import PageLines
 
@@ -58,6 +68,8 @@ class TemplateParams:
     cjk_word: float = 1 / 3  # a CJK character as a share of a word: Chinese paragraphs run to 75+
     isolated_tokens: float = 12.0  # neighbours at least this long make a recurring line "inside the story"
     label_tokens: float = 4.0  # a line this short between a template line and a list is the list's label
+    twin_share: float = 0.5  # another page printing this share of the main text's words is a twin ...
+    twin_words: float = 80.0  # ... or this many of them, two paragraph-long lines among them
 
 
 # Where a long line is cut into pieces (sentences, table cells, a ticker's "10:17" items) to find a
@@ -82,6 +94,16 @@ def pieces(raw: str) -> list[str]:
 
 
 DEFAULT_TEMPLATE_PARAMS = TemplateParams()
+
+
+def site_of(url: str) -> str:
+    """The site a page belongs to, whatever source brought it: its ASCII host without "www.".
+
+    The host, not the registrable domain: a template is what one site's pages print, and the
+    subdomains of one domain are often other sites (ru./kz./en. editions, regional papers, blogs)
+    with menus of their own that would thin each other's shares; "www." is the same site."""
+    host = host_of(url).lower().rstrip(".")
+    return host[4:] if host.startswith("www.") and host.count(".") > 1 else host
 
 
 def _size(params: TemplateParams, line: Line) -> float:
@@ -135,15 +157,15 @@ class SiteTemplate:
             return text
         raws = text.splitlines()
         sizes: list[float] = []
-        counts: list[int] = []
+        keys: list[int | None] = []
         for raw in raws:
             line = tokens.lines(raw)
-            if not line:
-                sizes.append(-1.0)
-                counts.append(0)
-                continue
-            sizes.append(_size(self.params, line[0]))
-            counts.append(self.printed(line[0].key) + (0 if own else 1))
+            sizes.append(_size(self.params, line[0]) if line else -1.0)
+            keys.append(line[0].key if line else None)
+        seen = [self.printed(k) + (0 if own else 1) if k is not None else 0 for k in keys]
+        twins = self._twins(url, raws, keys, sizes, seen, known)
+        counts = [self._apart(k, c, twins) if k is not None else 0 for k, c in zip(keys, seen, strict=True)]
+        known -= len(twins)
         common = [self._common(c, known) for c in counts]
         marks = [
             sizes[i] >= 0 and (common[i] if sizes[i] >= p.long_tokens else counts[i] >= p.min_pages)
@@ -154,7 +176,83 @@ class SiteTemplate:
         marks = self._in_template_blocks(raws, marks, sizes, counts)
         if not any(s >= 0 for s, m in zip(sizes, marks, strict=True) if not m):
             return text  # all template: leave the page as extracted
-        return "\n".join(self._runs_out(raws, marks, sizes, own, known, tokens))
+        return "\n".join(self._runs_out(raws, marks, sizes, own, known, tokens, twins))
+
+    def _apart(self, key: int, count: int, twins: list[frozenset[int]]) -> int:
+        """A line's count without the page's twins (the same story printed again is no template)."""
+        return count - sum(1 for t in twins if key in t)
+
+    def _twins(
+        self,
+        url: str,
+        raws: list[str],
+        keys: list[int | None],
+        sizes: list[float],
+        seen: list[int],
+        known: int,
+    ) -> list[frozenset[int]]:
+        """The other pages (as line sets) that print this page's main text: the same story again.
+        Only pages sharing a recurring prose line are looked at (few: the line sets are compared
+        once, the blocks cut only for them)."""
+        p = self.params
+        recurring = {
+            key
+            for key, size, count in zip(keys, sizes, seen, strict=True)
+            if key is not None and size >= p.isolated_tokens and count >= p.min_pages
+        }
+        if not recurring:
+            return []
+        mine = self._pages.get(url)
+        out: list[frozenset[int]] = []
+        for shape in self._shapes:
+            if shape == mine or shape.isdisjoint(recurring):
+                continue
+            main = self._main_block(raws, keys, sizes, seen, known, shape)
+            total = sum(sizes[i] for i in main)
+            shared = [sizes[i] for i in main if keys[i] in shape]
+            long = sum(1 for size in shared if size >= p.long_tokens)
+            if total > 0 and (
+                sum(shared) >= p.twin_share * total or (sum(shared) >= p.twin_words and long >= 2)
+            ):
+                out.append(shape)
+        return out
+
+    def _main_block(
+        self,
+        raws: list[str],
+        keys: list[int | None],
+        sizes: list[float],
+        seen: list[int],
+        known: int,
+        other: frozenset[int],
+    ) -> list[int]:
+        """The prose lines of the page's main block, as seen beside the page `other`: blocks are
+        parted by a list item or by two short lines in a row that pages other than `other` print
+        (a menu, a heading and its list); the main one holds most of what only this page prints,
+        else of what only it and `other` print, else most prose."""
+        p = self.params
+        blocks: list[list[int]] = [[]]
+        apart = [c - (1 if k is not None and k in other else 0) for k, c in zip(keys, seen, strict=True)]
+        chrome = 0
+        for i, size in enumerate(sizes):
+            if size < 0:
+                continue
+            if size < p.isolated_tokens:
+                item = raws[i].lstrip().startswith("- ")
+                if item or apart[i] >= p.min_pages:
+                    chrome = 2 if item else chrome + 1
+                    if chrome >= 2 and blocks[-1]:
+                        blocks.append([])
+                continue
+            chrome = 0
+            if not self._common(seen[i], known):
+                blocks[-1].append(i)
+
+        def weight(block: list[int]) -> tuple[float, float, float]:
+            alone = sum(sizes[i] for i in block if seen[i] < p.min_pages)
+            return alone, sum(sizes[i] for i in block if apart[i] < p.min_pages), sum(sizes[i] for i in block)
+
+        return max(blocks, key=weight)
 
     def _common(self, count: int, known: int) -> bool:
         return count >= self.params.long_pages and count >= self.params.long_share * known
@@ -188,7 +286,14 @@ class SiteTemplate:
         return out
 
     def _runs_out(
-        self, raws: list[str], marks: list[bool], sizes: list[float], own: bool, known: int, tokens: Tokens
+        self,
+        raws: list[str],
+        marks: list[bool],
+        sizes: list[float],
+        own: bool,
+        known: int,
+        tokens: Tokens,
+        twins: list[frozenset[int]],
     ) -> list[str]:
         """The lines kept, a long one without the run of sentences it may hold that most of the
         outlet's pages print (a ticker or "read also" table glued to the story by the extractor)."""
@@ -208,7 +313,11 @@ class SiteTemplate:
                 if not cut and merged:  # "| " alone: with the piece before it
                     merged[-1] += part
                     continue
-                count = self.printed(cut[0].key) + (0 if own else 1) if cut else p.min_pages
+                count = (
+                    self._apart(cut[0].key, self.printed(cut[0].key) + (0 if own else 1), twins)
+                    if cut
+                    else p.min_pages
+                )
                 sized.append((_size(self.params, cut[0]) if cut else 0.0, count))
                 merged.append(part)
             parts = merged
@@ -274,7 +383,8 @@ CUT_LINES_KEPT = 100_000
 
 
 class Templates:
-    """Every outlet's template, as learnt from its pages: loaded from storage, grown page by page."""
+    """Every site's template (keyed by `site_of` the page, whatever source brought it), as learnt from
+    its pages: loaded from storage, grown page by page."""
 
     def __init__(self, params: TemplateParams = DEFAULT_TEMPLATE_PARAMS) -> None:
         self.params = params
@@ -282,25 +392,25 @@ class Templates:
         self._sites: dict[str, SiteTemplate] = {}
         self._loaded: set[str] = set()
 
-    def loaded(self, source: str) -> bool:
-        return source in self._loaded
+    def loaded(self, site: str) -> bool:
+        return site in self._loaded
 
-    def load(self, source: str, pages: Iterable[PageLines]) -> None:
-        """The pages storage kept for `source`, in any order (newest first, as storage gives them)."""
-        site = self._site(source)
+    def load(self, key: str, pages: Iterable[PageLines]) -> None:
+        """The pages storage kept for the site `key`, in any order (newest first, as storage gives them)."""
+        site = self._site(key)
         for page in sorted(pages, key=lambda pl: (pl.seen_at, pl.url)):
             if page.url not in site._pages:
                 site.add(page.url, page.line_keys)
-        self._loaded.add(source)
+        self._loaded.add(key)
 
-    def _site(self, source: str) -> SiteTemplate:
-        site = self._sites.get(source)
+    def _site(self, key: str) -> SiteTemplate:
+        site = self._sites.get(key)
         if site is None:
-            site = self._sites[source] = SiteTemplate(self.params)
+            site = self._sites[key] = SiteTemplate(self.params)
         return site
 
-    def pages(self, source: str) -> int:
-        site = self._sites.get(source)
+    def pages(self, key: str) -> int:
+        site = self._sites.get(key)
         return site.pages if site is not None else 0
 
     def _tokens(self) -> Tokens:
@@ -310,7 +420,7 @@ class Templates:
             self.tokens = Tokens(light=True)
         return self.tokens
 
-    def observe(self, source: str, url: str, text: str, seen_at: datetime) -> PageLines:
+    def observe(self, key: str, url: str, text: str, seen_at: datetime) -> PageLines:
         """Learn a page's lines (its text as extracted, template included); what storage keeps of it."""
         tokens = self._tokens()
         found = {line.key for line in tokens.lines(text)}
@@ -326,11 +436,11 @@ class Templates:
                         if _size(self.params, line) >= self.params.label_tokens
                     )
         keys = tuple(sorted(found))
-        self._site(source).add(url, keys)
-        return PageLines(source, url, seen_at, keys)
+        self._site(key).add(url, keys)
+        return PageLines(key, url, seen_at, keys)
 
-    def clean(self, source: str, url: str, text: str) -> str:
-        site = self._sites.get(source)
+    def clean(self, key: str, url: str, text: str) -> str:
+        site = self._sites.get(key)
         if site is None:
             return text
         return site.clean(url, text, self._tokens())

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from flows.stages.reading.templates import SiteTemplate, TemplateParams, Templates
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flows.stages.reading.extract import extract_page
+from flows.stages.reading.templates import SiteTemplate, TemplateParams, Templates, site_of
 from storage.records import PageLines
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -227,3 +232,113 @@ def test_a_sidebar_paragraph_among_template_lines_goes_with_two_pages() -> None:
     learn(site, texts)
     assert site.clean("herald", "u/grain", texts["u/grain"]).splitlines() == STORIES["grain"]
     assert site.clean("herald", "u/ballet", texts["u/ballet"]).splitlines() == STORIES["ballet"]
+
+
+# A story of about 600 words in 12 paragraphs, for the republication tests.
+LONG = [
+    f"Paragraph {n} of the Rogun report: the {place} delegation said the {thing} would be settled "
+    f"before {month}, and that the {num} engineers on the site had finished the {part} stage of work "
+    f"on the dam's {side} side, ahead of a timetable agreed with lenders in {city}."
+    for n, (place, thing, month, num, part, side, city) in enumerate(
+        [
+            ("Tajik", "water quota", "March", "four hundred", "first", "left", "Dushanbe"),
+            ("Uzbek", "tariff dispute", "April", "three hundred", "second", "right", "Tashkent"),
+            ("Kyrgyz", "border survey", "May", "two hundred", "third", "upper", "Bishkek"),
+            ("Kazakh", "grain swap", "June", "five hundred", "fourth", "lower", "Astana"),
+            ("Turkmen", "gas payment", "July", "six hundred", "fifth", "eastern", "Ashgabat"),
+            ("Afghan", "canal question", "August", "seven hundred", "sixth", "western", "Kabul"),
+            ("Chinese", "loan schedule", "September", "eight hundred", "seventh", "northern", "Urumqi"),
+            ("Russian", "turbine order", "October", "nine hundred", "eighth", "southern", "Moscow"),
+            ("Iranian", "power line", "November", "a thousand", "ninth", "inner", "Tehran"),
+            ("Pakistani", "CASA link", "December", "eleven hundred", "tenth", "outer", "Islamabad"),
+            ("Indian", "insurance cover", "January", "twelve hundred", "eleventh", "middle", "Delhi"),
+            ("Turkish", "cement contract", "February", "thirteen hundred", "last", "spillway", "Ankara"),
+        ]
+    )
+]
+LONG[3:3] = ['"We will not wait for the lenders," the minister said.', "Work stopped for two days in May."]
+LONG[9:9] = ["The lenders did not comment on Friday."]
+UPDATE = (
+    "Updated on Friday: the lenders replied that they would wait for the engineers' report from the "
+    "site before releasing the next tranche of the loan."
+)
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_a_trimmed_republication_keeps_its_story_and_loses_the_template() -> None:
+    """The same story at a new URL, trimmed to its first five paragraphs, beside other stories of
+    the site: both copies keep at least 90% of their words; the menu and footer still go."""
+    full = "\n".join(MENU + LONG + FOOTER)
+    trimmed = "\n".join(MENU + LONG[:5] + [UPDATE] + FOOTER)
+    texts = {f"u/{s}": page(s) for s in ("grain", "ballet", "metro")} | {
+        "u/rogun": full,
+        "u/rogun-2": trimmed,
+    }
+    site = Templates()
+    learn(site, texts)
+    for url, body in (("u/rogun", LONG), ("u/rogun-2", LONG[:5])):
+        cleaned = site.clean("herald", url, texts[url])
+        kept = sum(words(line) for line in body if line in cleaned.splitlines())
+        assert kept >= 0.9 * sum(words(line) for line in body), cleaned
+        assert not set(MENU) & set(cleaned.splitlines()) and FOOTER[1] not in cleaned
+    assert site.clean("herald", "u/grain", texts["u/grain"]).splitlines() == STORIES["grain"]
+
+
+def test_an_update_printed_twice_with_only_two_pages_is_kept() -> None:
+    """Two pages, one story: nothing tells a template line from the story but the story itself."""
+    texts = {"u/1": "\n".join(["Home", *LONG[:6]]), "u/2": "\n".join(["Home", *LONG[:6], LONG[6]])}
+    site = Templates()
+    learn(site, texts)
+    assert site.clean("herald", "u/1", texts["u/1"]).splitlines()[-6:] == LONG[:6]
+
+
+@given(st.integers(2, 14), st.integers(0, 3))
+def test_any_trim_of_a_story_keeps_nine_tenths(cut: int, others: int) -> None:
+    stories = list(STORIES)[:others]
+    texts = {f"u/{s}": page(s) for s in stories}
+    texts |= {
+        "u/full": "\n".join(MENU + LONG + FOOTER),
+        "u/cut": "\n".join(MENU + LONG[:cut] + [UPDATE] + FOOTER),
+    }
+    site = Templates()
+    learn(site, texts)
+    for url, body in (("u/full", LONG), ("u/cut", LONG[:cut])):
+        lines = site.clean("herald", url, texts[url]).splitlines()
+        assert sum(words(x) for x in body if x in lines) >= 0.9 * sum(words(x) for x in body)
+
+
+def test_site_of_is_the_host_without_www() -> None:
+    assert site_of("https://WWW.Herald.kz/a?b") == "herald.kz"
+    assert site_of("http://ru.sputnik.kz:8080/x") == "ru.sputnik.kz"
+    assert site_of("https://www.kz/") == "www.kz"  # "www" is the name itself there
+    assert site_of("https://пример.қаз/") == site_of("https://xn--e1afmkfd.xn--80ao21a/")
+    assert site_of("not a url") == ""
+
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real" / "pages"
+DW = {  # two dw.com stories under one site template (tests/fixtures/real/SOURCES.md)
+    "https://www.dw.com/en/berlin-confronts-germanys-colonial-past-with-new-initiative/a-52060881": "dw-colonial.html",
+    "https://www.dw.com/en/uncork-the-mystery-of-germanys-fr%C3%BChburgunder/a-16863843": "dw-uncork.html",
+}
+
+
+def test_a_real_story_republished_trimmed_on_its_site_keeps_nine_tenths() -> None:
+    """dw.com's colonial story, again at a new URL with its first three fifths (and a line of its
+    own), beside another dw.com story: every page is one site's, and each copy of the story keeps
+    at least 90% of its words; the other story is left whole."""
+    texts = {url: extract_page((REAL / name).read_bytes(), url).text for url, name in DW.items()}
+    colonial, uncork = texts
+    lines = texts[colonial].splitlines()
+    again = "https://dw.com/en/berlin-colonial-past-update/a-52060999"
+    texts[again] = "\n".join([*lines[: len(lines) * 3 // 5], UPDATE])
+    assert {site_of(url) for url in texts} == {"dw.com"}
+    site = Templates()
+    for i, (url, text) in enumerate(texts.items()):
+        site.observe(site_of(url), url, text, T0 + timedelta(minutes=i))
+    for url in (colonial, again):
+        cleaned = site.clean("dw.com", url, texts[url])
+        assert words(cleaned) >= 0.9 * words(texts[url]), cleaned
+    assert site.clean("dw.com", uncork, texts[uncork]) == texts[uncork]
