@@ -27,6 +27,7 @@ COPY_ORDER = (
     "watch_hit",
     "watch_delivery",
     "site_page_lines",
+    "site_title",
 )
 
 

@@ -37,6 +37,9 @@ class ArticleRecord:
     # an edited post: if its URL is stored, the stored article takes this text (the one it had
     # is kept as a revision); otherwise it is stored as any new article
     revises: bool = False
+    # the headline's candidates (flows/stages/reading/titles.py PageTitles), for choosing the
+    # title again once the site's affixes are known (flows/pipeline/headlines.py); never stored
+    page_titles: Any = None
 
     @property
     def word_count(self) -> int:

@@ -41,6 +41,8 @@ _FIELDS = {f.name: f for f in dataclasses.fields(ArticleRecord)}
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # read back as a dict
+        return _encode(dataclasses.asdict(value))
     if hasattr(value, "tolist") and hasattr(value, "dtype"):  # numpy arrays and scalars
         return {"$ndarray": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, (set, frozenset, tuple)):

@@ -18,11 +18,23 @@ from storage.queries import Queries
 from storage.runs import Runs
 from storage.sources import Sources
 from storage.templates import SiteTemplates
+from storage.titles import SiteTitlesStore
 from storage.watches import Watches
 
 
 class Store(
-    Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches, Browse, SiteTemplates
+    Migrations,
+    Runs,
+    Sources,
+    Cursors,
+    Articles,
+    Dedup,
+    Digests,
+    Queries,
+    Watches,
+    Browse,
+    SiteTemplates,
+    SiteTitlesStore,
 ):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 

@@ -135,7 +135,8 @@ class Analyzer:
             url=job.url,
             canonical_url=job.canonical_url,
             source=job.source,
-            title=entry.title or extracted.title,
+            title=extracted.title or entry.title,  # the feed's, or the page's headline (titles.choose)
+            page_titles=extracted.titles,
             text=extracted.text,
             language_hint=job.language_hint,
             author=extracted.author or entry.author,
@@ -203,8 +204,7 @@ def _init_worker(
         _exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
     _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, extraction)
-    # load the language profiles and the extractor's modules now: a worker's first page must not
-    # spend its analysis deadline on them
+    # the language profiles and the extractor's modules load now, not in a first page's deadline
     _WORKER.analyse("Warm-up", "Kazakhstan and Uzbekistan signed a water agreement on Friday in Astana.")
     extract_page(b"<html><body><p>Warm-up page for the extractor.</p></body></html>", "https://warm.up/")
 

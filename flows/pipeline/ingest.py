@@ -25,6 +25,7 @@ from flows.pipeline.analysis import AnalysisPool
 from flows.pipeline.cleaning import SiteCleaner
 from flows.pipeline.entries import Todo, choose_entries, stored_already
 from flows.pipeline.fetch_analyse import entry_failed, read_entry
+from flows.pipeline.headlines import SiteHeadlines
 from flows.pipeline.maintenance import prune_history
 from flows.pipeline.poll_due import backing_off, due_sources, poll_due
 from flows.pipeline.polling import Poll, SourceReport
@@ -234,7 +235,10 @@ async def store_entries(
         {p.source.name: p.source.language for p in polls},
         enabled=fetcher.settings.outlet_templates,
     )
-    writer = BatchWriter(store, run.spool, run.run_id, cleaner, reporter, busy=known.busy)
+    headlines = SiteHeadlines(enabled=fetcher.settings.outlet_templates)
+    writer = BatchWriter(
+        store, run.spool, run.run_id, cleaner, reporter, busy=known.busy, headlines=(headlines, pool.retext)
+    )
     await writer.load_templates(sorted({site_of(t.canonical) for t in todo}))
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     try:

@@ -5,9 +5,11 @@ written to the spool, then stored; once the database stays busy, the rest of the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 
 from flows.pipeline.cleaning import SiteCleaner
+from flows.pipeline.headlines import Retext, SiteHeadlines, reanalysed
 from flows.pipeline.insert import insert_with_dedup
 from flows.pipeline.polling import Poll
 from flows.progress import Reporter
@@ -36,6 +38,7 @@ class BatchWriter:
         cleaner: SiteCleaner[Poll],
         reporter: Reporter,
         busy: str | None = None,
+        headlines: tuple[SiteHeadlines, Retext] | None = None,
     ) -> None:
         self.store = store
         self.spool = spool
@@ -43,6 +46,7 @@ class BatchWriter:
         self.cleaner = cleaner
         self.reporter = reporter
         self.busy = busy  # why the database was given up on for the rest of the run
+        self.headlines = headlines  # the sites' titles, and how a record whose title changes is analysed
         self.site_lines = SiteLines()  # what this run's batches learn about the sites' recent articles
         self.pending: list[tuple[Poll, ArticleRecord]] = []
         self._write_lock = asyncio.Lock()  # batches are cleaned and spooled concurrently, stored in turn
@@ -81,9 +85,10 @@ class BatchWriter:
             raise
 
     async def _write(self, batch: list[tuple[Poll, ArticleRecord]]) -> None:
-        records = await asyncio.to_thread(self.cleaner.clean, [r for _, r in batch])
+        records = await asyncio.to_thread(self._clean, [r for _, r in batch])
         kept = await asyncio.to_thread(self.spool.put, records)  # on disk before the database is tried
         async with self._write_lock:
+            titles = self.headlines[0].take_unsaved() if self.headlines else []
             results = await self._insert(records) if self.busy is None else None
             if results is None:
                 for poll, _ in batch:
@@ -91,6 +96,17 @@ class BatchWriter:
                 return
             await asyncio.to_thread(self.spool.remove, kept)
             count_stored([poll for poll, _ in batch], results)
+            if self.headlines and titles:
+                with contextlib.suppress(DatabaseBusy):  # learnt again from the next run's pages
+                    await asyncio.to_thread(self.headlines[0].save, self.store, titles)
+
+    def _clean(self, records: list[ArticleRecord]) -> list[ArticleRecord]:
+        """Titles chosen by the sites' affixes, texts cleaned by their templates; a record whose
+        title alone changed is analysed again."""
+        if self.headlines is None:
+            return self.cleaner.clean(records)
+        titled = self.headlines[0].choose(records, self.store if self.busy is None else None)
+        return reanalysed(records, self.cleaner.clean(titled), self.headlines[1])
 
     async def _insert(self, records: list[ArticleRecord]) -> list[InsertResult] | None:
         """The batch stored with the page lines learnt since the last one, in one transaction;

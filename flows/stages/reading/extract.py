@@ -9,9 +9,10 @@ import codecs
 import contextlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -20,6 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from flows.stages.reading.page_metadata import PageMetadata, page_metadata
+from flows.stages.reading.titles import PageTitles, choose, page_titles
 
 MIN_WORDS = 40  # below this, the feed's own content is used if it gives more
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -59,6 +61,7 @@ class Extracted:
     site_name: str | None
     method: str  # "page" or "feed"
     second_opinion: str | None = None  # in "auto" mode, why the second opinion was asked
+    titles: PageTitles | None = None  # the headline's candidates, for choosing again by site
 
     @property
     def word_count(self) -> int:
@@ -272,6 +275,7 @@ def extract_page(
     html = drop_crowded_attributes(decode_html(body, content_type))
     doc = None
     meta = PageMetadata()
+    titles = None
     reason = None
     try:
         # random or binary bytes: nothing to extract, the feed's text is used
@@ -280,6 +284,7 @@ def extract_page(
             meta = page_metadata(
                 tree, url, date=date, date_search=date_search, author_search=author_search, now=now
             )
+            titles = replace(page_titles(tree), feed=feed_title)
             doc = _bare(tree, url, fast=mode != "thorough")
             if mode == "auto":
                 title = html_to_text(meta.title or "") or feed_title
@@ -300,18 +305,22 @@ def extract_page(
         )
         doc = None
     title = html_to_text(meta.title or "") or feed_title
+    headline = choose(feed_title, titles, host=urlsplit(url).hostname) if titles is not None else title
     text = normalize_space((doc.text if doc is not None else None) or "")
     text = _strip_leading_title(text, title)
+    if headline != title:
+        text = _strip_leading_title(text, headline)
     feed_text = normalize_space(feed_text)
     method = "page"
     if len(text.split()) < MIN_WORDS and len(feed_text.split()) > len(text.split()):
         text, method = feed_text, "feed"
     return Extracted(
         text=text,
-        title=title or None,
+        title=headline or None,
         author=meta.author,
         published_at=meta.date,
         site_name=meta.site_name,
         method=method,
         second_opinion=reason,
+        titles=titles,
     )

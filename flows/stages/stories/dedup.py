@@ -63,6 +63,8 @@ class DedupParams:
     max_candidates: int = 8  # candidates verified per article, best band agreement first
     template_window: int = 50  # a site's recent articles consulted for its page template ...
     template_stories: int = 2  # ... where a line printed on this many other stories is template
+    bridge_overlap: float = 0.5  # two clusters a page copies merge when their heads share this
+    # much of the smaller one (near_duplicates.NearDuplicates._bridged): never on the page alone
     own_passage: int = 50  # two texts of one site that each hold this many shingles in a row the
     # other lacks (three times as many for CJK) are two stories sharing the site's block, not copies
     tokenizer: int = 1  # bump when tokens or shingle hashing change

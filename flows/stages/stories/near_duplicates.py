@@ -1,7 +1,8 @@
 """Near-duplicates of a batch among everything stored: candidates by band key, verified on the
 text without each site's template lines (two texts of one site that each keep a passage of their
-own are two stories, whatever block of the site they share), clusters merged when a copy bridges
-two.
+own are two stories, whatever block of the site they share). A page that matches two clusters
+joins the best one; the clusters merge only when their own copies match each other, never through
+the page alone (a roundup of two stories must not make them one).
 
 Runs inside storage's insert (or rebuild, or reconcile) transaction, through the `DedupIndex`
 storage hands it: this module holds no connection. The shingling it verifies with is pure
@@ -78,7 +79,8 @@ class NearDuplicates:
     # callbacks --------------------------------------------------------------------------------
 
     def find(self, db: DedupIndex, rec: ArticleRecord) -> int | None:
-        """The id of a stored article `rec` copies (clusters it bridges are merged first), or None."""
+        """The id of a stored article `rec` copies, or None. Of the clusters `rec` matches, those whose
+        copies also match its best match's are merged first: `rec` alone bridges nothing."""
         self._consulted.add(rec.canonical_url)
         if not rec.band_keys:
             return None
@@ -92,19 +94,24 @@ class NearDuplicates:
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
         mine = self._doc_of(rec.text)
         self._mine = (rec.canonical_url, mine)
+        own: int | None = None  # rec's own cluster when it is stored already (the reconciliation)
         matches: list[tuple[float, int, index.Candidate]] = []
         for aid, _ in ranked:
             cand = self._candidate(db, aid)
+            if cand is not None and cand.canonical_url == rec.canonical_url:
+                own = self._cluster[aid]  # rec itself: not evidence of anything
+                continue
             if cand is None or any(self._cluster[c.id] == self._cluster[aid] for _, _, c in matches):
                 continue  # a copy in this cluster is verified: another changes neither cluster nor merge
-            score = self._verify(db, rec, mine, cand)
+            score = self._verify(db, (rec.source, rec.canonical_url, mine), cand)
             if score is not None:
                 matches.append((score, aid, cand))
         if not matches:
             return None
-        matches.sort(key=lambda m: (-m[0], m[1]))
+        matches.sort(key=lambda m: (self._cluster[m[2].id] != own, -m[0], m[1]))
         best = matches[0][2]
-        clusters = {self._cluster[c.id] for _, _, c in matches}
+        others = [c for _, _, c in matches[1:]]
+        clusters = {self._cluster[c.id] for c in self._bridged(db, rec.canonical_url, best, others)}
         cluster = self._cluster[best.id]
         if len(clusters) > 1:
             cluster = self._merge(db, sorted(clusters))
@@ -203,18 +210,59 @@ class NearDuplicates:
             doc = self._docs[cand.id] = self._doc_of(cand.text or "")
         return doc
 
-    def _verify(self, db: DedupIndex, rec: ArticleRecord, mine: Doc, cand: index.Candidate) -> float | None:
-        """A score when `cand` is a copy of `rec`, compared without either site's template lines."""
+    def _bridged(
+        self, db: DedupIndex, url: str, best: index.Candidate, others: list[index.Candidate]
+    ) -> list[index.Candidate]:
+        """`best` and those of the page's other matches whose clusters are one story with best's.
+
+        A page that matches two stories which do not match each other (a roundup, a compilation,
+        a page glued to another story) carries both: it may join one, never make them one. Two
+        clusters merge only on evidence between them: their heads (each cluster's first article)
+        share `bridge_overlap` of the smaller one's text. Less than a copy's share: a page that
+        copies both is some evidence, and the copies of one story that came first (a trimmed
+        one, an edited one) may hold a little over half of each other; two stories a roundup
+        carries share next to nothing. Heads, not any two members: a roundup that joined one
+        story holds the other too, and would bridge them one page later. The page at `url` is
+        never the evidence (the reconciliation matches stored pages, heads included).
+        """
+        head = self._head(db, best, url)
+        if head is None:
+            return [best]
+        side = (head.source, head.canonical_url, self._doc(head))
+        out = [best]
+        for cand in others:
+            theirs = self._head(db, cand, url)
+            if theirs is not None and self._verify(db, side, theirs, related=True) is not None:
+                out.append(cand)
+        return out
+
+    def _head(self, db: DedupIndex, member: index.Candidate, url: str) -> index.Candidate | None:
+        """The first article of `member`'s cluster (`member` itself when the head is the page at `url`)."""
+        head = self._candidate(db, self._cluster[member.id])
+        return member if head is None or head.canonical_url == url else head
+
+    def _verify(
+        self, db: DedupIndex, side: tuple[str, str, Doc], cand: index.Candidate, related: bool = False
+    ) -> float | None:
+        """A score when `cand` is a copy of the text `side` (its site, address and text), compared
+        without either site's template lines. `related`: also when the smaller text shares
+        `bridge_overlap` of itself with the other (two clusters' heads: see `_bridged`)."""
+        source, url, mine = side
         theirs = self._doc(cand)
         cluster = self._cluster[cand.id]
-        ours = self._template(db, rec.source, mine, rec.canonical_url, cluster)
-        other = self._template(db, cand.source, theirs, rec.canonical_url, cluster)
+        ours = self._template(db, source, mine, url, cluster)
+        other = self._template(db, cand.source, theirs, url, cluster)
         a = mine.shingles(ours) if ours else mine.all_shingles
         b = theirs.shingles(other) if other else theirs.all_shingles
         sim = similarity(a, b)
-        if not sim.is_copy(self.params):
+        near = (
+            related
+            and sim.smaller >= self.params.min_shingles
+            and sim.containment >= self.params.bridge_overlap
+        )
+        if not (sim.is_copy(self.params) or near):
             return None
-        if rec.source == cand.source and self._two_stories(mine, ours, a, theirs, other, b):
+        if source == cand.source and self._two_stories(mine, ours, a, theirs, other, b):
             return None
         return sim.jaccard + sim.containment
 

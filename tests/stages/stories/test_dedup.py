@@ -240,18 +240,79 @@ def _insert(store: Store, records: list[ArticleRecord]) -> None:
     )
 
 
-def test_an_article_matching_two_clusters_merges_them_under_the_earliest(db_path: Path) -> None:
+def _clusters_of(store: Store) -> dict[str, int]:
+    _, rows = store.query("SELECT canonical_url, cluster_id FROM article")
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def test_a_page_matching_two_clusters_that_do_not_match_each_other_joins_one(db_path: Path) -> None:
+    """The two halves of a story stored apart stay apart when the whole story comes: the page
+    carries both, and a page alone is no evidence that two stories are one (it joins the best)."""
     paras = STORIES["rogun"][2]
     start = "\n".join(paras[:4])  # the first two thirds
     end = "\n".join(paras[2:])  # the last two thirds: half of it is shared with `start`
+    whole = "\n".join(paras)
     assert not is_near_duplicate(start, end)
+    assert is_near_duplicate(start, whole) and is_near_duplicate(end, whole)
     store = Store(db_path)
     store.migrate()
     _insert(store, [_record("https://a.example/1", start, 0), _record("https://b.example/2", end, 1)])
-    assert len({r[1] for r in _cluster_rows(db_path)}) == 2
-    _insert(store, [_record("https://c.example/3", "\n".join(paras), 2)])
-    rows = _cluster_rows(db_path)
-    assert {r[1] for r in rows} == {rows[0][0]}
+    _insert(store, [_record("https://c.example/3", whole, 2)])
+    cluster = _clusters_of(store)
+    assert cluster["https://a.example/1"] != cluster["https://b.example/2"]
+    assert cluster["https://c.example/3"] in {cluster["https://a.example/1"], cluster["https://b.example/2"]}
+    assert_cluster_invariants(db_path)
+
+
+def roundup(first: str, second: str) -> str:
+    """A compilation page: most of two stories of about one size (five of their six paragraphs),
+    so that each story alone verifies as a trimmed copy of the page."""
+    a, b = STORIES[first][2], STORIES[second][2]
+    return "\n".join(["Today's roundup:", *a[:5], "In other news:", *b[:5], "More stories tomorrow."])
+
+
+def test_a_roundup_of_two_stories_merges_nothing_and_their_copies_still_join(db_path: Path) -> None:
+    border, gas = ("\n".join(STORIES[s][2]) for s in ("border-wire", "gas-wire"))
+    page = roundup("border-wire", "gas-wire")
+    assert is_near_duplicate(border, page) and is_near_duplicate(gas, page)  # it matches both
+    assert not is_near_duplicate(border, gas)
+    store = Store(db_path)
+    store.migrate()
+    _insert(
+        store,
+        [_record("https://x.example/border", border, 0, "X"), _record("https://y.example/gas", gas, 1, "Y")],
+    )
+    _insert(store, [_record("https://z.example/roundup", page, 2, "Z")])
+    copy = dedup_eval.dated(STORIES["gas-wire"][2], "en", "ALMATY, Nov 21 (Reuters) - ")
+    _insert(store, [_record("https://w.example/gas-copy", copy, 3, "W")])
+    cluster = _clusters_of(store)
+    assert cluster["https://x.example/border"] != cluster["https://y.example/gas"]
+    assert cluster["https://w.example/gas-copy"] == cluster["https://y.example/gas"]
+    assert_cluster_invariants(db_path)
+
+
+def test_two_clusters_of_one_story_merge_through_evidence_between_them(db_path: Path) -> None:
+    """Two copies stored as two stories (as two lake shards write them, neither seeing the other)
+    match each other: a third copy that matches both makes them one."""
+    paras = STORIES["border-wire"][2]
+    store = Store(db_path)
+    store.migrate()
+    _insert(store, [_record("https://a.example/b", "\n".join(paras), 0, "A")])
+    apart = [
+        _record("https://b.example/b", dedup_eval.dated(paras, "en", "BISHKEK, Nov 21 (AKIpress) - "), 1, "B")
+    ]
+    nd = NearDuplicates(apart)
+    store.insert_articles(
+        apart,
+        near_duplicate=lambda db, rec: None,
+        on_inserted=nd.inserted,
+        before_commit=nd.flush,
+        joins=nd.joins,
+    )
+    assert len(set(_clusters_of(store).values())) == 2
+    copy = dedup_eval.trimmed(paras, "en", "A new first paragraph of our own, on the border.")
+    _insert(store, [_record("https://c.example/b", copy, 2, "C")])
+    assert len(set(_clusters_of(store).values())) == 1
     assert_cluster_invariants(db_path)
 
 
