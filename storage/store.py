@@ -17,12 +17,24 @@ from storage.migrations import Migrations
 from storage.queries import Queries
 from storage.runs import Runs
 from storage.sources import Sources
+from storage.stories import Stories
 from storage.templates import SiteTemplates
 from storage.watches import Watches
 
 
 class Store(
-    Migrations, Runs, Sources, Cursors, Articles, Dedup, Digests, Queries, Watches, Browse, SiteTemplates
+    Migrations,
+    Runs,
+    Sources,
+    Cursors,
+    Articles,
+    Dedup,
+    Stories,
+    Digests,
+    Queries,
+    Watches,
+    Browse,
+    SiteTemplates,
 ):
     """All database access: the domains' mixins over one `Database` (a DuckDB file by default).
 
