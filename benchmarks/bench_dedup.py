@@ -10,7 +10,9 @@ Measured on a fresh copy, in a child process so that its peak memory is the meas
   batches of 100 (the pipeline's batch) and of 1 (an article on its own), in wall-clock and in
   CPU time (this process and DuckDB's threads; on a loaded machine wall-clock time inflates);
 - the file's size, peak RSS and the load average (1 min) before and after;
-- `dedup --rebuild` per article, over 10,000 realistic texts (2,000 with --quick).
+- `dedup --rebuild` per article, over 10,000 realistic texts (2,000 with --quick);
+- the story linking's share of the inserts (flows/pipeline/stories.py, run by `insert_with_dedup`
+  after each batch), per article, wall-clock and CPU: its reads cover the linking's window only.
 
     python -m benchmarks.bench_dedup [--quick]
 """
@@ -76,11 +78,24 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import duckdb
 
+    import flows.pipeline.insert as insert_module
     from flows.pipeline.insert import insert_with_dedup
     from flows.stages.stories.dedup import band_keys
     from storage import ArticleRecord, Store
     from storage import dedup as index
 
+    linking = [0.0, 0.0]  # wall-clock and CPU seconds spent linking stories
+    link_new_clusters = insert_module.link_new_clusters
+
+    def timed_linking(store: Store, results: Any) -> Any:
+        t, cpu = time.perf_counter(), time.process_time()
+        try:
+            return link_new_clusters(store, results)
+        finally:
+            linking[0] += time.perf_counter() - t
+            linking[1] += time.process_time() - cpu
+
+    insert_module.link_new_clusters = timed_linking  # type: ignore[assignment]
     texts = _texts()
     rng = random.Random(5)
     out: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 2)}
@@ -122,6 +137,7 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
 
     for size, rounds in ((100, n_batches), (1, 30)):
         batches = [records(size) for _ in range(rounds)]
+        linking[0] = linking[1] = 0.0
         t, cpu = time.perf_counter(), time.process_time()
         duplicates = 0
         for b in batches:
@@ -132,6 +148,8 @@ def _measure(path: str, n_batches: int, queue: Any) -> None:
             (time.process_time() - cpu) / (size * rounds) * 1000, 3
         )
         out[f"duplicates_found_batch_{size}"] = f"{duplicates}/{size * rounds}"
+        out[f"story_linking_ms_per_article_batch_{size}"] = round(linking[0] / (size * rounds) * 1000, 3)
+        out[f"story_linking_cpu_ms_per_article_batch_{size}"] = round(linking[1] / (size * rounds) * 1000, 3)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["file_mb_after"] = round(Path(path).stat().st_size / 1e6, 1)
     out["load_average_after"] = round(os.getloadavg()[0], 2)

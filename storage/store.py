@@ -17,6 +17,7 @@ from storage.migrations import Migrations
 from storage.queries import Queries
 from storage.runs import Runs
 from storage.sources import Sources
+from storage.stories import Stories
 from storage.templates import SiteTemplates
 from storage.titles import SiteTitlesStore
 from storage.watches import Watches
@@ -29,6 +30,7 @@ class Store(
     Cursors,
     Articles,
     Dedup,
+    Stories,
     Digests,
     Queries,
     Watches,

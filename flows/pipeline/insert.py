@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flows.pipeline.stories import link_new_clusters
 from flows.stages.stories.near_duplicates import NearDuplicates, SiteLines
 from storage import ArticleRecord, InsertResult, Store
 from storage.records import PageLines
@@ -16,7 +17,8 @@ def insert_with_dedup(
     site_lines: SiteLines | None = None,
     page_lines: tuple[Sequence[PageLines], int] | None = None,
 ) -> list[InsertResult]:
-    """Store a batch; each article joins the story cluster of its exact or near duplicate.
+    """Store a batch; each article joins the story cluster of its exact or near duplicate, and each
+    new cluster is linked to a story of another language where one reports the same event.
 
     `site_lines` carries what the batches of one run learn about the sites' recent articles;
     `page_lines` (pages, keep) go in the same transaction (the outlets' templates).
@@ -35,4 +37,6 @@ def insert_with_dedup(
             page_lines=page_lines,
         )
 
-    return store.retrying(attempt)
+    results = store.retrying(attempt)
+    link_new_clusters(store, results)  # stories across languages: after the batch, on its own
+    return results

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+from flows.pipeline.stories import rebuild_stories
 from flows.progress import Reporter
 from flows.stages.stories.dedup import DEFAULT_PARAMS, DedupParams, band_keys, text_hash
 from flows.stages.stories.near_duplicates import NearDuplicates, SiteLines
@@ -26,6 +27,7 @@ class RebuildSummary:
     duplicates: int
     band_rows: int
     seconds: float
+    linked: int = 0  # clusters linked to a story of another language (flows/pipeline/stories.py)
 
 
 def _keys_and_hashes(texts: list[str], params: DedupParams) -> list[tuple[list[int], str | None]]:
@@ -99,12 +101,14 @@ def _rebuild_locked(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     stats = store.finish_dedup_rebuild(params.fingerprint())
+    stories = rebuild_stories(store, batch_size)
     return RebuildSummary(
         stats["articles"],
         stats["clusters"],
         stats["duplicates"],
         stats["band_rows"],
         time.monotonic() - started,
+        stories.links,
     )
 
 

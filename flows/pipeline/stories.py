@@ -1,0 +1,87 @@
+"""Stories across languages: each new near-duplicate cluster is linked to a story of another
+language, or starts one (flows/stages/stories/linking.py decides; storage/stories.py stores).
+
+After a batch is stored (`link_new_clusters`, called by `insert_with_dedup`) and by the rebuild
+(`rebuild_stories`, after `dedup --rebuild`). A batch costs a few statements, each over the
+clusters of the linking's window only (the evidence of older clusters is dropped), so the cost
+does not grow with the corpus. The linking runs in its own transaction after the batch's: an
+interruption between the two leaves the new clusters stories of their own, never a wrong link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from flows.stages.stories import linking
+from storage import InsertResult, Store
+from storage.stories import ClusterHead, StoryIndex
+
+KEEP = 4 * linking.WINDOW  # evidence older than this (before the newest time seen) is dropped
+
+
+@dataclass(frozen=True)
+class Linked:
+    clusters: int  # clusters placed
+    links: int  # of them, linked to a story of another language
+
+
+def link_new_clusters(store: Store, results: Sequence[InsertResult], now: datetime | None = None) -> Linked:
+    """Place the clusters a stored batch started (copies join their cluster's story by themselves)."""
+    new = [r.id for r in results if r.inserted and r.duplicate_of is None and r.cluster_id == r.id]
+    if not new:
+        return Linked(0, 0)
+    heads = store.cluster_heads(new)
+    when = now or datetime.now(UTC)
+    return store.retrying(lambda: store.in_stories_transaction(partial(place, heads=heads, now=when)))
+
+
+def rebuild_stories(store: Store, batch_size: int = 1000) -> Linked:
+    """Recompute every story from the clusters, in (first_seen_at, id) order, a page per transaction."""
+    store.reset_stories()
+    placed = links = 0
+    page = store.cluster_heads_page(None, batch_size)
+    while page:
+        done = store.in_stories_transaction(partial(place, heads=page, now=page[-1].first_seen_at))
+        placed += done.clusters
+        links += done.links
+        page = store.cluster_heads_page((page[-1].first_seen_at, page[-1].cluster_id), batch_size)
+    return Linked(placed, links)
+
+
+def place(db: StoryIndex, heads: Sequence[ClusterHead], now: datetime) -> Linked:
+    """Link each of `heads` to the best story of another language in the window, or none.
+
+    Three reads: the key counts of the window (for the weights), the candidates holding two of a
+    head's rarest keys, and the counts of the candidates' own keys; then two writes.
+    """
+    if not heads:
+        return Linked(0, 0)
+    new = [(h, linking.evidence(h.title, h.text, h.language, h.at)) for h in heads]
+    start = min(h.at for h in heads) - linking.WINDOW
+    end = max(h.at for h in heads) + linking.WINDOW
+    batch_keys = sorted({k for _, ev in new for k in ev.keys})
+    n, stats = db.key_stats(start, end, batch_keys)
+    w = linking.combined_weights(n, stats, (ev for _, ev in new))
+    wanted = sorted({k for _, ev in new for k in linking.anchors(ev, w)})
+    stored = db.evidence_sharing(start, end, wanted)
+    missing = sorted({k for s in stored for k in s.keys} - set(stats) - set(batch_keys))
+    if missing:
+        _, more = db.key_stats(start, end, missing)
+        w = linking.combined_weights(n, {**stats, **more}, (ev for _, ev in new))
+    story = {s.cluster_id: s.story_id for s in stored}
+    pool = [(s.cluster_id, linking.Evidence(s.language, s.at, frozenset(s.keys))) for s in stored]
+    links: list[tuple[int, int, float]] = []
+    for head, ev in new:
+        mine = set(linking.anchors(ev, w))
+        match = linking.best_match(ev, [(c, e) for c, e in pool if len(mine & e.keys) >= 2], w)
+        story[head.cluster_id] = head.cluster_id if match is None else story[match[0]]
+        if match is not None:
+            links.append((head.cluster_id, story[match[0]], match[1]))
+        pool.append((head.cluster_id, ev))  # a batch's clusters link to each other too
+    db.add_evidence([(h.cluster_id, h.language, h.at, sorted(ev.keys)) for h, ev in new])
+    db.add_links(links, now)
+    db.forget_before(min(now, max(h.at for h in heads)) - KEEP)  # a date in the future drops nothing
+    return Linked(len(new), len(links))
