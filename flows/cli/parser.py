@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from flows import __version__
+from flows.cli.commands.analyse import cmd_analyse
 from flows.cli.commands.ingest import cmd_digest, cmd_ingest, cmd_run, cmd_seed
 from flows.cli.commands.maintenance import cmd_dedup, cmd_lake, cmd_migrate, cmd_rescore
 from flows.cli.commands.query import cmd_export, cmd_search, cmd_sql
@@ -225,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch-size", type=int, default=500, help="articles per transaction (default 500)")
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser(
+        "analyse",
+        parents=[common, settings],
+        help="language, relevance, countries and places of texts (JSON lines or plain text); stores nothing",
+    )
+    p.add_argument("file", nargs="?", default=None, metavar="FILE|-", help="input (default: standard input)")
+    p.add_argument("--json", action="store_true", help="one JSON line per text")
+    p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser(
         "dedup",

@@ -30,6 +30,7 @@ VIEW_COLUMNS = [
     "countries",
     "cluster_id",
     "duplicate_of",
+    "places",
 ]
 
 
