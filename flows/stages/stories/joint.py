@@ -44,12 +44,15 @@ MIN_NAMED = 4
 def acting_together(
     title: str, lead: str, named: set[str], region: Sequence[str], text: str = ""
 ) -> list[str]:
-    """The countries of `region` named anywhere in the story (`named`), when its title or lead
-    tells of the five acting together; else []. A country the profile does not find is not added."""
+    """When the title or lead tells of the five acting together: all of `region` (the profile's
+    countries) if "the five" are named as such, else those of them named anywhere (`named`,
+    four at least); otherwise []."""
     head = f"{title}\n{lead}"
     if not _JOINT.search(head):
         return []
-    if len(named & set(region)) >= MIN_NAMED or _THE_FIVE.search(head) or _THE_FIVE.search(text):
+    if _THE_FIVE.search(head) or _THE_FIVE.search(text):
+        return list(region)  # 中亚五国元首, the five presidents: each of them, named or not
+    if len(named & set(region)) >= MIN_NAMED:
         return [c for c in region if c in named]  # each named somewhere, in a list or as the venue
     return []
 

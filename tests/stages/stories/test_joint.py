@@ -58,7 +58,9 @@ def test_a_summit_without_the_five_keeps_its_countries(scorer: Scorer) -> None:
 
 def test_the_rules_alone() -> None:
     assert acting_together("C5 summit", "", set(CENTRAL_ASIA), CENTRAL_ASIA) == list(CENTRAL_ASIA)
-    assert acting_together("C5 summit", "", {"KZ", "UZ"}, CENTRAL_ASIA) == ["KZ", "UZ"]  # only those named
+    assert acting_together("C5 summit", "", {"KZ"}, CENTRAL_ASIA) == list(CENTRAL_ASIA)  # "the five"
+    named = {"KZ", "KG", "TJ", "UZ"}
+    assert acting_together("A summit", "Four met.", named, CENTRAL_ASIA) == ["KZ", "KG", "TJ", "UZ"]
     assert acting_together("Trade talks", "", set(CENTRAL_ASIA), CENTRAL_ASIA) == []  # no joint act
     assert acting_together("A summit", "Kazakhstan and Uzbekistan met.", {"KZ", "UZ"}, CENTRAL_ASIA) == []
     text = "The Kyrgyzstan-Uzbekistan pipeline opened. Kyrgyzstan - Uzbekistan: 2-1 in football."
