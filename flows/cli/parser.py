@@ -52,6 +52,11 @@ def _since(value: str) -> Since:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+_REGION_HELP = (
+    "only articles naming this subdivision: an ISO 3166-2 code (KZ-47, KG-GO) or its name (Mangystau)"
+)
+
+
 def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) -> None:
     p.add_argument(
         host,
@@ -299,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
+    p.add_argument("--region", default=None, help=_REGION_HELP)
     p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
     p.add_argument("--all-copies", action="store_true", help="every copy of a story, not one per story")
     p.add_argument("--seeds", action="store_true", help="the seed corpus too (left out unless asked)")
@@ -325,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
+    p.add_argument("--region", default=None, help=_REGION_HELP)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

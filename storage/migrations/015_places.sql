@@ -10,3 +10,21 @@ SELECT
     id, url, canonical_url, source, title, author, published_at, first_seen_at, language, text,
     word_count, is_seed, relevance, is_relevant, countries, cluster_id, duplicate_of, places
 FROM article;
+
+-- Articles, relevant ones and stories per day and subdivision, as daily_by_country counts them
+-- (the seed corpus left out; region NULL: an article that names none, or one stored before 015
+-- and not rescored).
+CREATE OR REPLACE VIEW daily_by_region AS
+SELECT
+    CAST(coalesce(published_at, first_seen_at) AS DATE) AS day,
+    region,
+    count(*) AS articles,
+    count(*) FILTER (WHERE is_relevant) AS relevant,
+    count(DISTINCT cluster_id) AS stories
+FROM (
+    SELECT a.*, p.region
+    FROM article a
+    LEFT JOIN (SELECT id, unnest(places) AS region FROM article) p ON p.id = a.id
+    WHERE NOT a.is_seed
+)
+GROUP BY ALL;

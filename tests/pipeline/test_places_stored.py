@@ -110,3 +110,56 @@ def test_analyse_plain_text_from_stdin_and_bad_input(
     assert 'line 2: a JSON object with a "text" string is needed' in capsys.readouterr().err
     assert main(["analyse", str(tmp_path / "missing.jsonl"), *common]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_region_filters_search_and_export_and_the_daily_view(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = parse_config("sources: []")
+    analyzer = Analyzer(config.topic, config.settings.relevance_threshold)
+    texts = [
+        ZHANAOZEN,
+        (
+            "Strike in Osh",
+            "Bus drivers in Osh went on strike on Monday over fuel prices, the mayor's office said.",
+        ),
+    ]
+    store = Store(tmp_path / "nw.duckdb")
+    store.migrate()
+    store.insert_articles(
+        [
+            analyzer.record(
+                url=f"https://e.org/{i}", canonical_url=f"https://e.org/{i}", source="t", title=t, text=x
+            )
+            for i, (t, x) in enumerate(texts)
+        ]
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    common = ["--db", str(tmp_path / "nw.duckdb"), "--sources", str(sources)]
+    assert main(["search", "strike", "--reindex", "--json", "--region", "Mangystau", *common]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["title"] for h in hits] == ["Oil workers strike in Zhanaozen"]
+    assert main(["search", "strike", "--json", "--region", "kg-go", *common]) == 0
+    assert [h["title"] for h in json.loads(capsys.readouterr().out)] == ["Strike in Osh"]
+    assert main(["search", "strike", "--region", "Narnia", *common]) == 2
+    assert "--region 'Narnia': no subdivision" in capsys.readouterr().err
+    out = tmp_path / "kz47.jsonl"
+    assert main(["export", str(out), "--region", "KZ-47", *common]) == 0
+    assert [json.loads(line)["title"] for line in out.read_text(encoding="utf-8").splitlines()] == [
+        texts[0][0]
+    ]
+    _, rows = store.query("SELECT region, articles FROM daily_by_region ORDER BY region")
+    assert rows == [("KG-GO", 1), ("KZ-47", 1), ("KZ-75", 1)]
+
+
+def test_a_region_by_code_or_name_and_the_names_that_are_not_one() -> None:
+    from flows.stages.stories.places import resolve_region
+
+    assert resolve_region("kz-47") == "KZ-47"
+    assert resolve_region("Ош облусу") == "KG-O"
+    assert resolve_region("Qoraqalpog'iston") == "UZ-QR"
+    with pytest.raises(ValueError, match="not a subdivision"):
+        resolve_region("KZ-99")
+    with pytest.raises(ValueError, match="several subdivisions"):
+        resolve_region("Ферганская долина")

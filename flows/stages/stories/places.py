@@ -216,6 +216,32 @@ def find_places(title: str | None, text: str) -> list[Place]:
     return gazetteer().find(f"{title or ''}\n{text or ''}")
 
 
+_CODE = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
+
+
+def resolve_region(value: str) -> str:
+    """`--region`'s value as an ISO 3166-2 code: a code (KZ-47, kg-go) or a name in any language
+    the gazetteer knows (Mangystau, Ош облусу, Qoraqalpog'iston); ValueError says why not."""
+    value = value.strip()
+    names = gazetteer().names
+    if _CODE.fullmatch(value):
+        code = value.upper()
+        if code not in names:
+            raise ValueError(
+                f"{value!r} is not a subdivision of KZ, KG, TJ, TM or UZ (e.g. KZ-47, KG-GO, UZ-QR)"
+            )
+        return code
+    found = find_places(None, value)
+    if len(found) == 1:
+        return found[0].code
+    if not found:
+        raise ValueError(
+            f"{value!r}: no subdivision of the five countries by that name; give a code such as KZ-47"
+        )
+    options = ", ".join(f"{p.code} ({p.name})" for p in found)
+    raise ValueError(f"{value!r} names several subdivisions: {options}; give one code")
+
+
 def place_codes(title: str | None, text: str) -> list[str]:
     """The codes alone, as stored in article.places."""
     return [p.code for p in find_places(title, text)]
