@@ -81,6 +81,7 @@ def _insert_rows(
             "relevance": pa.array([r.relevance for r in recs], pa.float64()),
             "is_relevant": pa.array([r.is_relevant for r in recs], pa.bool_()),
             "countries": pa.array([r.countries for r in recs], pa.list_(text)),
+            "places": pa.array([r.places for r in recs], pa.list_(text)),
             "cluster_id": pa.array([i for _, i in rows], pa.int64()),
             "duplicate_of": pa.nulls(len(rows), pa.int64()),
             "text_hash": pa.array([r.text_hash for r in recs], text),
@@ -256,22 +257,27 @@ class Articles(Database):
                 ).fetchall()
             }
 
-    def update_scores(self, rows: Sequence[tuple[int, str | None, float, bool, list[str]]]) -> None:
-        """Set (id, language, relevance, is_relevant, countries) for a batch, in one short transaction."""
+    def update_scores(
+        self, rows: Sequence[tuple[int, str | None, float, bool, list[str], list[str]]]
+    ) -> None:
+        """Set (id, language, relevance, is_relevant, countries, places) for a batch, in one short
+        transaction."""
         if not rows:
             return
-        ids, languages, relevances, relevant, countries = (list(col) for col in zip(*rows, strict=True))
+        ids, languages, relevances, relevant, countries, places = (
+            list(col) for col in zip(*rows, strict=True)
+        )
 
         def attempt() -> None:
             with self.unguarded(), self.transaction() as con:
                 con.execute(
                     "UPDATE article SET language = u.language, relevance = u.relevance,"
-                    " is_relevant = u.is_relevant, countries = u.countries"
+                    " is_relevant = u.is_relevant, countries = u.countries, places = u.places"
                     " FROM (SELECT unnest(?::BIGINT[]) AS id, unnest(?::VARCHAR[]) AS language,"
                     " unnest(?::DOUBLE[]) AS relevance, unnest(?::BOOLEAN[]) AS is_relevant,"
-                    " unnest(?::VARCHAR[][]) AS countries) AS u"
+                    " unnest(?::VARCHAR[][]) AS countries, unnest(?::VARCHAR[][]) AS places) AS u"
                     " WHERE article.id = u.id",
-                    [ids, languages, relevances, relevant, countries],
+                    [ids, languages, relevances, relevant, countries, places],
                 )
 
         self.retrying(attempt)

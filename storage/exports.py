@@ -80,16 +80,26 @@ def write_query(store: Database, sql: str, fmt: str, out: Path | None, timezone:
         return counted.rows
 
 
-def export_articles(store: Database, fmt: str, out: Path | BinaryIO, since: date | None = None) -> int:
+def export_articles(
+    store: Database, fmt: str, out: Path | BinaryIO, since: date | None = None, region: str | None = None
+) -> int:
     """The `articles` view (articles dated `since` or later: a datetime is an instant, a date
-    00:00 UTC; undated seeds are never "since"), oldest first; returns rows."""
+    00:00 UTC; undated seeds are never "since"; with `region`, an ISO 3166-2 code, those whose
+    places hold it), oldest first; returns rows."""
     _check_output(out if isinstance(out, Path) else None)
-    where, params = "", {}
+    conditions: list[str] = []
+    params: dict[str, object] = {}
     if since is not None:
-        where = "WHERE coalesce(published_at, CASE WHEN is_seed THEN NULL ELSE first_seen_at END) >= $since"
+        conditions.append(
+            "coalesce(published_at, CASE WHEN is_seed THEN NULL ELSE first_seen_at END) >= $since"
+        )
         params["since"] = (
             since if isinstance(since, datetime) else datetime(since.year, since.month, since.day, tzinfo=UTC)
         )
+    if region is not None:
+        conditions.append("list_contains(places, $region)")
+        params["region"] = region
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     with locked_connection(store) as con:
         cur = con.execute(
             f"SELECT * FROM articles {where} ORDER BY coalesce(published_at, first_seen_at), id", params

@@ -25,6 +25,7 @@ class ArticleRecord:
     relevance: float | None = None
     is_relevant: bool | None = None
     countries: list[str] | None = None
+    places: list[str] | None = None  # ISO 3166-2 codes (flows/stages/stories/places.py)
     text_hash: str | None = None
     site_name: str | None = None
     feed_summary: str | None = None

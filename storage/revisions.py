@@ -37,7 +37,7 @@ def revise_articles(
         )
         con.execute(
             "UPDATE article SET title = ?, text = ?, word_count = ?, language = ?, relevance = ?,"
-            " is_relevant = ?, countries = ?, text_hash = ?, feed_summary = ?, extraction = ?"
+            " is_relevant = ?, countries = ?, places = ?, text_hash = ?, feed_summary = ?, extraction = ?"
             " WHERE id = ?",
             [
                 rec.title,
@@ -47,6 +47,7 @@ def revise_articles(
                 rec.relevance,
                 rec.is_relevant,
                 rec.countries,
+                rec.places,
                 rec.text_hash,
                 rec.feed_summary,
                 rec.extraction,

@@ -1,4 +1,4 @@
-"""SQL of the stories across languages (migration 014): the linking's evidence and the links.
+"""SQL of the stories across languages (migration 016): the linking's evidence and the links.
 
 `StoryIndex` is what the linking (flows/pipeline/stories.py) is handed inside one transaction:
 the evidence of the clusters within a time range, the key frequencies of that range, and writes.

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from flows import __version__
+from flows.cli.commands.analyse import cmd_analyse
 from flows.cli.commands.ingest import cmd_digest, cmd_ingest, cmd_run, cmd_seed
 from flows.cli.commands.maintenance import cmd_dedup, cmd_lake, cmd_migrate, cmd_rescore
 from flows.cli.commands.query import cmd_export, cmd_search, cmd_sql
@@ -49,6 +50,11 @@ def _since(value: str) -> Since:
         return parse_since(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_REGION_HELP = (
+    "only articles naming this subdivision: an ISO 3166-2 code (KZ-47, KG-GO) or its name (Mangystau)"
+)
 
 
 def _web_options(p: argparse.ArgumentParser, host: str, port: str, what: str) -> None:
@@ -227,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser(
+        "analyse",
+        parents=[common, settings],
+        help="language, relevance, countries and places of texts (JSON lines or plain text); stores nothing",
+    )
+    p.add_argument("file", nargs="?", default=None, metavar="FILE|-", help="input (default: standard input)")
+    p.add_argument("--json", action="store_true", help="one JSON line per text")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser(
         "dedup",
         parents=[common],
         help="near-duplicate index status; --rebuild recomputes every story cluster",
@@ -289,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", default=None, help="only this language (en, ru, kk, zh: zh also finds zh-cn)")
     p.add_argument("--country", default=None, help="only articles about this country (KZ KG TJ TM UZ)")
+    p.add_argument("--region", default=None, help=_REGION_HELP)
     p.add_argument("--relevant", action="store_true", help="only articles relevant to the topic")
     p.add_argument("--all-copies", action="store_true", help="every copy of a story, not one per story")
     p.add_argument("--seeds", action="store_true", help="the seed corpus too (left out unless asked)")
@@ -315,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"only articles dated since then: {SINCE_HELP} (days from 00:00 in --tz)",
     )
+    p.add_argument("--region", default=None, help=_REGION_HELP)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import TypedDict, TypeVar
 
 from flows.config import Config, Topic
+from flows.pipeline.worker_exit import exit_reason, exit_with
 from flows.stages.reading.dates import better_date, is_day
 from flows.stages.reading.extract import Extracted, ExtractionMode, extract_page, normalize_space
 from flows.stages.reading.language import detect_language
 from flows.stages.sources.feeds import FeedEntry
 from flows.stages.stories.dedup import band_keys, text_hash
+from flows.stages.stories.places import place_codes
 from flows.stages.stories.relevance import Score, Scorer
 from storage import ArticleRecord
 
@@ -50,18 +52,20 @@ class _TextFields(TypedDict):
     relevance: float
     is_relevant: bool
     countries: list[str]
+    places: list[str]
     text_hash: str | None
     band_keys: list[int]
 
 
-def _following(text: str, language: str | None, score: Score) -> _TextFields:
-    """The record's fields that follow from its text: the text, its language and score, its hashes."""
+def _following(text: str, language: str | None, score: Score, title: str | None) -> _TextFields:
+    """The record's fields that follow from its text: the text, its language, score, places, hashes."""
     return {
         "text": text,
         "language": language,
         "relevance": score.relevance,
         "is_relevant": score.is_relevant,
         "countries": score.countries,
+        "places": place_codes(title, text),
         "text_hash": text_hash(text),
         "band_keys": band_keys(text),
     }
@@ -101,7 +105,7 @@ class Analyzer:
             source=source,
             title=title,
             first_seen_at=datetime.now(UTC),
-            **_following(text, language, score),
+            **_following(text, language, score, title),
             **fields,  # type: ignore[arg-type]
         )
 
@@ -111,7 +115,7 @@ class Analyzer:
         cost most of an analysis, and menus seldom decide it); a record without one is detected."""
         language = rec.language or detect_language(f"{rec.title or ''}\n{text}", language_hint)
         score = self.scorer.score(rec.title, text, language)
-        return dataclasses.replace(rec, **_following(text, language, score))
+        return dataclasses.replace(rec, **_following(text, language, score, rec.title))
 
     def page(self, job: PageJob) -> ArticleRecord:
         """The page's record. Its date: the feed's, unless the feed gives a day alone and the page
@@ -151,43 +155,6 @@ class Analyzer:
 
 _WORKER: Analyzer | None = None  # one per worker process, built by its initializer
 _MARKS: Path | None = None  # where a worker notes the page it works on (see AnalysisPool)
-_PR_SET_PDEATHSIG = 1
-
-
-def _exit_with(ingest_pid: int) -> None:
-    """End this worker when the ingest that started it dies (SIGKILL gives it no chance to say so).
-
-    The forkserver exits when its "alive" pipe closes, but every worker holds a copy of that pipe
-    (and of the resource tracker's), so forkserver and tracker outlive a killed ingest until the
-    workers go: a pidfd on the ingest ends them. The worker's parent is the forkserver, so
-    PR_SET_PDEATHSIG covers the forkserver dying first."""
-    import ctypes
-    import select
-    import signal
-    import threading
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    try:
-        pidfd = os.pidfd_open(ingest_pid)
-    except ProcessLookupError:
-        os._exit(1)  # gone before we started
-    except (OSError, AttributeError):
-        pidfd = -1  # no pidfd (old kernel): poll the pid instead
-
-    def watch() -> None:
-        if pidfd >= 0:
-            select.select([pidfd], [], [])  # readable when the process has exited
-        else:
-            while True:
-                try:
-                    os.kill(ingest_pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="newswatch-parent-watch", daemon=True).start()
 
 
 def _init_worker(
@@ -201,7 +168,7 @@ def _init_worker(
     global _WORKER, _MARKS
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the ingest stops us
     if ingest_pid is not None:
-        _exit_with(ingest_pid)
+        exit_with(ingest_pid)
     _MARKS = Path(marks) if marks else None
     _WORKER = Analyzer(Topic.model_validate_json(topic_json), threshold, seeds, extraction)
     # the language profiles and the extractor's modules load now, not in a first page's deadline
@@ -319,7 +286,7 @@ class AnalysisPool:
             # the executor stops the other workers with SIGTERM when one dies; the dead one has
             # another exit code (SIGKILL from the OOM killer, SIGSEGV, os._exit)
             if code is not None and code != -signal.SIGTERM and key not in gen.culprits:
-                gen.culprits[key] = f"the page killed its analysis worker ({_exit_reason(code)}); not retried"
+                gen.culprits[key] = f"the page killed its analysis worker ({exit_reason(code)}); not retried"
             if self._marks is not None:
                 (Path(self._marks.name) / str(pid)).unlink(missing_ok=True)
         gen.executor.shutdown(wait=False, cancel_futures=True)
@@ -424,24 +391,24 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def _exit_reason(code: int) -> str:
-    if code < 0:
-        with contextlib.suppress(ValueError):
-            name = signal.Signals(-code).name
-            return f"{name}, as the out-of-memory killer sends" if name == "SIGKILL" else name
-        return f"signal {-code}"
-    return f"exit code {code}"
-
-
 RescoreItem = tuple[int, str | None, str, str | None]  # id, title, text, source language hint
-RescoreRow = tuple[int, str | None, float, bool, list[str]]
+RescoreRow = tuple[int, str | None, float, bool, list[str], list[str]]  # ... countries, places
 
 
 def rescore_rows(analyzer: Analyzer, items: Sequence[RescoreItem]) -> list[RescoreRow]:
     rows: list[RescoreRow] = []
     for article_id, title, text, hint in items:
         language, score = analyzer.analyse(title, text, hint)
-        rows.append((article_id, language, score.relevance, score.is_relevant, score.countries))
+        rows.append(
+            (
+                article_id,
+                language,
+                score.relevance,
+                score.is_relevant,
+                score.countries,
+                place_codes(title, text),
+            )
+        )
     return rows
 
 

@@ -44,6 +44,7 @@ class SearchRequest:
     min_relevance: float | None = None
     run_id: int | None = None
     seeds: bool = True  # the reference corpus too (the analyst's search leaves it out unless asked)
+    region: str | None = None  # an ISO 3166-2 code: articles whose places hold it
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
     if req.country:
         where.append("list_contains(a.countries, $country)")
         params["country"] = req.country.upper()
+    if req.region:
+        where.append("list_contains(a.places, $region)")
+        params["region"] = req.region
     if req.relevant:
         where.append("a.is_relevant")
     if req.countries:

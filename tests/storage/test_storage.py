@@ -31,6 +31,7 @@ VIEW_COLUMNS = [
     "cluster_id",
     "duplicate_of",
     "story_id",
+    "places",
 ]
 
 

@@ -141,6 +141,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
             relevant=args.relevant,
             all_copies=args.all_copies,
             seeds=args.seeds,
+            region=args.region,
         )
     except SearchUsageError as exc:
         raise UsageError(str(exc)) from exc
@@ -169,6 +170,15 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     refuse_overwrite(args.out, args.force, "")
     require_database(args)
     since = None if args.since is None else args.since.start(timezone_for(args))
-    rows = exports.export_articles(store_for(args, lock_timeout=args.wait), fmt, args.out, since=since)
+    region = None
+    if args.region is not None:
+        from flows.stages.stories.places import resolve_region
+
+        try:
+            region = resolve_region(args.region)
+        except ValueError as exc:
+            raise UsageError(f"--region {exc}") from exc
+    store = store_for(args, lock_timeout=args.wait)
+    rows = exports.export_articles(store, fmt, args.out, since=since, region=region)
     console.print(f"{rows} articles written to {args.out} ({fmt})", markup=False, highlight=False)
     return 0

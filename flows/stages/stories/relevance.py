@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flows.config import Topic
+from flows.stages.stories.joint import acting_together, project_ends
 from flows.stages.stories.name_terms import key_match, name_keys
 from flows.text import RELEVANCE_HAN
 
@@ -315,6 +316,8 @@ class Scorer:
         self.threshold = threshold
         self.matcher = Matcher(parse_terms(topic))
         self.seeds = SeedProfile.from_texts(seeds)
+        # the five acting together are the profile's own: a country it drops is not added back
+        self.region = tuple(c for c in CENTRAL_ASIA if any(t.target == c for t in self.matcher.terms))
 
     def score(self, title: str | None, text: str, language: str | None = None) -> Score:
         """Relevance, whether it passes the threshold, and countries; `language` is the text's own."""
@@ -322,7 +325,8 @@ class Scorer:
         text = normalize(text or "")
         terms = self.matcher.terms
         targets: dict[str, _Target] = {}
-        for hit in self.matcher.find(title):
+        title_hits, body_hits = self.matcher.find(title), self.matcher.find(text)
+        for hit in title_hits:
             term = terms[hit.term]
             t = targets.setdefault(term.target, _Target())
             t.title += 1
@@ -331,7 +335,7 @@ class Scorer:
             t.strong |= not term.weak
             t.named |= not hit.venue
             t.venues += hit.venue
-        for hit in self.matcher.find(text):
+        for hit in body_hits:
             term = terms[hit.term]
             t = targets.setdefault(term.target, _Target())
             t.body.append((hit.start, term.weak, hit.term))
@@ -410,4 +414,9 @@ class Scorer:
             for c, value in scores.items():
                 if (c in from_title or value >= COUNTRY_MIN) and value >= COUNTRY_SHARE * top:
                     countries.append(c)
+            # the five acting together, and both ends of a cross-border project (joint.py)
+            joint = set(acting_together(title, text[:lead], set(targets), self.region, text))
+            for words, hits in ((title, title_hits), (text, body_hits)):
+                joint |= project_ends(words, [(terms[h.term].target, h.start) for h in hits], CENTRAL_ASIA)
+            countries = [c for c in CENTRAL_ASIA if c in countries or c in joint]
         return Score(relevance, is_relevant, countries)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flows.clock import local_date
 from flows.progress import Reporter
+from flows.stages.stories.places import resolve_region
 from flows.text import CJK
 from storage import StorageError, Store
 from storage.errors import DatabaseError
@@ -47,6 +48,7 @@ def build_request(
     relevant: bool = False,
     all_copies: bool = False,
     seeds: bool = False,
+    region: str | None = None,
 ) -> SearchRequest:
     """Validate a search; every problem is named the way the analyst typed it."""
     terms = terms.strip()
@@ -66,7 +68,14 @@ def build_request(
         country = country.strip().upper()
         if country not in COUNTRIES:
             raise SearchUsageError(f"--country {country!r}: one of {', '.join(COUNTRIES)}")
-    return SearchRequest(terms, limit, since, language, country, relevant, all_copies, seeds=seeds)
+    if region is not None:
+        try:
+            region = resolve_region(region)
+        except ValueError as exc:
+            raise SearchUsageError(f"--region {exc}") from None
+    return SearchRequest(
+        terms, limit, since, language, country, relevant, all_copies, seeds=seeds, region=region
+    )
 
 
 def check_query(terms: str) -> None:

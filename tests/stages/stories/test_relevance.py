@@ -94,7 +94,7 @@ A(
     "influence in Central Asia, where Russia and China compete for sway. The White House said the "
     "meeting opened a new chapter in relations with the region.",
     True,
-    [],
+    ["KG", "KZ", "TJ", "TM", "UZ"],  # the five acting together (issue 29)
 )
 A(
     "en",
@@ -956,7 +956,8 @@ def test_rescore_updates_stored_articles(tmp_path: Path) -> None:
         assert language == detect_language(f"{a.title}\n{a.text}")
         assert relevant == a.relevant or a.title.startswith("Court sentences")
     # a profile change shows after a rescore
-    narrowed = parse_config("topic:\n  countries:\n    TM: {replace: {en: [Nowhere]}}\nsources: []\n")
+    # (TM dropped from the profile: a story of "the five" acting together is about TM by any name)
+    narrowed = parse_config("topic:\n  countries:\n    TM: {replace: {}}\nsources: []\n")
     before = store.query(
         "SELECT count(*) FROM articles WHERE is_relevant AND list_contains(countries, 'TM')"
     )[1]

@@ -1,4 +1,4 @@
--- 014: one story across languages (issue 28). A story is one or more near-duplicate clusters
+-- 016: one story across languages (issue 28). A story is one or more near-duplicate clusters
 -- (`cluster_id`) linked across languages by flows/stages/stories/linking.py; `story_id` is the
 -- cluster id of the story's first cluster, so an article whose cluster is linked to nothing has
 -- story_id = cluster_id, and copies (one cluster) always share it.
@@ -27,7 +27,7 @@ SELECT
     a.id, a.url, a.canonical_url, a.source, a.title, a.author, a.published_at, a.first_seen_at,
     a.language, a.text, a.word_count, a.is_seed, a.relevance, a.is_relevant, a.countries,
     a.cluster_id, a.duplicate_of,
-    coalesce(l.story_id, a.cluster_id, a.id) AS story_id
+    coalesce(l.story_id, a.cluster_id, a.id) AS story_id, a.places
 FROM article a
 LEFT JOIN (SELECT cluster_id, min(story_id) AS story_id FROM story_link GROUP BY cluster_id) l
     ON l.cluster_id = a.cluster_id;
