@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError, SystemExit) as exc:
         details["real_pages"] = {"skipped": str(exc)}
     rows += [Row(*row) for row in bench_real.rows(details["real_pages"])]
-    names = ("bench_dedup", "bench_search", "bench_web")
+    names = ("bench_dedup", "bench_search", "bench_web", "bench_scale")
     for i, name in enumerate(names):
         if args.no_scale:
             result: dict[str, Any] = {"skipped": "--no-scale"}

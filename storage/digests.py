@@ -19,19 +19,29 @@ class Digests(Database):
         Copies seen on other days come too (`in_day` false): they are the story's other outlets.
         """
         with self.connect(read_only=True) as con:
-            cur = con.execute(
+            # Two steps, as Browse.story_copies: the members' ids from the narrow columns (the
+            # day's range skips old row groups), then their rows by id (the index on id). One join
+            # that carried the text read the text column of every stored article (issue 31).
+            ids = con.execute(
                 "WITH hit AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
                 "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed)"
-                " SELECT coalesce(a.cluster_id, a.id) AS cluster, a.id, a.url, a.source, a.title,"
-                " a.published_at, a.first_seen_at, a.language, left(a.text, ?) AS text, a.relevance,"
-                " coalesce(a.is_relevant, false) AS is_relevant, a.countries, a.is_seed, a.site_name,"
-                " a.extraction, (a.first_seen_at >= ? AND a.first_seen_at < ?) AS in_day"
-                " FROM article a JOIN hit ON coalesce(a.cluster_id, a.id) = hit.cid"
-                " ORDER BY a.first_seen_at, a.id",
-                [start, end, text_chars, start, end],
-            )
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+                " SELECT a.id FROM article a JOIN hit ON coalesce(a.cluster_id, a.id) = hit.cid",
+                [start, end],
+            ).fetchall()
+            rows: list[dict[str, Any]] = []
+            for first in range(0, len(ids), 2_000):
+                listed = ",".join(str(int(r[0])) for r in ids[first : first + 2_000])
+                cur = con.execute(
+                    "SELECT coalesce(a.cluster_id, a.id) AS cluster, a.id, a.url, a.source, a.title,"
+                    " a.published_at, a.first_seen_at, a.language, left(a.text, ?) AS text, a.relevance,"
+                    " coalesce(a.is_relevant, false) AS is_relevant, a.countries, a.is_seed, a.site_name,"
+                    " a.extraction, (a.first_seen_at >= ? AND a.first_seen_at < ?) AS in_day"
+                    f" FROM article a WHERE a.id IN ({listed})",
+                    [text_chars, start, end],
+                )
+                cols = [d[0] for d in cur.description]
+                rows += [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        return sorted(rows, key=lambda r: (r["first_seen_at"], r["id"]))
 
     def day_article_counts(self, start: datetime, end: datetime) -> tuple[int, int]:
         """(new articles, relevant ones) first seen in [start, end), the seed corpus left out."""

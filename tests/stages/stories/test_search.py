@@ -617,3 +617,36 @@ def test_a_story_is_shown_by_the_copy_that_ran_first(tmp_path: Path) -> None:
     (hit,) = fts.search(store, build_request("Rogun"))
     assert (hit.source, hit.url, hit.copies) == ("Outlet", "https://outlet.example/2", 2)
     assert hit.published_at == WHEN and "rogun" in hit.matched_tokens
+
+
+def test_an_update_indexes_new_and_forgotten_articles_once_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New articles are read by their id range, forgotten older ones (edits) by id: each article not
+    indexed is tokenized once, none twice, and the ranking is a fresh index's (issue 31)."""
+    from storage.search import index as fts_index
+
+    store = Store(tmp_path / "n.duckdb")
+    store.migrate()
+    store.insert_articles(ARTICLES[:4])
+    assert fts.update_index(store).articles == 4
+    store.insert_articles(ARTICLES[4:] + [COPY])
+    with store.transaction() as con:
+        fts_index.forget_articles(con, [1, 3])  # as an edit of articles 1 and 3 does
+    update = fts.update_index(store)
+    assert update.articles == 2 + 4
+    status = fts.index_status(store)
+    assert status.indexed == status.articles == 8
+    assert {r[0] for r in store.query("SELECT id FROM search_doc")[1]} == set(range(1, 9))
+    assert fts.update_index(store).articles == 0
+    fresh = Store(tmp_path / "fresh.duckdb")
+    fresh.migrate()
+    fresh.insert_articles(ARTICLES + [COPY])
+    fts.update_index(fresh)
+    # a rebuild in batches smaller than the corpus reads every article once too
+    monkeypatch.setattr(fts_index, "REBUILD_BATCH", 3)
+    assert fts.rebuild_index(store).articles == 8
+    for q in ("Rogun dam", "西安宣言", "президент Астана"):
+        a = [(h.id, round(h.score, 9)) for h in fts.search(store, build_request(q, all_copies=True))]
+        b = [(h.id, round(h.score, 9)) for h in fts.search(fresh, build_request(q, all_copies=True))]
+        assert a == b, q
