@@ -35,9 +35,12 @@ sections) is not template: template lines recur on pages of *different* stories.
 this page's twin when it prints the page's main text, the block of prose (lines of at least
 `isolated_tokens` words) holding most of what this page alone prints (else of what only the two
 pages print, else the largest), blocks being parted by a list item or two short lines in a row that other pages
-print too (a menu, a "Related" heading and its list): at least `twin_share` of the block's words,
-or `twin_words` words with two paragraph-long lines. A line's count leaves its page's twins out, so the story's paragraphs
-stay while the menus that other stories print still go.
+print too (a menu, a "Related" heading and its list): its lead (or the line after a rewritten
+lead) and at least `twin_share` of the block's words, or `twin_words` words with two
+paragraph-long lines (the full story beside its trimmed copy); a block two stories share after
+their own leads (a paywall form, "most read" teasers) makes no twins. A
+line's count leaves its page's twins out, so the story's paragraphs stay while the menus that
+other stories print still go.
 
 Pages with the same lines are counted once (a story the outlet printed at two addresses). An
 outlet with one page known has no template: its text is left exactly as extracted, and so is a
@@ -211,9 +214,8 @@ class SiteTemplate:
             total = sum(sizes[i] for i in main)
             shared = [sizes[i] for i in main if keys[i] in shape]
             long = sum(1 for size in shared if size >= p.long_tokens)
-            if total > 0 and (
-                sum(shared) >= p.twin_share * total or (sum(shared) >= p.twin_words and long >= 2)
-            ):
+            lead = any(keys[i] in shape for i in main[:2])  # the lead, or the one after a rewritten lead
+            if lead and (sum(shared) >= p.twin_share * total or (sum(shared) >= p.twin_words and long >= 2)):
                 out.append(shape)
         return out
 

@@ -342,3 +342,23 @@ def test_a_real_story_republished_trimmed_on_its_site_keeps_nine_tenths() -> Non
         cleaned = site.clean("dw.com", url, texts[url])
         assert words(cleaned) >= 0.9 * words(texts[url]), cleaned
     assert site.clean("dw.com", uncork, texts[uncork]) == texts[uncork]
+
+
+def test_a_form_two_stories_share_after_their_leads_makes_no_twins() -> None:
+    """rp.pl's pages end with a long subscription form: two different stories share it, after
+    their own leads, so it is template (its short lines go), not the same story printed twice."""
+    form = [
+        "Wyrażam zgodę na przetwarzanie przez wydawcę moich danych osobowych w celu prowadzenia marketingu "
+        "towarów i usług osób trzecich, zgodnie z ustawą o ochronie danych osobowych z roku 1997.",
+        "Oświadczam, że wyżej podane dane są prawdziwe i jako prenumerator przysługuje mi prawo "
+        "darmowego dostępu do Pakietu Standard przez cały okres trwania prenumeraty wydania papierowego.",
+        "Oświadczam, że zostałem poinformowany o prawie dostępu do treści moich danych.",
+        "Zgadzam się na obciążenie mnie kwotą rocznego dostępu do pakietu.",
+        "Jeśli nie chcesz, by pliki cookies były zapisywane na Twoim dysku, zmień ustawienia.",
+    ]
+    texts = {f"u/{s}": "\n".join(STORIES[s] + form) for s in ("grain", "ballet")}
+    site = Templates()
+    learn(site, texts)
+    for s in ("grain", "ballet"):
+        lines = site.clean("herald", f"u/{s}", texts[f"u/{s}"]).splitlines()
+        assert lines[:3] == STORIES[s] and not set(form[2:]) & set(lines)
