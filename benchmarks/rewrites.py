@@ -1,7 +1,8 @@
 """A labelled set of realistic rewrites of real news texts, and the story clusters' pairwise
 precision and recall on it (issue 27):
 
-    python -m benchmarks.rewrites            # precision, recall, false merges, missed pairs
+    python -m benchmarks.rewrites            # precision, recall, false merges, missed pairs; and
+                                             # the same stored by 2 and 4 writers blind to each other
 
 The texts are real published articles: mozilla/readability's test pages (the reference texts,
 expected.html, of benchmarks/fixtures/readability-test-pages.tar.xz, Apache-2.0). Not DAnIEL: it is
@@ -29,10 +30,15 @@ import json
 import random
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from storage.dedup import DedupIndex
 from tests.dedup_eval import FIXTURE, Item, ingest, score
 
 # page -> its outlet; the pages a news pipeline meets (articles, not test cases or manuals)
@@ -177,7 +183,11 @@ def roundup_stories(items: Sequence[Item], page: Item) -> list[Item]:
 
 
 def evaluate(items: Sequence[Item], db: Path) -> dict[str, Any]:
-    clusters = ingest(items, db)
+    return figures(items, ingest(items, db))
+
+
+def figures(items: Sequence[Item], clusters: dict[str, int]) -> dict[str, Any]:
+    """Pairwise precision and recall of `clusters` on the labels, and what roundups did."""
     s = score(items, clusters)
     roundups = [it for it in items if it.kind == "roundup"]
     bridged = [it.key for it in roundups if len({clusters[x.url] for x in roundup_stories(items, it)}) < 2]
@@ -188,9 +198,7 @@ def evaluate(items: Sequence[Item], db: Path) -> dict[str, Any]:
         "precision": round(s.precision, 3),
         "precision_without_roundups": round(without.precision, 3),  # a roundup may join one story
         "roundups_joined": sum(
-            any(clusters[x.url] == clusters[it.url] for x in items if x is not it)
-            for it in items
-            if it.kind == "roundup"
+            any(clusters[x.url] == clusters[it.url] for x in items if x is not it) for it in roundups
         ),
         "recall": round(s.recall, 3),
         "true_pairs": s.true_pairs,
@@ -202,10 +210,96 @@ def evaluate(items: Sequence[Item], db: Path) -> dict[str, Any]:
     }
 
 
+class ShardView:
+    """One writer's view of the index when writers start together: its own shard's articles only
+    (none of the others' commits), the worst case the lake's reconciliation has to mend."""
+
+    def __init__(self, db: DedupIndex, own: set[int]) -> None:
+        self._db = db
+        self._own = own
+
+    def band_members(self, keys: Sequence[int]) -> dict[int, list[int]]:
+        found = self._db.band_members(keys)
+        return {k: [i for i in ids if i in self._own] for k, ids in found.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+def sharded(items: Sequence[Item], db: Path, shards: int, batch: int = 20) -> dict[str, int]:
+    """The items' clusters when `shards` writers, each with its share of the outlets, store them
+    blind to each other (their batches in turn), then the lake's reconciliation runs."""
+    from flows.stages.stories.dedup import text_hash
+    from flows.stages.stories.near_duplicates import NearDuplicates
+    from storage import ArticleRecord, Store
+    from storage.reconcile import reconcile
+
+    class FileWithReconcile(Store):
+        """A DuckDB file with the lake's reconciliation mark, so `reconcile` runs on it as on a lake."""
+
+        def bootstrap(self, con: duckdb.DuckDBPyConnection) -> None:
+            super().bootstrap(con)
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS lake_reconcile (checked_id BIGINT NOT NULL, checked_at TIMESTAMPTZ)"
+            )
+
+    store = FileWithReconcile(db)
+    store.migrate()
+    t0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+    parts: list[list[ArticleRecord]] = [[] for _ in range(shards)]
+    for i, it in enumerate(items):
+        rec = ArticleRecord(
+            it.url, it.url, it.source, None, it.text, t0 + timedelta(minutes=i), text_hash=text_hash(it.text)
+        )
+        parts[zlib.crc32(it.source.encode()) % shards].append(rec)
+    owns: list[set[int]] = [set() for _ in range(shards)]
+    for start in range(0, max(len(p) for p in parts), batch):
+        for part, own in zip(parts, owns, strict=True):
+            chunk = part[start : start + batch]
+            if not chunk:
+                continue
+            nd = NearDuplicates(chunk)
+
+            def seen(
+                db: DedupIndex, rec: ArticleRecord, aid: int, nd: NearDuplicates = nd, own: set[int] = own
+            ) -> None:
+                own.add(aid)
+                nd.inserted(db, rec, aid)
+
+            store.insert_articles(
+                chunk,
+                near_duplicate=lambda db, rec, nd=nd, own=own: nd.find(ShardView(db, own), rec),  # type: ignore[misc]
+                on_inserted=seen,
+                before_commit=nd.flush,
+                joins=nd.joins,
+            )
+    reconcile(store, NearDuplicates)
+    _, rows = store.query("SELECT canonical_url, cluster_id FROM article")
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def partition(clusters: dict[str, int]) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for url, cluster in clusters.items():
+        groups.setdefault(cluster, set()).add(url)
+    return {frozenset(g) for g in groups.values()}
+
+
 def main() -> None:
     items = build()
     with tempfile.TemporaryDirectory() as tmp:
         result = evaluate(items, Path(tmp) / "rewrites.duckdb")
+        one_map = ingest(items, Path(tmp) / "one.duckdb")
+        one = partition(one_map)
+        for shards in (2, 4):
+            clusters = sharded(items, Path(tmp) / f"shards-{shards}.duckdb", shards)
+            stories = [it.url for it in items if it.kind != "roundup"]  # a roundup joins either story
+            result[f"shards_{shards}"] = {
+                "same_clusters_as_one_database": partition(clusters) == one,
+                "same_clusters_but_roundups": partition({u: clusters[u] for u in stories})
+                == partition({u: one_map[u] for u in stories}),
+                **figures(items, clusters),
+            }
     print(json.dumps(result, indent=1, ensure_ascii=False))
 
 

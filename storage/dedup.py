@@ -207,6 +207,15 @@ def merge_clusters(con: duckdb.DuckDBPyConnection, cluster_ids: Sequence[int]) -
     return head, row[1]
 
 
+def move_to_cluster(con: duckdb.DuckDBPyConnection, article_id: int, cluster_id: int) -> None:
+    """Put one article (not a cluster's head) in another cluster, under that cluster's head; the
+    caller re-heads the cluster if the article is earlier (`merge_clusters([cluster_id])`)."""
+    con.execute(
+        "UPDATE article SET cluster_id = ?, duplicate_of = ? WHERE id = ? AND cluster_id IS DISTINCT FROM id",
+        [int(cluster_id), int(cluster_id), int(article_id)],
+    )
+
+
 # --- state and rebuild -------------------------------------------------------------------------
 
 
@@ -356,6 +365,9 @@ class DedupIndex:
 
     def merge_clusters(self, cluster_ids: Sequence[int]) -> tuple[int, datetime]:
         return merge_clusters(self._con, cluster_ids)
+
+    def move_to_cluster(self, article_id: int, cluster_id: int) -> None:
+        move_to_cluster(self._con, article_id, cluster_id)
 
     def ensure_params(self, params: str, now: datetime) -> None:
         ensure_params(self._con, params, now)

@@ -80,7 +80,7 @@ def _reconcile_once(
             ]
             nd = finder(records)
             for (article_id, *_), rec in zip(rows, records, strict=True):
-                match = nd.find(db, rec)  # merges only clusters whose copies match each other
+                match = nd.find(db, rec)  # merges the clusters whose heads match rec's cluster's
                 near += nd.merged_clusters
                 nd.merged_clusters = 0
                 if match is not None and match != article_id:

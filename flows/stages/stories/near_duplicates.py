@@ -94,21 +94,24 @@ class NearDuplicates:
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
         mine = self._doc_of(rec.text)
         self._mine = (rec.canonical_url, mine)
-        own: int | None = None  # rec's own cluster when it is stored already (the reconciliation)
+        me: index.Candidate | None = None  # rec itself when it is stored already (the reconciliation)
         matches: list[tuple[float, int, index.Candidate]] = []
         for aid, _ in ranked:
             cand = self._candidate(db, aid)
             if cand is not None and cand.canonical_url == rec.canonical_url:
-                own = self._cluster[aid]  # rec itself: not evidence of anything
+                me = cand  # rec itself: not evidence of anything
                 continue
             if cand is None or any(self._cluster[c.id] == self._cluster[aid] for _, _, c in matches):
                 continue  # a copy in this cluster is verified: another changes neither cluster nor merge
             score = self._verify(db, (rec.source, rec.canonical_url, mine), cand)
             if score is not None:
                 matches.append((score, aid, cand))
+        if me is not None:
+            matches.sort(key=lambda m: (-m[0], m[1]))
+            return self._settle_stored(db, me, [c for _, _, c in matches])
         if not matches:
             return None
-        matches.sort(key=lambda m: (self._cluster[m[2].id] != own, -m[0], m[1]))
+        matches.sort(key=lambda m: (-m[0], m[1]))
         best = matches[0][2]
         others = [c for _, _, c in matches[1:]]
         clusters = {self._cluster[c.id] for c in self._bridged(db, rec.canonical_url, best, others)}
@@ -235,6 +238,39 @@ class NearDuplicates:
             if theirs is not None and self._verify(db, side, theirs, related=True) is not None:
                 out.append(cand)
         return out
+
+    def _settle_stored(self, db: DedupIndex, me: index.Candidate, matched: list[index.Candidate]) -> int:
+        """The reconciliation of a stored article `me` with the other clusters holding copies of it
+        (written by writers that did not see each other): a cluster merges with `me`'s when its head
+        and the head of `me`'s share `bridge_overlap` (as in `_bridged`; `me` may be that head).
+        Not on `me`'s copy alone: a roundup stored by one writer would bridge the two stories it
+        carries, which one database keeps apart. An article that joined its cluster through such a
+        page (it shares too little with the cluster's head), and copies another cluster's head,
+        moves there: what one database, seeing that head first, would have done. Returns `me`'s
+        id: nothing is left to join."""
+        head = self._candidate(db, self._cluster[me.id]) or me
+        mine = (me.source, me.canonical_url, self._doc(me))
+        if head.id != me.id and self._verify(db, mine, head, related=True) is None:
+            for cand in matched:
+                theirs = self._candidate(db, self._cluster[cand.id])
+                if theirs is not None and self._verify(db, mine, theirs, related=True) is not None:
+                    db.move_to_cluster(me.id, self._cluster[cand.id])
+                    self._cluster[me.id] = self._cluster[cand.id]
+                    self._merge(db, [self._cluster[cand.id]])  # me may be earlier than its head
+                    self.merged_clusters += 1
+                    return me.id
+        side = (head.source, head.canonical_url, self._doc(head))
+        clusters = {self._cluster[me.id]}
+        for cand in matched:
+            theirs = self._candidate(db, self._cluster[cand.id])
+            if self._cluster[cand.id] in clusters or theirs is None:
+                continue
+            if self._verify(db, side, theirs, related=True) is not None:
+                clusters.add(self._cluster[cand.id])
+        if len(clusters) > 1:
+            self._merge(db, sorted(clusters))
+            self.merged_clusters += len(clusters) - 1
+        return me.id
 
     def _head(self, db: DedupIndex, member: index.Candidate, url: str) -> index.Candidate | None:
         """The first article of `member`'s cluster (`member` itself when the head is the page at `url`)."""

@@ -500,3 +500,26 @@ def test_signature_gives_datasketch_minhash_values(shingles: list[int], num_perm
     reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
     reference.update_batch(array)
     assert signature(array, params).tolist() == np.asarray(reference.hashvalues, dtype=np.uint32).tolist()
+
+
+@pytest.mark.parametrize("shards", [2, 4])
+def test_writers_blind_to_each_other_give_the_clusters_of_one_database(tmp_path: Path, shards: int) -> None:
+    """benchmarks/rewrites.py's labelled rewrites of real texts (a part of them), stored by writers
+    that see none of each other's articles, then reconciled as a lake is: the stories' clusters
+    are those of one database (a roundup may join either of its two stories), no roundup makes
+    its two stories one, and every copy joins its story."""
+    from benchmarks import rewrites
+
+    items = rewrites.build()
+    roundups = [it for it in items if it.kind == "roundup"][:4]
+    keep = {x.key for r in roundups for x in rewrites.roundup_stories(items, r)}
+    part = [it for it in items if it.story in keep or it in roundups]
+    one = dedup_eval.ingest(part, tmp_path / "one.duckdb")
+    blind = rewrites.sharded(part, tmp_path / "lake.duckdb", shards)
+    stories = [it.url for it in part if it.kind != "roundup"]
+    assert rewrites.partition({u: blind[u] for u in stories}) == rewrites.partition(
+        {u: one[u] for u in stories}
+    )
+    got = rewrites.figures(part, blind)
+    assert got["roundups_that_merged_their_stories"] == [] and got["same_outlet_merges"] == []
+    assert got["recall"] == 1.0 and got["precision_without_roundups"] == 1.0
