@@ -14,19 +14,26 @@ class Digests(Database):
     """What a digest shows, and the send-once state machine's rows (written, sending, sent, failed)."""
 
     def digest_articles(self, start: datetime, end: datetime, text_chars: int = 4000) -> list[dict[str, Any]]:
-        """Every article of each story cluster with a relevant, non-seed article first seen in [start, end).
+        """Every article of each story with a relevant, non-seed article first seen in [start, end).
 
+        A story is one event across languages (`story_id`: the clusters migration 014's story_link
+        joins), so its reports in every language are one entry; `cluster` is the story's id.
         Copies seen on other days come too (`in_day` false): they are the story's other outlets.
         """
         with self.connect(read_only=True) as con:
             cur = con.execute(
-                "WITH hit AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
-                "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed)"
-                " SELECT coalesce(a.cluster_id, a.id) AS cluster, a.id, a.url, a.source, a.title,"
+                "WITH day AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
+                "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed),"
+                " link AS (SELECT cluster_id, min(story_id) AS story_id FROM story_link GROUP BY cluster_id),"
+                " hit AS (SELECT DISTINCT coalesce(l.story_id, d.cid) AS story FROM day d"
+                "  LEFT JOIN link l ON l.cluster_id = d.cid),"
+                " clusters AS (SELECT story, story AS cid FROM hit"
+                "  UNION SELECT l.story_id, l.cluster_id FROM link l JOIN hit h ON h.story = l.story_id)"
+                " SELECT c.story AS cluster, a.id, a.url, a.source, a.title,"
                 " a.published_at, a.first_seen_at, a.language, left(a.text, ?) AS text, a.relevance,"
                 " coalesce(a.is_relevant, false) AS is_relevant, a.countries, a.is_seed, a.site_name,"
                 " a.extraction, (a.first_seen_at >= ? AND a.first_seen_at < ?) AS in_day"
-                " FROM article a JOIN hit ON coalesce(a.cluster_id, a.id) = hit.cid"
+                " FROM article a JOIN clusters c ON coalesce(a.cluster_id, a.id) = c.cid"
                 " ORDER BY a.first_seen_at, a.id",
                 [start, end, text_chars, start, end],
             )

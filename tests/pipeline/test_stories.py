@@ -138,3 +138,15 @@ def test_search_shows_one_entry_per_story_across_languages(db_path: Path) -> Non
     every = [h for h in fts.search(store, build_request("Mirziyoyev Tokayev", all_copies=True))]
     assert len(one) == 1 and one[0].copies >= 2  # the English and the Russian reports, as one story
     assert len({h.url for h in every} & call) >= 2
+
+
+def test_the_digest_shows_one_entry_per_story_with_its_languages(db_path: Path) -> None:
+    store = ingest(db_path)
+    with duckdb.connect(str(db_path)) as con:  # the profile found them relevant
+        con.execute("UPDATE article SET is_relevant = true, relevance = 0.9 WHERE source <> 'F'")
+    rows = store.digest_articles(T0 - timedelta(hours=1), T0 + timedelta(days=1))
+    call = {ITEMS[k].url for k in CALL_2026}
+    entries = {r["cluster"] for r in rows if r["url"] in call}
+    assert len(entries) == 1
+    assert {r["language"] for r in rows if r["cluster"] in entries} == {"en", "ru"}
+    assert len({r["cluster"] for r in rows}) == 3  # this call, Putin's call of 2022, the 2023 congratulation
