@@ -14,25 +14,35 @@ class Digests(Database):
     """What a digest shows, and the send-once state machine's rows (written, sending, sent, failed)."""
 
     def digest_articles(self, start: datetime, end: datetime, text_chars: int = 4000) -> list[dict[str, Any]]:
-        """Every article of each story cluster with a relevant, non-seed article first seen in [start, end).
+        """Every article of each story with a relevant, non-seed article first seen in [start, end).
 
+        A story is one event across languages (`story_id`: the clusters migration 016's story_link
+        joins), so its reports in every language are one entry; `cluster` is the story's id.
         Copies seen on other days come too (`in_day` false): they are the story's other outlets.
         """
         with self.connect(read_only=True) as con:
-            # Two steps, as Browse.story_copies: the members' ids from the narrow columns (the
-            # day's range skips old row groups), then their rows by id (the index on id). One join
-            # that carried the text read the text column of every stored article (issue 31).
-            ids = con.execute(
-                "WITH hit AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
-                "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed)"
-                " SELECT a.id FROM article a JOIN hit ON coalesce(a.cluster_id, a.id) = hit.cid",
+            # Two steps, as Browse.story_copies: the members' ids and stories from the narrow
+            # columns (the day's range skips old row groups), then their rows by id (the index on
+            # id). One join that carried the text read the text column of every stored article
+            # (issue 31). A story is its clusters in every language (story_link, issue 28).
+            members = con.execute(
+                "WITH day AS (SELECT DISTINCT coalesce(cluster_id, id) AS cid FROM article"
+                "  WHERE first_seen_at >= ? AND first_seen_at < ? AND is_relevant AND NOT is_seed),"
+                " link AS (SELECT cluster_id, min(story_id) AS story_id FROM story_link GROUP BY cluster_id),"
+                " hit AS (SELECT DISTINCT coalesce(l.story_id, d.cid) AS story FROM day d"
+                "  LEFT JOIN link l ON l.cluster_id = d.cid),"
+                " clusters AS (SELECT story, story AS cid FROM hit"
+                "  UNION SELECT l.story_id, l.cluster_id FROM link l JOIN hit h ON h.story = l.story_id)"
+                " SELECT a.id, c.story FROM article a JOIN clusters c ON coalesce(a.cluster_id, a.id) = c.cid",
                 [start, end],
             ).fetchall()
+            story_of = {int(r[0]): int(r[1]) for r in members}
+            ids = sorted(story_of)
             rows: list[dict[str, Any]] = []
             for first in range(0, len(ids), 2_000):
-                listed = ",".join(str(int(r[0])) for r in ids[first : first + 2_000])
+                listed = ",".join(str(i) for i in ids[first : first + 2_000])
                 cur = con.execute(
-                    "SELECT coalesce(a.cluster_id, a.id) AS cluster, a.id, a.url, a.source, a.title,"
+                    "SELECT a.id, a.url, a.source, a.title,"
                     " a.published_at, a.first_seen_at, a.language, left(a.text, ?) AS text, a.relevance,"
                     " coalesce(a.is_relevant, false) AS is_relevant, a.countries, a.is_seed, a.site_name,"
                     " a.extraction, (a.first_seen_at >= ? AND a.first_seen_at < ?) AS in_day"
@@ -40,7 +50,9 @@ class Digests(Database):
                     [text_chars, start, end],
                 )
                 cols = [d[0] for d in cur.description]
-                rows += [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+                for row in cur.fetchall():
+                    record = dict(zip(cols, row, strict=True))
+                    rows.append({"cluster": story_of[int(record["id"])], **record})
         return sorted(rows, key=lambda r: (r["first_seen_at"], r["id"]))
 
     def day_article_counts(self, start: datetime, end: datetime) -> tuple[int, int]:

@@ -177,28 +177,34 @@ def _id_list(ids: Iterable[int]) -> str:
 
 
 def _stories(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> dict[int, int]:
-    """Story (cluster, else the article itself) of each id that is still an article."""
+    """Story of each id that is still an article: its story across languages (migration 016's
+    story_link), else its cluster, else the article itself."""
+    story = "coalesce(l.story_id, a.cluster_id, a.id)"
+    link = "LEFT JOIN story_link l ON l.cluster_id = a.cluster_id"
     if len(ids) <= _IN_LIST_MAX:
-        sql = f"SELECT id, coalesce(cluster_id, id) FROM article WHERE id IN ({_id_list(ids)})"
+        sql = f"SELECT a.id, {story} FROM article a {link} WHERE a.id IN ({_id_list(ids)})"
         return dict(con.execute(sql).fetchall())
     import pyarrow as pa
 
     con.register("nw_ids", pa.table({"id": ids}))
     try:
-        sql = "SELECT a.id, coalesce(a.cluster_id, a.id) FROM article a SEMI JOIN nw_ids n ON n.id = a.id"
+        sql = f"SELECT a.id, {story} FROM article a SEMI JOIN nw_ids n ON n.id = a.id {link}"
         return dict(con.execute(sql).fetchall())
     finally:
         con.unregister("nw_ids")
 
 
 def _members(con: duckdb.DuckDBPyConnection, stories: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Every article of the stories, and its story."""
+    """Every article of the stories (their clusters in every language), and its story."""
     listed = _id_list(stories)
     rows = con.execute(
-        f"SELECT id, cluster_id FROM article WHERE cluster_id IN ({listed})"
-        f" UNION ALL SELECT id, id FROM article WHERE id IN ({listed}) AND cluster_id IS NULL"
+        "SELECT id, story FROM (SELECT a.id, coalesce(l.story_id, a.cluster_id, a.id) AS story"
+        " FROM article a LEFT JOIN story_link l ON l.cluster_id = a.cluster_id"
+        f" WHERE a.cluster_id IN ({listed}) OR (a.id IN ({listed}) AND a.cluster_id IS NULL)"
+        f" OR a.cluster_id IN (SELECT cluster_id FROM story_link WHERE story_id IN ({listed})))"
+        f" WHERE story IN ({listed})"
     ).fetchnumpy()
-    return rows["id"].astype(np.int64), rows["cluster_id"].astype(np.int64)
+    return rows["id"].astype(np.int64), rows["story"].astype(np.int64)
 
 
 def _filtered(con: duckdb.DuckDBPyConnection, plan: planning.Plan) -> dict[int, np.ndarray]:

@@ -125,3 +125,28 @@ def test_evidence_older_than_the_window_and_its_margin_is_dropped(db_path: Path)
         ).fetchone()
     assert oldest is not None and oldest[0] >= T0 - KEEP  # the 2023 report's evidence is gone
     assert recent is not None and store.story_counts()["evidence"] == recent[0]
+
+
+def test_search_shows_one_entry_per_story_across_languages(db_path: Path) -> None:
+    from flows.stages.stories.search import build_request
+    from storage import search as fts
+
+    store = ingest(db_path)
+    fts.update_index(store)
+    call = {ITEMS[k].url for k in CALL_2026}
+    one = [h for h in fts.search(store, build_request("Mirziyoyev Tokayev")) if h.url in call]
+    every = [h for h in fts.search(store, build_request("Mirziyoyev Tokayev", all_copies=True))]
+    assert len(one) == 1 and one[0].copies >= 2  # the English and the Russian reports, as one story
+    assert len({h.url for h in every} & call) >= 2
+
+
+def test_the_digest_shows_one_entry_per_story_with_its_languages(db_path: Path) -> None:
+    store = ingest(db_path)
+    with duckdb.connect(str(db_path)) as con:  # the profile found them relevant
+        con.execute("UPDATE article SET is_relevant = true, relevance = 0.9 WHERE source <> 'F'")
+    rows = store.digest_articles(T0 - timedelta(hours=1), T0 + timedelta(days=1))
+    call = {ITEMS[k].url for k in CALL_2026}
+    entries = {r["cluster"] for r in rows if r["url"] in call}
+    assert len(entries) == 1
+    assert {r["language"] for r in rows if r["cluster"] in entries} == {"en", "ru"}
+    assert len({r["cluster"] for r in rows}) == 3  # this call, Putin's call of 2022, the 2023 congratulation
