@@ -239,7 +239,9 @@ async def store_entries(
     writer = BatchWriter(
         store, run.spool, run.run_id, cleaner, reporter, busy=known.busy, headlines=(headlines, pool.retext)
     )
-    await writer.load_templates(sorted({site_of(t.canonical) for t in todo}))
+    await writer.load_templates(
+        sorted({site_of(t.canonical) for t in todo}), sorted({host_of(t.canonical) for t in todo})
+    )
     inflight = asyncio.Semaphore(max(8, fetcher.settings.max_concurrency * 2))
     try:
         await asyncio.gather(*(read_and_store(t, fetcher, pool, inflight, writer, reporter) for t in todo))

@@ -51,10 +51,13 @@ class BatchWriter:
         self.pending: list[tuple[Poll, ArticleRecord]] = []
         self._write_lock = asyncio.Lock()  # batches are cleaned and spooled concurrently, stored in turn
 
-    async def load_templates(self, sites: Sequence[str]) -> None:
-        """The sites' templates as storage kept them (not asked while the database is busy)."""
+    async def load_templates(self, sites: Sequence[str], hosts: Sequence[str] = ()) -> None:
+        """The sites' templates and titles as storage kept them (not asked while the database is
+        busy; never once pages are fetched: they are spooled before it is tried)."""
         if self.busy is None and self.cleaner.enabled:
             await asyncio.to_thread(self.cleaner.load, self.store, sites)
+        if self.busy is None and self.headlines is not None:
+            await asyncio.to_thread(self.headlines[0].load, self.store, hosts)
 
     def arrive(self, poll: Poll, record: ArticleRecord) -> bool:
         """An analysed article joins the batch (or is held until its outlet is known well enough,
@@ -105,7 +108,7 @@ class BatchWriter:
         title alone changed is analysed again."""
         if self.headlines is None:
             return self.cleaner.clean(records)
-        titled = self.headlines[0].choose(records, self.store if self.busy is None else None)
+        titled = self.headlines[0].choose(records)  # the hosts' stored titles were loaded before
         return reanalysed(records, self.cleaner.clean(titled), self.headlines[1])
 
     async def _insert(self, records: list[ArticleRecord]) -> list[InsertResult] | None:
