@@ -81,7 +81,6 @@ def _insert_rows(
             "relevance": pa.array([r.relevance for r in recs], pa.float64()),
             "is_relevant": pa.array([r.is_relevant for r in recs], pa.bool_()),
             "countries": pa.array([r.countries for r in recs], pa.list_(text)),
-            "places": pa.array([r.places for r in recs], pa.list_(text)),
             "cluster_id": pa.array([i for _, i in rows], pa.int64()),
             "duplicate_of": pa.nulls(len(rows), pa.int64()),
             "text_hash": pa.array([r.text_hash for r in recs], text),
@@ -97,6 +96,12 @@ def _insert_rows(
         con.execute(f"INSERT INTO article ({', '.join(table.column_names)}) SELECT * FROM batch_articles")
     finally:
         con.unregister("batch_articles")
+    placed = [(i, r.places) for r, i in rows if r.places is not None]
+    if placed:
+        con.execute(
+            "INSERT INTO article_place SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[][])",
+            [[i for i, _ in placed], [p for _, p in placed]],
+        )
 
 
 class Articles(Database):
@@ -272,12 +277,19 @@ class Articles(Database):
             with self.unguarded(), self.transaction() as con:
                 con.execute(
                     "UPDATE article SET language = u.language, relevance = u.relevance,"
-                    " is_relevant = u.is_relevant, countries = u.countries, places = u.places"
+                    " is_relevant = u.is_relevant, countries = u.countries"
                     " FROM (SELECT unnest(?::BIGINT[]) AS id, unnest(?::VARCHAR[]) AS language,"
                     " unnest(?::DOUBLE[]) AS relevance, unnest(?::BOOLEAN[]) AS is_relevant,"
-                    " unnest(?::VARCHAR[][]) AS countries, unnest(?::VARCHAR[][]) AS places) AS u"
+                    " unnest(?::VARCHAR[][]) AS countries) AS u"
                     " WHERE article.id = u.id",
-                    [ids, languages, relevances, relevant, countries, places],
+                    [ids, languages, relevances, relevant, countries],
+                )
+                con.execute(
+                    "DELETE FROM article_place WHERE article_id IN (SELECT unnest(?::BIGINT[]))", [ids]
+                )
+                con.execute(
+                    "INSERT INTO article_place SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[][])",
+                    [ids, places],
                 )
 
         self.retrying(attempt)

@@ -14,6 +14,7 @@ COPY_ORDER = (
     "run",
     "article",
     "article_revision",
+    "article_place",
     "fetch_log",
     "dedup_band",
     "dedup_state",

@@ -37,7 +37,7 @@ def revise_articles(
         )
         con.execute(
             "UPDATE article SET title = ?, text = ?, word_count = ?, language = ?, relevance = ?,"
-            " is_relevant = ?, countries = ?, places = ?, text_hash = ?, feed_summary = ?, extraction = ?"
+            " is_relevant = ?, countries = ?, text_hash = ?, feed_summary = ?, extraction = ?"
             " WHERE id = ?",
             [
                 rec.title,
@@ -47,13 +47,16 @@ def revise_articles(
                 rec.relevance,
                 rec.is_relevant,
                 rec.countries,
-                rec.places,
                 rec.text_hash,
                 rec.feed_summary,
                 rec.extraction,
                 article_id,
             ],
         )
+    for rec, article_id in changed:
+        con.execute("DELETE FROM article_place WHERE article_id = ?", [article_id])
+        if rec.places is not None:
+            con.execute("INSERT INTO article_place VALUES (?, ?)", [article_id, rec.places])
     ids = [i for _, i in changed]
     if ids:
         con.execute(f"DELETE FROM dedup_band WHERE article_id IN ({','.join(map(str, ids))})")

@@ -88,7 +88,7 @@ def _filters(req: SearchRequest, params: dict[str, Any]) -> str:
         where.append("list_contains(a.countries, $country)")
         params["country"] = req.country.upper()
     if req.region:
-        where.append("list_contains(a.places, $region)")
+        where.append("a.id IN (SELECT article_id FROM article_place WHERE list_contains(places, $region))")
         params["region"] = req.region
     if req.relevant:
         where.append("a.is_relevant")

@@ -86,7 +86,7 @@ def _entry(surface: str, codes: str) -> _Entry:
 
 
 class Gazetteer:
-    """The table compiled once: entries by the first two letters of their first word."""
+    """The table compiled once: entries by the first three letters of their first word."""
 
     def __init__(self, data: dict[str, object]) -> None:
         subdivisions = data["subdivisions"]
@@ -97,7 +97,7 @@ class Gazetteer:
         assert isinstance(surfaces, list)
         for surface, codes in surfaces:
             entry = _entry(normalize(surface), codes)
-            self._index.setdefault(entry.words[0].text[:2], []).append(entry)
+            self._index.setdefault(entry.words[0].text[:3], []).append(entry)  # Ош under "ош"
         for entries in self._index.values():  # longest first: Алматы облысы before Алматы
             entries.sort(key=lambda e: (-len(e.words), -sum(len(w.text) for w in e.words)))
 
@@ -159,8 +159,13 @@ class Gazetteer:
         return matched[0].codes
 
     def _match(self, text: str, tokens: Sequence[re.Match[str]], i: int) -> tuple[_Entry, int] | None:
-        candidates = self._index.get(tokens[i].group().lower()[:2])
-        for entry in candidates or ():
+        lower = tokens[i].group().lower()
+        # entries by their first word's first three letters; a two-letter word (Ош) by both
+        candidates = [
+            *self._index.get(lower[:3], ()),
+            *(self._index.get(lower[:2], ()) if len(lower) > 2 else ()),
+        ]
+        for entry in candidates:
             n = len(entry.words)
             if i + n > len(tokens):
                 continue
