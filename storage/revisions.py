@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from storage.dedup import add_bands
+from storage.keys import set_text_key
 from storage.records import ArticleRecord
 from storage.search.index import forget_articles
 
@@ -53,6 +54,7 @@ def revise_articles(
                 article_id,
             ],
         )
+        set_text_key(con, article_id, rec.text_hash)
     ids = [i for _, i in changed]
     if ids:
         con.execute(f"DELETE FROM dedup_band WHERE article_id IN ({','.join(map(str, ids))})")
