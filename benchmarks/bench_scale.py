@@ -118,6 +118,14 @@ def fixture(n: int) -> tuple[Path, dict[str, Any]]:
         with store.connect() as con:
             _say(f"  spreading {n:,} articles over a year; sources, fetch log, runs, digests")
             con.execute(_SPREAD, params)
+            if con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'article_key'"
+            ).fetchone() != (0,):
+                con.execute("DELETE FROM article_key")  # the keys of the spread text hashes (migration 016)
+                con.execute(
+                    "INSERT INTO article_key SELECT id, md5_number_lower(canonical_url),"
+                    " md5_number_lower(text_hash) FROM article ORDER BY id"
+                )
             con.execute(_SOURCES, {"built": built, "n": n})
             con.execute(_FETCHES, params)
             con.execute(_RUNS, {"built": built, "n": n})

@@ -4,53 +4,17 @@ and rescoring."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 
 import duckdb
 
 from storage.database import Database
 from storage.dedup import ClusterJoins, DedupIndex
+from storage.keys import add_keys, catch_up, earliest_by_hash, stored_by_url
 from storage.records import ArticleRecord, InsertResult
 from storage.revisions import revise_articles
 from storage.templates import PageLines, write_site_page_lines
 
 NearDuplicateFinder = Callable[[DedupIndex, ArticleRecord], int | None]
-
-
-def _stored_by_url(
-    con: duckdb.DuckDBPyConnection, urls: Sequence[str]
-) -> dict[str, tuple[int, int, int | None]]:
-    """(id, cluster, duplicate_of) of the stored articles among `urls`, in one join."""
-    import pyarrow as pa  # loaded already by storage.dedup
-
-    con.register("batch_urls", pa.table({"url": pa.array(list(dict.fromkeys(urls)), pa.string())}))
-    try:
-        rows = con.execute(
-            "SELECT a.canonical_url, a.id, coalesce(a.cluster_id, a.id), a.duplicate_of"
-            " FROM article a JOIN batch_urls b ON a.canonical_url = b.url"
-        ).fetchall()
-    finally:
-        con.unregister("batch_urls")
-    return {r[0]: (int(r[1]), int(r[2]), r[3]) for r in rows}
-
-
-def _earliest_by_hash(
-    con: duckdb.DuckDBPyConnection, hashes: Sequence[str], below_id: int
-) -> dict[str, tuple[datetime, int]]:
-    """Per text hash, the earliest stored article (below `below_id`) that has it: (first seen, id)."""
-    import pyarrow as pa
-
-    if not hashes:
-        return {}
-    con.register("batch_hashes", pa.table({"h": pa.array(list(dict.fromkeys(hashes)), pa.string())}))
-    try:
-        rows = con.execute(
-            "SELECT a.text_hash, min(a.first_seen_at), arg_min(a.id, (a.first_seen_at, a.id)) FROM article a"
-            f" JOIN batch_hashes b ON a.text_hash = b.h WHERE a.id < {int(below_id)} GROUP BY a.text_hash"
-        ).fetchall()
-    finally:
-        con.unregister("batch_hashes")
-    return {r[0]: (r[1], int(r[2])) for r in rows}
 
 
 def _insert_rows(
@@ -94,6 +58,7 @@ def _insert_rows(
     con.register("batch_articles", table)
     try:
         con.execute(f"INSERT INTO article ({', '.join(table.column_names)}) SELECT * FROM batch_articles")
+        add_keys(con, "batch_articles")
     finally:
         con.unregister("batch_articles")
     placed = [(i, r.places) for r, i in rows if r.places is not None]
@@ -111,11 +76,8 @@ class Articles(Database):
         wanted = list(dict.fromkeys(urls))
         if not wanted:
             return set()
-        with self.connect() as con:
-            rows = con.execute(
-                "SELECT canonical_url FROM article WHERE canonical_url IN (SELECT unnest(?))", [wanted]
-            ).fetchall()
-        return {r[0] for r in rows}
+        with self.connect() as con:  # advisory: an insert checks again, keys caught up
+            return set(stored_by_url(con, wanted))
 
     def insert_articles(
         self,
@@ -154,7 +116,8 @@ class Articles(Database):
             db = DedupIndex(con)
             row = con.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()
             first_id = next_id = int(row[0]) + 1 if row else 1
-            stored = _stored_by_url(con, [r.canonical_url for r in records])
+            catch_up(con, first_id - 1)
+            stored = stored_by_url(con, [r.canonical_url for r in records])
             ids: list[int | None] = []  # per record: its new id, or None when its URL is known
             batch_ids: dict[str, int] = {}
             new: list[tuple[ArticleRecord, int]] = []
@@ -171,7 +134,7 @@ class Articles(Database):
                 (r, stored[r.canonical_url][0]) for r in records if r.revises and r.canonical_url in stored
             ]
             revised = revise_articles(con, edits, run_id)
-            earliest = _earliest_by_hash(con, [r.text_hash for r, _ in new if r.text_hash], first_id)
+            earliest = earliest_by_hash(con, [r.text_hash for r, _ in new if r.text_hash], first_id)
             for rec, article_id in new:
                 match_id: int | None = None
                 hit = earliest.get(rec.text_hash) if rec.text_hash else None

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from storage.errors import StorageError
+from storage.keys import fill_missing
 from storage.lake import ALIAS, LakeStore, has_table, quote
 
 # Tables copied by `newswatch migrate --to ducklake`, in this order; others are left out.
@@ -18,6 +19,8 @@ COPY_ORDER = (
     "fetch_log",
     "dedup_band",
     "dedup_state",
+    "story_link",
+    "story_evidence",
     "digest",
     "search_posting",
     "search_delta",
@@ -75,6 +78,8 @@ def copy_file_into(store: LakeStore, db_file: Path, force: bool = False) -> dict
                 )
                 done = cur.fetchone()
                 copied[table] = int(done[0]) if done else 0
+            if has_table(con, "article_key"):
+                fill_missing(con)  # the copied articles' keys (migration 017)
         return copied
 
     with store.connect() as con:

@@ -19,6 +19,7 @@ import duckdb
 
 from storage import dedup as index
 from storage.database import Database
+from storage.keys import rekey
 from storage.lake import has_table
 from storage.records import ArticleRecord
 
@@ -137,6 +138,8 @@ def remove_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> None:
     literal = ",".join(str(int(i)) for i in ids)
     con.execute(f"DELETE FROM article WHERE id IN ({literal})")
     con.execute(f"DELETE FROM dedup_band WHERE article_id IN ({literal})")
+    if has_table(con, "article_key"):
+        rekey(con, list(ids))
     for table in ("search_doc", "search_delta", "search_posting"):
         if has_table(con, table):
             con.execute(f"DELETE FROM {table} WHERE id IN ({literal})")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from storage.dedup import add_bands
+from storage.keys import set_text_key
 from storage.records import ArticleRecord
 from storage.search.index import forget_articles
 
@@ -53,6 +54,7 @@ def revise_articles(
                 article_id,
             ],
         )
+        set_text_key(con, article_id, rec.text_hash)
     for rec, article_id in changed:
         con.execute("DELETE FROM article_place WHERE article_id = ?", [article_id])
         if rec.places is not None:

@@ -27,10 +27,12 @@ SELECT
     a.id, a.url, a.canonical_url, a.source, a.title, a.author, a.published_at, a.first_seen_at,
     a.language, a.text, a.word_count, a.is_seed, a.relevance, a.is_relevant, a.countries,
     a.cluster_id, a.duplicate_of,
-    coalesce(l.story_id, a.cluster_id, a.id) AS story_id, a.places
+    coalesce(l.story_id, a.cluster_id, a.id) AS story_id, p.places
 FROM article a
 LEFT JOIN (SELECT cluster_id, min(story_id) AS story_id FROM story_link GROUP BY cluster_id) l
-    ON l.cluster_id = a.cluster_id;
+    ON l.cluster_id = a.cluster_id
+LEFT JOIN (SELECT article_id, any_value(places) AS places FROM article_place GROUP BY article_id) p
+    ON p.article_id = a.id;
 
 -- One row per story (the seed corpus left out, as in story_clusters): its languages and outlets,
 -- the countries it is about, when it was first and last seen, and one title per language (that
