@@ -139,6 +139,6 @@ def test_the_migration_fills_the_keys_of_stored_articles(tmp_path: Path) -> None
     store.insert_articles([record(1, "h1"), record(2, None)])
     with store.transaction() as con:  # as a database before migration 017
         con.execute("DROP TABLE article_key")
-        con.execute("DELETE FROM schema_migrations WHERE version >= 16")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 17")
     store.migrate()
     assert keys(store) == recount(store) and len(keys(store)) == 2

@@ -23,6 +23,8 @@ def test_store_is_composed_of_one_mixin_per_domain_over_the_layer() -> None:
         "storage.watches",
         "storage.browse",
         "storage.templates",
+        "storage.titles",
+        "storage.stories",
     }
     assert all(issubclass(c, Database) for c in mixins)
 
