@@ -108,8 +108,10 @@ def _sigterm_as_interrupt(stopped: list[int]) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: object) -> None:
+        # as SIGINT: inside asyncio.run its runner then cancels the main task cleanly, where an
+        # exception raised here would land in whichever callback the loop was running
         stopped.append(signum)
-        raise KeyboardInterrupt
+        signal.raise_signal(signal.SIGINT)
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
