@@ -75,12 +75,18 @@ class StoryIndex:
         n = int(row[0]) if row else 0
         if not keys or not n:
             return n, {}
-        rows = self._con.execute(
-            "SELECT k, count(*), list(DISTINCT language) FROM"
-            " (SELECT unnest(keys) AS k, language FROM story_evidence WHERE dated_at BETWEEN ? AND ?)"
-            " WHERE k IN (SELECT unnest(?)) GROUP BY k",
-            [start, end, list(keys)],
-        ).fetchall()
+        # the keys as a registered Arrow table: bound as a list parameter (`k IN (SELECT
+        # unnest(?))`) 3,000 keys took 0.7 s a batch, joined as a table 0.2 s
+        self._con.register("nw_wanted_keys", pa.table({"k": pa.array(list(keys), pa.string())}))
+        try:
+            rows = self._con.execute(
+                "SELECT e.k, count(*), list(DISTINCT e.language) FROM"
+                " (SELECT unnest(keys) AS k, language FROM story_evidence WHERE dated_at BETWEEN ? AND ?) e"
+                " JOIN nw_wanted_keys w ON e.k = w.k GROUP BY e.k",
+                [start, end],
+            ).fetchall()
+        finally:
+            self._con.unregister("nw_wanted_keys")
         return n, {r[0]: (int(r[1]), list(r[2])) for r in rows}
 
     def add_evidence(self, rows: Sequence[tuple[int, str | None, datetime, Sequence[str]]]) -> None:
