@@ -16,6 +16,7 @@ from flows.progress import Reporter
 from flows.stages.stories.near_duplicates import SiteLines
 from storage import ArticleRecord, DatabaseBusy, InsertResult, Store
 from storage.spool import Spool
+from storage.titles import PageTitle
 
 BATCH_SIZE = 100
 
@@ -92,16 +93,13 @@ class BatchWriter:
         kept = await asyncio.to_thread(self.spool.put, records)  # on disk before the database is tried
         async with self._write_lock:
             titles = self.headlines[0].take_unsaved() if self.headlines else []
-            results = await self._insert(records) if self.busy is None else None
+            results = await self._insert(records, titles) if self.busy is None else None
             if results is None:
                 for poll, _ in batch:
                     poll.report.spooled += 1
                 return
             await asyncio.to_thread(self.spool.remove, kept)
             count_stored([poll for poll, _ in batch], results)
-            if self.headlines and titles:
-                with contextlib.suppress(DatabaseBusy):  # learnt again from the next run's pages
-                    await asyncio.to_thread(self.headlines[0].save, self.store, titles)
 
     def _clean(self, records: list[ArticleRecord]) -> list[ArticleRecord]:
         """Titles chosen by the sites' affixes, texts cleaned by their templates; a record whose
@@ -111,14 +109,24 @@ class BatchWriter:
         titled = self.headlines[0].choose(records)  # the hosts' stored titles were loaded before
         return reanalysed(records, self.cleaner.clean(titled), self.headlines[1])
 
-    async def _insert(self, records: list[ArticleRecord]) -> list[InsertResult] | None:
-        """The batch stored with the page lines learnt since the last one, in one transaction;
-        None when the database is busy (and from then on, `busy` says why)."""
+    async def _insert(
+        self, records: list[ArticleRecord], titles: list[PageTitle]
+    ) -> list[InsertResult] | None:
+        """The batch stored with the page lines learnt since the last one, in one transaction, then
+        the titles learnt, over one connection; None when the database is busy (and from then on,
+        `busy` says why)."""
         page_lines = self.cleaner.take_unsaved()
+
+        def store() -> list[InsertResult]:
+            with self.store.pinned_writes():
+                results = insert_with_dedup(self.store, records, self.run_id, self.site_lines, page_lines)
+                if self.headlines and titles:
+                    with contextlib.suppress(DatabaseBusy):  # learnt again from the next run's pages
+                        self.headlines[0].save(self.store, titles)
+            return results
+
         try:
-            return await asyncio.to_thread(
-                insert_with_dedup, self.store, records, self.run_id, self.site_lines, page_lines
-            )
+            return await asyncio.to_thread(store)
         except DatabaseBusy as exc:
             self.cleaner.put_back(page_lines[0])
             self.busy = str(exc)
