@@ -77,6 +77,7 @@ _BARE = "|".join(re.escape(label) for label in sorted(BARE_LABELS, key=len, reve
 _BARE_LABELLED = re.compile(rf"^\W*(?:{_BARE})\s*(?P<rest>.+)$", re.I)  # "相关报道称" is prose: not here
 _WORDS = "|".join(re.escape(w) for w in sorted(COUNTER_WORDS, key=len, reverse=True))
 _COUNTER = re.compile(rf"(?:{_WORDS})(?:\s+\w+)?\s*[:：]?\s*\d[\d\s,.]*(?:[kKкКmM万](?!\w))?", re.I)
+_FIRST_WORD = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?…。！？]\s+\S")
 HEADLINE_WORDS = 30  # what follows a label is a headline up to this many words (a CJK character: a third)
 
@@ -88,7 +89,8 @@ def _words(text: str) -> float:
 
 def is_counter(line: str) -> bool:
     """A line made only of counters ("Просмотров: 1341 Комментариев: 0", "阅读 1.2万")."""
-    if not _COUNTER.search(line):
+    first = _FIRST_WORD.search(line)  # a counter's word starts the line's words, or it is no counter
+    if first is None or not _COUNTER.match(line, first.start()):
         return False
     rest = _COUNTER.sub(" ", line)
     return not re.sub(r"[\W_]+", "", rest)
