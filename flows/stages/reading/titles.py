@@ -170,10 +170,21 @@ class SiteTitles:
     """The titles of one site's pages, by URL: its affixes and slogans, learnt from them."""
 
     titles: dict[str, str] = field(default_factory=dict)  # url -> title as printed
+    # what affixes() and slogans() learnt, until a title changes: a batch asks once per page
+    _learnt: tuple[tuple[set[str], set[str]], set[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def observe(self, url: str, title: str | None) -> None:
-        if title and clean(title):
+        if title and clean(title) and self.titles.get(url) != clean(title):
             self.titles[url] = clean(title)
+            self._learnt = None
+
+    def learnt(self) -> tuple[tuple[set[str], set[str]], set[str]]:
+        """The affixes and the slogans, computed once for the titles seen so far."""
+        if self._learnt is None:
+            self._learnt = (self.affixes(), self.slogans())
+        return self._learnt
 
     def _counts(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
         """How many different titles print each head, each tail, each whole title (folded)."""
@@ -261,8 +272,7 @@ def choose(
     unless it is cut short ("…") and the page holds it whole; otherwise the page's candidate the
     others agree with most, metadata before <h1> before <title>. Each loses the site's affixes;
     a candidate that is the site's slogan, or printed on the site's other pages, is no headline."""
-    heads, tails = site.affixes() if site is not None else (set(), set())
-    slogans = site.slogans() if site is not None else set()
+    (heads, tails), slogans = site.learnt() if site is not None else ((set(), set()), set())
     names = host_names(host, page.site_name)
 
     def bare(t: str) -> str:
