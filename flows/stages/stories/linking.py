@@ -22,7 +22,7 @@ import functools
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.search.names import name_key
@@ -82,8 +82,8 @@ class Evidence:
     seen_at: datetime | None
     keys: frozenset[str]  # name and term keys, `d:MM-DD` dates, `n:VALUE` numbers
 
-    @property
-    def dates(self) -> frozenset[str]:
+    @functools.cached_property
+    def dates(self) -> frozenset[str]:  # asked for each candidate scored
         return frozenset(k for k in self.keys if k.startswith(DATE))
 
 
@@ -168,13 +168,27 @@ class Weights:
     df: Mapping[str, int]
     n: int
     cross: frozenset[str]
+    # each key's idf and each whole key set's weight, computed once: a cluster is scored against
+    # up to 25 candidates, and each score weighs both sides' keys
+    _idf: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    _totals: dict[frozenset[str], float] = field(default_factory=dict, compare=False, repr=False)
 
     def idf(self, key: str) -> float:
         """Rarer keys weigh more; a key in every cluster weighs nothing."""
-        return math.log((self.n + 1) / (self.df.get(key, 0) + 1))
+        value = self._idf.get(key)
+        if value is None:
+            value = self._idf[key] = math.log((self.n + 1) / (self.df.get(key, 0) + 1))
+        return value
 
     def weight(self, keys: Iterable[str]) -> float:
         return sum(self.idf(k) for k in keys if k in self.cross)
+
+    def total(self, keys: frozenset[str]) -> float:
+        """`weight(keys)` of a cluster's whole key set, remembered."""
+        value = self._totals.get(keys)
+        if value is None:
+            value = self._totals[keys] = self.weight(keys)
+        return value
 
 
 def weights(pool: Iterable[Evidence]) -> Weights:
@@ -229,7 +243,7 @@ def score(a: Evidence, b: Evidence, w: Weights, window: timedelta | None = WINDO
     shared = w.weight(a.keys & b.keys)
     if shared <= 0:
         return 0.0
-    value = shared / math.sqrt(w.weight(a.keys) * w.weight(b.keys))
+    value = shared / math.sqrt(w.total(a.keys) * w.total(b.keys))
     if a.dates and b.dates and not dates_meet(a.dates, b.dates):
         value *= DATE_PENALTY
     return min(1.0, value)
