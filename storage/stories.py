@@ -48,20 +48,58 @@ class StoryIndex:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
 
-    def evidence_sharing(
-        self, start: datetime, end: datetime, anchors: Sequence[str], at_least: int = 2
-    ) -> list[StoredEvidence]:
-        """The clusters whose time falls in [start, end] holding `at_least` of `anchors`, with
-        their stories: the candidates of a batch, one scan of the window's rows."""
+    def sharing_anchors(
+        self,
+        start: datetime,
+        end: datetime,
+        anchors: Sequence[tuple[int, str | None, str, float]],
+        limit: int,
+        at_least: int = 2,
+    ) -> list[tuple[int, int]]:
+        """(head, cluster id): for each head, the `limit` stored clusters of another known language
+        whose time falls in [start, end] holding `at_least` of its anchors, the greatest weight of
+        anchors shared first; `anchors` are (head, its language, key, weight). One scan of the
+        window's keys; the clusters' own keys are read for those kept (`evidence_of`)."""
         if not anchors:
             return []
-        rows = self._con.execute(
-            "SELECT e.cluster_id, coalesce(l.story_id, e.cluster_id), e.language, e.dated_at, e.keys"
-            " FROM story_evidence e LEFT JOIN story_link l ON l.cluster_id = e.cluster_id"
-            " WHERE e.dated_at BETWEEN ? AND ? AND len(list_intersect(e.keys, ?)) >= ?"
-            " ORDER BY e.dated_at, e.cluster_id",
-            [start, end, list(anchors), at_least],
-        ).fetchall()
+        table = pa.table(
+            {
+                "head": pa.array([a[0] for a in anchors], pa.int64()),
+                "language": pa.array([a[1] for a in anchors], pa.string()),
+                "k": pa.array([a[2] for a in anchors], pa.string()),
+                "weight": pa.array([a[3] for a in anchors], pa.float64()),
+            }
+        )
+        self._con.register("nw_anchors", table)
+        try:
+            rows = self._con.execute(
+                "SELECT head, cluster_id FROM ("
+                "  SELECT a.head, e.cluster_id, any_value(e.dated_at) AS seen, sum(a.weight) AS shared"
+                "  FROM (SELECT cluster_id, language, dated_at, unnest(keys) AS k FROM story_evidence"
+                "        WHERE dated_at BETWEEN ? AND ? AND language IS NOT NULL) e"
+                "  JOIN nw_anchors a ON e.k = a.k AND e.language <> a.language"
+                "  GROUP BY a.head, e.cluster_id HAVING count(*) >= ?)"
+                " QUALIFY row_number() OVER (PARTITION BY head ORDER BY shared DESC, seen, cluster_id) <= ?",
+                [start, end, at_least, limit],
+            ).fetchall()
+        finally:
+            self._con.unregister("nw_anchors")
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def evidence_of(self, cluster_ids: Sequence[int]) -> list[StoredEvidence]:
+        """The stored evidence of these clusters, with their stories, in (time, id) order."""
+        if not cluster_ids:
+            return []
+        self._con.register("nw_clusters", pa.table({"id": pa.array(sorted(set(cluster_ids)), pa.int64())}))
+        try:
+            rows = self._con.execute(
+                "SELECT e.cluster_id, coalesce(l.story_id, e.cluster_id), e.language, e.dated_at, e.keys"
+                " FROM story_evidence e JOIN nw_clusters c ON c.id = e.cluster_id"
+                " LEFT JOIN story_link l ON l.cluster_id = e.cluster_id"
+                " ORDER BY e.dated_at, e.cluster_id"
+            ).fetchall()
+        finally:
+            self._con.unregister("nw_clusters")
         return [StoredEvidence(int(r[0]), int(r[1]), r[2], r[3], list(r[4])) for r in rows]
 
     def key_stats(

@@ -55,8 +55,9 @@ def rebuild_stories(store: Store, batch_size: int = 1000) -> Linked:
 def place(db: StoryIndex, heads: Sequence[ClusterHead], now: datetime) -> Linked:
     """Link each of `heads` to the best story of another language in the window, or none.
 
-    Three reads: the key counts of the window (for the weights), the candidates holding two of a
-    head's rarest keys, and the counts of the candidates' own keys; then two writes.
+    Reads: the key counts of the window (for the weights), the stored clusters holding two of a
+    head's rarest keys, the evidence of the few best of them, and the counts of their own keys;
+    then two writes. What is read per batch is bounded by the candidates, not by the window.
     """
     if not heads:
         return Linked(0, 0)
@@ -66,21 +67,26 @@ def place(db: StoryIndex, heads: Sequence[ClusterHead], now: datetime) -> Linked
     batch_keys = sorted({k for _, ev in new for k in ev.keys})
     n, stats = db.key_stats(start, end, batch_keys)
     w = linking.combined_weights(n, stats, (ev for _, ev in new))
-    wanted = sorted({k for _, ev in new for k in linking.anchors(ev, w)})
-    stored = db.evidence_sharing(start, end, wanted)
+    anchors = [linking.anchors(ev, w) for _, ev in new]
+    wanted = [
+        (i, ev.language, k, w.idf(k)) for i, (_, ev) in enumerate(new) if ev.language for k in anchors[i]
+    ]
+    kept: dict[int, list[int]] = {}  # head: its stored candidates
+    for i, cid in db.sharing_anchors(start, end, wanted, MAX_CANDIDATES):
+        kept.setdefault(i, []).append(cid)
+    stored = db.evidence_of(sorted({cid for cids in kept.values() for cid in cids}))
     missing = sorted({k for s in stored for k in s.keys} - set(stats) - set(batch_keys))
     if missing:
         _, more = db.key_stats(start, end, missing)
         w = linking.combined_weights(n, {**stats, **more}, (ev for _, ev in new))
     story = {s.cluster_id: s.story_id for s in stored}
     pool = [(s.cluster_id, linking.Evidence(s.language, s.at, frozenset(s.keys))) for s in stored]
-    holders: dict[str, list[int]] = {}  # key: the pool's entries that hold it
-    for i, (_, e) in enumerate(pool):
-        for k in e.keys:
-            holders.setdefault(k, []).append(i)
+    index = {cid: i for i, (cid, _) in enumerate(pool)}
+    holders: dict[str, list[int]] = {}  # key: the batch's entries of the pool that hold it
     links: list[tuple[int, int, float]] = []
-    for head, ev in new:
-        match = linking.best_match(ev, _candidates(ev, linking.anchors(ev, w), pool, holders, w), w)
+    for i, (head, ev) in enumerate(new):
+        candidates = [index[cid] for cid in kept.get(i, ())]
+        match = linking.best_match(ev, _candidates(ev, anchors[i], candidates, pool, holders, w), w)
         story[head.cluster_id] = head.cluster_id if match is None else story[match[0]]
         if match is not None:
             links.append((head.cluster_id, story[match[0]], match[1]))
@@ -96,13 +102,15 @@ def place(db: StoryIndex, heads: Sequence[ClusterHead], now: datetime) -> Linked
 def _candidates(
     ev: linking.Evidence,
     anchors: Sequence[str],
+    stored: Sequence[int],
     pool: Sequence[tuple[int, linking.Evidence]],
     holders: dict[str, list[int]],
     w: linking.Weights,
 ) -> list[tuple[int, linking.Evidence]]:
-    """The pool's clusters of another language sharing two of `ev`'s anchors or more, the
-    `MAX_CANDIDATES` sharing the rarest first: scoring every one cost 14 ms a new cluster when a
-    window held a thousand similar clusters (the simulated web of `make bench`)."""
+    """The `MAX_CANDIDATES` clusters of another language sharing the rarest of `ev`'s anchors, two
+    or more: `stored` (the pool's entries the database found) and the batch's own entries, in
+    the pool's order. Scoring every one cost 14 ms a new cluster when a window held a thousand
+    similar clusters (the simulated web of `make bench`)."""
     shared: dict[int, float] = {}
     count: dict[int, int] = {}
     for k in anchors:
@@ -114,5 +122,9 @@ def _candidates(
         for i, c in count.items()
         if c >= 2 and pool[i][1].language is not None and pool[i][1].language != ev.language
     ]
+    keys = set(anchors)
+    for i in stored:
+        shared[i] = sum(w.idf(k) for k in keys & pool[i][1].keys)
+    eligible += stored
     eligible.sort(key=lambda i: (-shared[i], i))
     return [pool[i] for i in sorted(eligible[:MAX_CANDIDATES])]
