@@ -17,6 +17,7 @@ Pure: strings in, strings out (the page's candidates are read from its parsed tr
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -41,6 +42,7 @@ _SLOT = "\x00"  # marks a learnt tail that a section's name precedes
 _MAX_AFFIX = 60  # characters: longer parts are headlines of their own, not affixes
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a site's titles are folded again each time it learns one
 def fold(text: str) -> str:
     """Case, width, punctuation and spacing folded: how two titles are compared."""
     return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
@@ -131,6 +133,12 @@ def _split_points(title: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SEPARATOR.finditer(title) if m.end() > m.start()]
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _heads_and_tails(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    heads, tails = heads_and_tails(title)
+    return tuple(heads), tuple(tails)
+
+
 def heads_and_tails(title: str) -> tuple[list[str], list[str]]:
     """Every leading and trailing run of parts the separators allow, folded: the affixes a title
     could carry ("A - B - C" has heads "a", "a b" and tails "c", "b c")."""
@@ -197,7 +205,7 @@ class SiteTitles:
             if fold(title) in seen:
                 continue  # one page stored at two addresses learns nothing twice
             seen.add(fold(title))
-            h, t = heads_and_tails(title)
+            h, t = _heads_and_tails(title)  # remembered: the site learns again at each batch
             heads.update(set(h))
             tails.update(set(t))
         return heads, tails, whole
