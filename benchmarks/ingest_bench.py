@@ -25,6 +25,7 @@ from benchmarks.newsweb import NewsWeb, Page
 from benchmarks.procmem import TreeSampler, cpu_seconds, machine_cpu_seconds
 from flows.config import Config, parse_config
 from storage import Store
+from storage.spool import Spool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,7 +161,8 @@ def cold(
     """One ingest of `per_feed` new links on each feed into a new database (with `settings`);
     `memory=False`: CPU alone is sampled (see TreeSampler.memory)."""
     db = workdir / f"{tag}.duckdb"
-    for leftover in (db, db.with_suffix(".duckdb.wal")):
+    spool = Spool(db)  # an interrupted bench leaves batches there, and the next run would store them
+    for leftover in (db, db.with_suffix(".duckdb.wal"), *spool.dir.glob(spool.prefix + "*")):
         leftover.unlink(missing_ok=True)
     config = parse_config(web.sources_yaml(per_feed, **settings), f"<bench {tag}>")
     return run_ingest(web, config, db, per_feed * web.spec.outlets, memory=memory), db
