@@ -133,13 +133,8 @@ def _split_points(title: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SEPARATOR.finditer(title) if m.end() > m.start()]
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _heads_and_tails(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    heads, tails = heads_and_tails(title)
-    return tuple(heads), tuple(tails)
-
-
-def heads_and_tails(title: str) -> tuple[list[str], list[str]]:
+@functools.lru_cache(maxsize=1 << 14)  # a site learns its titles' affixes again at each batch
+def heads_and_tails(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Every leading and trailing run of parts the separators allow, folded: the affixes a title
     could carry ("A - B - C" has heads "a", "a b" and tails "c", "b c")."""
     heads, tails = [], []
@@ -150,7 +145,7 @@ def heads_and_tails(title: str) -> tuple[list[str], list[str]]:
                 heads.append(fold(head))
             if len(tail) <= _MAX_AFFIX:
                 tails.append(fold(tail))
-    return heads, tails
+    return tuple(heads), tuple(tails)
 
 
 def _names_site(part: str, site_names: Iterable[str]) -> bool:
@@ -178,7 +173,7 @@ class SiteTitles:
     """The titles of one site's pages, by URL: its affixes and slogans, learnt from them."""
 
     titles: dict[str, str] = field(default_factory=dict)  # url -> title as printed
-    # what affixes() and slogans() learnt, until a title changes: a batch asks once per page
+    # what affixes() and slogans() learnt, until a title changes: a batch asks for each page
     _learnt: tuple[tuple[set[str], set[str]], set[str]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -191,7 +186,8 @@ class SiteTitles:
     def learnt(self) -> tuple[tuple[set[str], set[str]], set[str]]:
         """The affixes and the slogans, computed once for the titles seen so far."""
         if self._learnt is None:
-            self._learnt = (self.affixes(), self.slogans())
+            counts = self._counts()
+            self._learnt = (self._affixes(*counts[:2]), self._slogans(counts[2]))
         return self._learnt
 
     def _counts(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -205,7 +201,7 @@ class SiteTitles:
             if fold(title) in seen:
                 continue  # one page stored at two addresses learns nothing twice
             seen.add(fold(title))
-            h, t = _heads_and_tails(title)  # remembered: the site learns again at each batch
+            h, t = heads_and_tails(title)
             heads.update(set(h))
             tails.update(set(t))
         return heads, tails, whole
@@ -214,7 +210,14 @@ class SiteTitles:
         """Heads and tails that at least two different titles print. A tail also stands for the
         short part before it when two titles of the site put one there: the section of
         "..._财经_凤凰网" and "..._科技_凤凰网" is an affix, each section's name printed once."""
-        heads, tails, _ = self._counts()
+        return self.learnt()[0]
+
+    def slogans(self) -> set[str]:
+        """Whole titles printed on three different pages of the site (folded): its slogan or
+        name. Two is not enough: a story republished at a new address keeps its headline."""
+        return self.learnt()[1]
+
+    def _affixes(self, heads: Counter[str], tails: Counter[str]) -> tuple[set[str], set[str]]:
         learnt = {t for t, n in tails.items() if n >= 2}
         slots: Counter[str] = Counter()
         for title in {fold(t): t for t in self.titles.values()}.values():
@@ -226,10 +229,9 @@ class SiteTitles:
         learnt |= {_SLOT + t for t, n in slots.items() if n >= 2}
         return {h for h, n in heads.items() if n >= 2}, learnt
 
-    def slogans(self) -> set[str]:
-        """Whole titles printed on three different pages of the site (folded): its slogan or
-        name. Two is not enough: a story republished at a new address keeps its headline."""
-        return {t for t, n in self._counts()[2].items() if n >= _SLOGAN_PAGES}
+    @staticmethod
+    def _slogans(whole: Counter[str]) -> set[str]:
+        return {t for t, n in whole.items() if n >= _SLOGAN_PAGES}
 
 
 def strip_affixes(
