@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from storage.errors import DatabaseBusy, StorageError
 
@@ -63,6 +64,19 @@ def remember_absent(module: str) -> bool:
 
 
 remember_absent("pandas")
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """`table` readable as `name` in `con`'s statements inside, and unregistered after. An Arrow
+    table joined is how a statement takes thousands of values: as a list parameter each value
+    costs a conversion (and a try at importing pandas, see remember_absent)."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from storage.database import Database
+from storage.database import Database, registered
 
 T = TypeVar("T")
 
@@ -70,8 +70,7 @@ class StoryIndex:
                 "weight": pa.array([a[3] for a in anchors], pa.float64()),
             }
         )
-        self._con.register("nw_anchors", table)
-        try:
+        with registered(self._con, "nw_anchors", table):
             rows = self._con.execute(
                 "SELECT head, cluster_id FROM ("
                 "  SELECT a.head, e.cluster_id, any_value(e.dated_at) AS seen, sum(a.weight) AS shared"
@@ -82,24 +81,21 @@ class StoryIndex:
                 " QUALIFY row_number() OVER (PARTITION BY head ORDER BY shared DESC, seen, cluster_id) <= ?",
                 [start, end, at_least, limit],
             ).fetchall()
-        finally:
-            self._con.unregister("nw_anchors")
         return [(int(r[0]), int(r[1])) for r in rows]
 
     def evidence_of(self, cluster_ids: Sequence[int]) -> list[StoredEvidence]:
         """The stored evidence of these clusters, with their stories, in (time, id) order."""
         if not cluster_ids:
             return []
-        self._con.register("nw_clusters", pa.table({"id": pa.array(sorted(set(cluster_ids)), pa.int64())}))
-        try:
+        with registered(
+            self._con, "nw_clusters", pa.table({"id": pa.array(sorted(set(cluster_ids)), pa.int64())})
+        ):
             rows = self._con.execute(
                 "SELECT e.cluster_id, coalesce(l.story_id, e.cluster_id), e.language, e.dated_at, e.keys"
                 " FROM story_evidence e JOIN nw_clusters c ON c.id = e.cluster_id"
                 " LEFT JOIN story_link l ON l.cluster_id = e.cluster_id"
                 " ORDER BY e.dated_at, e.cluster_id"
             ).fetchall()
-        finally:
-            self._con.unregister("nw_clusters")
         return [StoredEvidence(int(r[0]), int(r[1]), r[2], r[3], list(r[4])) for r in rows]
 
     def key_stats(
@@ -115,16 +111,13 @@ class StoryIndex:
             return n, {}
         # the keys as a registered Arrow table: bound as a list parameter (`k IN (SELECT
         # unnest(?))`) 3,000 keys took 0.7 s a batch, joined as a table 0.2 s
-        self._con.register("nw_wanted_keys", pa.table({"k": pa.array(list(keys), pa.string())}))
-        try:
+        with registered(self._con, "nw_wanted_keys", pa.table({"k": pa.array(list(keys), pa.string())})):
             rows = self._con.execute(
                 "SELECT e.k, count(*), list(DISTINCT e.language) FROM"
                 " (SELECT unnest(keys) AS k, language FROM story_evidence WHERE dated_at BETWEEN ? AND ?) e"
                 " JOIN nw_wanted_keys w ON e.k = w.k GROUP BY e.k",
                 [start, end],
             ).fetchall()
-        finally:
-            self._con.unregister("nw_wanted_keys")
         return n, {r[0]: (int(r[1]), list(r[2])) for r in rows}
 
     def add_evidence(self, rows: Sequence[tuple[int, str | None, datetime, Sequence[str]]]) -> None:
@@ -139,13 +132,10 @@ class StoryIndex:
                 "keys": pa.array([list(r[3]) for r in rows], pa.list_(pa.string())),
             }
         )
-        self._con.register("story_evidence_new", table)
-        try:
+        with registered(self._con, "story_evidence_new", table):
             self._con.execute(
                 "INSERT INTO story_evidence SELECT cluster_id, language, dated_at, keys FROM story_evidence_new"
             )
-        finally:
-            self._con.unregister("story_evidence_new")
 
     def add_links(self, rows: Sequence[tuple[int, int, float]], now: datetime) -> None:
         """(cluster id, story id, score): each cluster joins that story."""
@@ -158,13 +148,10 @@ class StoryIndex:
                 "score": pa.array([float(r[2]) for r in rows], pa.float64()),
             }
         )
-        self._con.register("story_link_new", table)
-        try:
+        with registered(self._con, "story_link_new", table):
             self._con.execute(
                 "INSERT INTO story_link SELECT cluster_id, story_id, score, ? FROM story_link_new", [now]
             )
-        finally:
-            self._con.unregister("story_link_new")
 
     def forget_before(self, before: datetime) -> None:
         """Drop the evidence of clusters older than `before`: no new cluster can link to them."""
