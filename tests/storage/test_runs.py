@@ -46,13 +46,14 @@ def history(db: Path, ages: list[int]) -> None:
 
 
 def ages(db: Path) -> tuple[list[int], list[int]]:
-    """The ages in days of the runs and of the fetches stored."""
+    """The ages in whole days (24 hours, not midnights crossed: after midnight an 89-day-old
+    row has crossed 90) of the runs and of the fetches stored."""
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute(
-            "SELECT date_diff('day', started_at, now())::INT FROM run ORDER BY 1 DESC"
+            "SELECT (date_diff('second', started_at, now()) // 86400)::INT FROM run ORDER BY 1 DESC"
         ).fetchall()
         fetches = con.execute(
-            "SELECT date_diff('day', fetched_at, now())::INT FROM fetch_log ORDER BY 1 DESC"
+            "SELECT (date_diff('second', fetched_at, now()) // 86400)::INT FROM fetch_log ORDER BY 1 DESC"
         ).fetchall()
     return [r[0] for r in runs], [r[0] for r in fetches]
 
